@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gqld needs that are missing, and nothing else.
+#   deps.sh             build, run and test (the default set)
+#   deps.sh bench       + wrk
+#   deps.sh lint        + clang-format, clang-tidy, shellcheck
+#   deps.sh fuzz        + clang
+# A no-op (one dpkg-query) when everything is installed. Never depends on the
+# cluster Debian's postgresql package creates on port 5432: ours use other ports.
+set -euo pipefail
+
+packages=(build-essential pkg-config meson ninja-build
+    libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev
+    postgresql memcached)
+
+for profile in "$@"; do
+    case $profile in
+    base) ;;
+    bench) packages+=(wrk) ;;
+    lint) packages+=(clang-format clang-tidy shellcheck) ;;
+    fuzz) packages+=(clang) ;;
+    *)
+        echo "deps.sh: unknown profile: $profile (base, bench, lint, fuzz)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+missing=()
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+for p in "${packages[@]}"; do
+    grep -qx "$p installed" <<<"$installed" || missing+=("$p")
+done
+# Node runs the integration tests; any node >= 18 on PATH will do.
+command -v node >/dev/null || missing+=(nodejs)
+
+((${#missing[@]} == 0)) && exit 0
+
+apt_install=(apt-get install -y --no-install-recommends "${missing[@]}")
+if [[ $(id -u) -eq 0 ]]; then
+    sudo=()
+elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+else
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    echo "deps.sh: as root, run: apt-get update && ${apt_install[*]}" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt_install[@]}" -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold >/dev/null

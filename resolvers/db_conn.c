@@ -1,0 +1,582 @@
+/*
+ * db_conn.c: one pooled libpq connection driven by the h2o event loop.
+ *
+ * Life cycle: DOWN --backoff timer--> CONNECTING --PQconnectPoll OK--> UP, and
+ * any failure back to DOWN with a fresh PQconnectStartParams after an
+ * exponential, jittered backoff. An UP connection is in pipeline mode: every
+ * query is [Parse] + Bind/Execute + Sync, so an error fails only its own query,
+ * and results are matched to the FIFO of entries in the order they were sent.
+ *
+ * The socket: h2o watches a dup() of libpq's socket, never libpq's own fd.
+ * libpq closes its fd by itself (inside PQconsumeInput when the server goes
+ * away, inside PQconnectPoll when it moves on to the next address, and the
+ * next socket often gets the same number). A wrapper around libpq's fd would
+ * then make h2o call epoll_ctl on a closed or reused descriptor: h2o 2.2.5's
+ * h2o_socket_export prints an error for the DEL, and its update_status makes
+ * h2o_evloop_run fail on a stale MOD. With our own duplicate the descriptor
+ * h2o watches stays valid until we close it (h2o_socket_close deletes it from
+ * epoll, then closes only the duplicate), a pending write notification needs
+ * no special care, and while connecting we simply re-wrap after every
+ * PQconnectPoll step instead of guessing whether the fd changed.
+ */
+#include "db_pool_internal.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void on_connect_ready(h2o_socket_t *sock, const char *err);
+static void on_readable(h2o_socket_t *sock, const char *err);
+static void on_writable(h2o_socket_t *sock, const char *err);
+
+/* libpq prints notices and warnings to stderr by default; the pool logs nothing. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void set_error(db_conn *c, const char *message)
+{
+    if (message != c->errmsg)
+        db_copy_message(c->errmsg, sizeof(c->errmsg), message);
+}
+
+/* ---- the per-connection statement cache: SQL text -> statement id ---- */
+
+static uint64_t hash_sql(const char *s)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The slot holding `sql`, or the empty slot where it would go. */
+static db_stmt_slot *stmt_slot(db_conn *c, const char *sql, uint64_t hash)
+{
+    size_t mask = DB_STMT_CACHE_SLOTS - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        db_stmt_slot *s = &c->stmts[i];
+        if (s->sql == NULL || (s->hash == hash && strcmp(s->sql, sql) == 0))
+            return s;
+    }
+}
+
+/* Removes one entry, shifting later members of its probe run back (no tombstones). */
+static void stmt_remove(db_conn *c, db_stmt_slot *hole)
+{
+    size_t mask = DB_STMT_CACHE_SLOTS - 1;
+    size_t h = (size_t)(hole - c->stmts);
+    free(hole->sql);
+    hole->sql = NULL;
+    c->nstmts--;
+    for (size_t i = (h + 1) & mask; c->stmts[i].sql != NULL; i = (i + 1) & mask) {
+        size_t home = c->stmts[i].hash & mask;
+        /* The entry may move into the hole if its home is not in (h, i]. */
+        bool stays = h <= i ? (home > h && home <= i) : (home > h || home <= i);
+        if (!stays) {
+            c->stmts[h] = c->stmts[i];
+            c->stmts[i].sql = NULL;
+            h = i;
+        }
+    }
+}
+
+/* A Parse failed: that name does not exist on the server. */
+static void stmt_forget_id(db_conn *c, const char *sql, uint32_t id)
+{
+    if (c->stmts == NULL)
+        return;
+    db_stmt_slot *s = stmt_slot(c, sql, hash_sql(sql));
+    if (s->sql != NULL && s->id == id)
+        stmt_remove(c, s);
+}
+
+static void stmt_forget_all(db_conn *c)
+{
+    if (c->stmts == NULL)
+        return;
+    for (size_t i = 0; i < DB_STMT_CACHE_SLOTS; i++) {
+        free(c->stmts[i].sql);
+        c->stmts[i].sql = NULL;
+    }
+    c->nstmts = 0;
+}
+
+static void stmt_name(char *buf, size_t len, uint32_t id)
+{
+    snprintf(buf, len, "gqld_%u", (unsigned)id);
+}
+
+/* ---- socket watching ---- */
+
+static void unwatch(db_conn *c)
+{
+    if (c->sock != NULL) {
+        h2o_socket_close(c->sock); /* closes our duplicate only */
+        c->sock = NULL;
+    }
+    c->write_wait = false;
+}
+
+static bool watch(db_conn *c, bool for_write, h2o_socket_cb cb)
+{
+    int pqfd = PQsocket(c->pg);
+    if (pqfd < 0)
+        return false;
+    int fd = fcntl(pqfd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    c->sock = h2o_evloop_socket_create(c->pool->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    c->sock->data = c;
+    if (for_write) {
+        h2o_socket_notify_write(c->sock, cb);
+        c->write_wait = true;
+    } else {
+        h2o_socket_read_start(c->sock, cb);
+    }
+    return true;
+}
+
+/* ---- teardown and reconnect ---- */
+
+static void on_backoff_done(db_timer *t)
+{
+    db_conn *c = H2O_STRUCT_FROM_MEMBER(db_conn, backoff, t);
+    db_conn_start(c);
+}
+
+static void schedule_reconnect(db_conn *c)
+{
+    if (c->pool->destroying)
+        return;
+    uint64_t b = c->backoff_ms == 0 ? DB_BACKOFF_MIN_MS : c->backoff_ms * 2;
+    if (b > DB_BACKOFF_MAX_MS)
+        b = DB_BACKOFF_MAX_MS;
+    c->backoff_ms = b;
+    /* "Equal jitter": half fixed, half random, so a fleet does not reconnect in step. */
+    db_timer_arm(&c->backoff, b / 2 + db_pool_random(c->pool) % (b / 2 + 1));
+}
+
+static void teardown(db_conn *c)
+{
+    unwatch(c);
+    h2o_timeout_unlink(&c->connect_deadline);
+    if (c->pg != NULL) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    stmt_forget_all(c);
+    c->state = DBC_DOWN;
+    c->broken = false;
+    c->needs_drain = false;
+    c->epoch++;
+}
+
+/*
+ * Tears the connection down, fails every entry of its FIFO with `status`
+ * (callbacks run here: call only from the loop, never inside db_pool_query),
+ * and schedules the reconnect unless the pool is being destroyed.
+ */
+void db_conn_fail(db_conn *c, db_status status, const char *message)
+{
+    const char *fallback = c->pg != NULL ? PQerrorMessage(c->pg) : "";
+    set_error(c, message != NULL ? message : fallback[0] != '\0' ? fallback : "database connection lost");
+
+    h2o_linklist_t failed;
+    h2o_linklist_init_anchor(&failed);
+    h2o_linklist_insert_list(&failed, &c->fifo);
+    c->in_flight = 0;
+    teardown(c);
+    schedule_reconnect(c);
+
+    /* A callback may cancel an entry still on `failed`: that only marks it. */
+    while (!h2o_linklist_is_empty(&failed)) {
+        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, failed.next);
+        h2o_linklist_unlink(&q->link);
+        h2o_timeout_unlink(&q->deadline);
+        if (!q->answered && !q->cancelled)
+            db_query_deliver(q, status, NULL, "", c->errmsg);
+        db_query_release(q);
+    }
+}
+
+/* A failure found where callbacks may not run: the pool's next tick tears it down. */
+static void mark_broken(db_conn *c, const char *message)
+{
+    if (!c->broken) {
+        set_error(c, message);
+        c->broken = true;
+        db_pool_kick(c->pool);
+    }
+}
+
+/* ---- connecting ---- */
+
+static void attempt_failed(db_conn *c, const char *message)
+{
+    const char *why = message;
+    if (why == NULL)
+        why = c->pg != NULL && PQerrorMessage(c->pg)[0] != '\0' ? PQerrorMessage(c->pg) : "connection failed";
+    set_error(c, why);
+    db_copy_message(c->pool->last_error, sizeof(c->pool->last_error), c->errmsg);
+    teardown(c);
+    schedule_reconnect(c);
+}
+
+static void on_connect_timeout(h2o_timeout_entry_t *entry)
+{
+    db_conn *c = H2O_STRUCT_FROM_MEMBER(db_conn, connect_deadline, entry);
+    attempt_failed(c, "connection attempt timed out (connect_timeout_ms)");
+}
+
+static void established(db_conn *c)
+{
+    h2o_timeout_unlink(&c->connect_deadline);
+    if (PQsetnonblocking(c->pg, 1) != 0 || PQenterPipelineMode(c->pg) != 1) {
+        attempt_failed(c, NULL);
+        return;
+    }
+    if (!watch(c, false, on_readable)) {
+        attempt_failed(c, "cannot watch the connection's socket");
+        return;
+    }
+    c->state = DBC_UP;
+    c->backoff_ms = 0;
+    if (c->was_up)
+        c->pool->reconnects++;
+    c->was_up = true;
+    db_pool_dispatch(c->pool);
+}
+
+static void connect_step(db_conn *c, PostgresPollingStatusType st)
+{
+    switch (st) {
+    case PGRES_POLLING_READING:
+    case PGRES_POLLING_WRITING:
+        if (!watch(c, st == PGRES_POLLING_WRITING, on_connect_ready))
+            attempt_failed(c, NULL);
+        break;
+    case PGRES_POLLING_OK:
+        established(c);
+        break;
+    default:
+        attempt_failed(c, NULL);
+        break;
+    }
+}
+
+static void on_connect_ready(h2o_socket_t *sock, const char *err)
+{
+    db_conn *c = sock->data;
+    (void)err; /* PQconnectPoll finds out for itself */
+    unwatch(c);
+    connect_step(c, PQconnectPoll(c->pg));
+}
+
+/* Starts one non-blocking attempt. Never runs a user callback. */
+void db_conn_start(db_conn *c)
+{
+    db_pool *pool = c->pool;
+    c->pg = PQconnectStartParams(pool->keywords, pool->values, 1);
+    if (c->pg == NULL) {
+        attempt_failed(c, "out of memory");
+        return;
+    }
+    PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
+    if (PQstatus(c->pg) == CONNECTION_BAD) {
+        attempt_failed(c, NULL);
+        return;
+    }
+    c->state = DBC_CONNECTING;
+    c->connect_deadline.cb = on_connect_timeout;
+    h2o_timeout_link(pool->loop, &pool->connect_timeout, &c->connect_deadline);
+    /* libpq: before the first PQconnectPoll, behave as if it returned WRITING. */
+    connect_step(c, PGRES_POLLING_WRITING);
+}
+
+void db_conn_init(db_conn *c, db_pool *pool)
+{
+    memset(c, 0, sizeof(*c));
+    c->pool = pool;
+    h2o_linklist_init_anchor(&c->fifo);
+    c->backoff.pool = pool;
+    c->backoff.cb = on_backoff_done;
+}
+
+/* Releases what teardown keeps (the cache table); the pool is being destroyed. */
+void db_conn_free(db_conn *c)
+{
+    db_timer_disarm(&c->backoff);
+    teardown(c);
+    free(c->stmts);
+    c->stmts = NULL;
+}
+
+/* ---- sending ---- */
+
+static bool flush(db_conn *c)
+{
+    int r = PQflush(c->pg);
+    if (r < 0)
+        return false;
+    if (r == 1 && !c->write_wait) {
+        h2o_socket_notify_write(c->sock, on_writable);
+        c->write_wait = true;
+    }
+    return true;
+}
+
+static void on_statement_deadline(h2o_timeout_entry_t *entry)
+{
+    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, deadline, entry);
+    db_conn_fail(q->conn, DB_ERR_TIMEOUT, "no reply within statement_timeout_ms + 1 s: connection reset");
+}
+
+/*
+ * Looks up (or prepares, within the cache bound) the statement for q->sql and
+ * writes its name to `name`; false = run it unnamed. Fails only on a broken
+ * connection, reported through *ok.
+ */
+static bool choose_statement(db_conn *c, db_query *q, char *name, size_t namelen, bool *ok)
+{
+    *ok = true;
+    if (!c->pool->cfg.prepare || q->retried)
+        return false;
+    if (c->stmts == NULL && (c->stmts = calloc(DB_STMT_CACHE_SLOTS, sizeof(*c->stmts))) == NULL)
+        return false;
+    uint64_t hash = hash_sql(q->sql);
+    db_stmt_slot *slot = stmt_slot(c, q->sql, hash);
+    if (slot->sql != NULL) {
+        stmt_name(name, namelen, slot->id);
+        return true;
+    }
+    if (c->nstmts >= DB_STMT_CACHE_MAX)
+        return false;
+    char *copy = strdup(q->sql);
+    if (copy == NULL)
+        return false;
+    uint32_t id = ++c->next_stmt_id;
+    stmt_name(name, namelen, id);
+    if (!PQsendPrepare(c->pg, name, q->sql, 0, NULL)) {
+        free(copy);
+        *ok = false;
+        return false;
+    }
+    /* Cached before the Parse completes: later queries in the pipeline may use it at once. */
+    *slot = (db_stmt_slot){.sql = copy, .hash = hash, .id = id};
+    c->nstmts++;
+    q->stmt_id = id;
+    q->results_expected = 2;
+    return true;
+}
+
+/*
+ * Sends q on c. Never runs a callback. On failure the connection is marked
+ * broken (torn down on the next tick) and q is left for the caller to requeue.
+ */
+bool db_conn_send(db_conn *c, db_query *q)
+{
+    db_pool *pool = c->pool;
+    char name[32];
+    bool ok;
+
+    q->stmt_id = 0;
+    q->results_expected = 1;
+    q->results_seen = 0;
+    q->answered = false;
+    q->by_name = choose_statement(c, q, name, sizeof(name), &ok);
+    if (ok) {
+        if (q->by_name)
+            ok = PQsendQueryPrepared(c->pg, name, q->nparams, q->params, NULL, NULL, 0);
+        else
+            ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
+    }
+    if (!ok || !PQpipelineSync(c->pg)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return false;
+    }
+    q->state = DBQ_IN_FLIGHT;
+    q->conn = c;
+    h2o_linklist_insert(&c->fifo, &q->link);
+    c->in_flight++;
+    pool->statements_sent++;
+    if (pool->cfg.statement_timeout_ms != 0) {
+        q->deadline.cb = on_statement_deadline;
+        h2o_timeout_link(pool->loop, &pool->statement_timeout, &q->deadline);
+    }
+    if (!flush(c)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return true; /* q is in the FIFO: the teardown answers it */
+    }
+    /* PQflush reads input when the socket is full; no readiness event will announce it. */
+    if (!c->needs_drain) {
+        c->needs_drain = true;
+        db_pool_kick(pool);
+    }
+    return true;
+}
+
+/* ---- results ---- */
+
+static db_status classify(const char *sqlstate, PGconn *pg)
+{
+    if (strcmp(sqlstate, "57014") == 0) /* query_canceled: statement_timeout */
+        return DB_ERR_TIMEOUT;
+    if (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
+        strcmp(sqlstate, "57P03") == 0)
+        return DB_ERR_UNAVAILABLE;
+    if (sqlstate[0] == '\0' && PQstatus(pg) == CONNECTION_BAD)
+        return DB_ERR_UNAVAILABLE;
+    return DB_ERR_QUERY;
+}
+
+/* The statement (or its Parse) failed. Takes ownership of r. */
+static void answer_error(db_conn *c, db_query *q, PGresult *r)
+{
+    const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (sqlstate == NULL)
+        sqlstate = "";
+    ExecStatusType st = PQresultStatus(r);
+    db_status status = st == PGRES_FATAL_ERROR ? classify(sqlstate, c->pg) : DB_ERR_QUERY;
+    const char *message = PQresultErrorMessage(r);
+    if (message[0] == '\0')
+        message = st == PGRES_PIPELINE_ABORTED ? "statement skipped: pipeline aborted" : PQresStatus(st);
+
+    /* The named statement is gone (e.g. a proxy moved us to another backend): run it once by text. */
+    if (strcmp(sqlstate, "26000") == 0 && q->by_name && !q->retried && !q->cancelled) {
+        stmt_forget_all(c);
+        q->retried = true;
+        q->rerun = true; /* not answered: a teardown before the sync still answers it */
+        PQclear(r);
+        return;
+    }
+    if (status == DB_ERR_UNAVAILABLE)
+        set_error(c, message); /* kept for the entries failed by the reset below */
+    q->answered = true;
+    if (!q->cancelled)
+        db_query_deliver(q, status, NULL, sqlstate, message);
+    PQclear(r);
+    if (status == DB_ERR_UNAVAILABLE && c->state == DBC_UP)
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, c->errmsg);
+}
+
+static void on_sync(db_conn *c, db_query *q)
+{
+    h2o_linklist_unlink(&q->link);
+    h2o_timeout_unlink(&q->deadline);
+    c->in_flight--;
+    if (q->rerun && !q->cancelled) {
+        q->rerun = false;
+        db_pool_requeue_front(c->pool, q);
+    } else {
+        if (!q->answered && !q->cancelled)
+            db_query_deliver(q, DB_ERR_QUERY, NULL, "", "no result for statement");
+        db_query_release(q);
+    }
+    db_pool_dispatch(c->pool);
+}
+
+/* One result from PQgetResult, matched to the oldest entry. Takes ownership of r. */
+static void on_result(db_conn *c, PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (h2o_linklist_is_empty(&c->fifo)) {
+        PQclear(r);
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, "result without a pending statement");
+        return;
+    }
+    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, c->fifo.next);
+
+    if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        on_sync(c, q);
+        return;
+    }
+    if (q->results_seen >= q->results_expected) {
+        PQclear(r);
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, "more results than statements: connection reset");
+        return;
+    }
+    q->results_seen++;
+
+    if (q->results_expected == 2 && q->results_seen == 1) { /* the Parse */
+        if (st == PGRES_COMMAND_OK) {
+            PQclear(r);
+            return;
+        }
+        stmt_forget_id(c, q->sql, q->stmt_id);
+        if (q->answered || q->cancelled || q->rerun) {
+            PQclear(r);
+            return;
+        }
+        answer_error(c, q, r); /* e.g. 42601: syntax errors surface at Parse */
+        return;
+    }
+    if (q->answered || q->cancelled || q->rerun) { /* e.g. PIPELINE_ABORTED after a failed Parse */
+        PQclear(r);
+        return;
+    }
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        q->answered = true;
+        db_query_deliver(q, DB_OK, r, "", "");
+        PQclear(r);
+        return;
+    }
+    answer_error(c, q, r);
+}
+
+/*
+ * Reads every complete result libpq holds. Stops when libpq would block, when
+ * nothing is in flight, or when a callback (or an error) tore the connection
+ * down. PQgetResult returns NULL between statements and keeps returning NULL
+ * when idle: two in a row mean nothing more is ready.
+ */
+void db_conn_drain(db_conn *c)
+{
+    unsigned epoch = c->epoch;
+    bool after_null = false;
+    c->needs_drain = false;
+    while (c->epoch == epoch && c->state == DBC_UP && !h2o_linklist_is_empty(&c->fifo)) {
+        if (PQstatus(c->pg) == CONNECTION_BAD || PQisBusy(c->pg))
+            return;
+        PGresult *r = PQgetResult(c->pg);
+        if (r == NULL) {
+            if (after_null)
+                return;
+            after_null = true;
+            continue;
+        }
+        after_null = false;
+        on_result(c, r);
+    }
+}
+
+static void on_readable(h2o_socket_t *sock, const char *err)
+{
+    db_conn *c = sock->data;
+    unsigned epoch = c->epoch;
+    (void)err;
+    int ok = PQconsumeInput(c->pg);
+    if (ok && PQstatus(c->pg) != CONNECTION_BAD)
+        db_conn_drain(c);
+    if (c->epoch != epoch)
+        return;
+    if (!ok || PQstatus(c->pg) == CONNECTION_BAD)
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, NULL);
+}
+
+static void on_writable(h2o_socket_t *sock, const char *err)
+{
+    db_conn *c = sock->data;
+    (void)err;
+    c->write_wait = false;
+    if (!flush(c)) {
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, NULL);
+        return;
+    }
+    db_conn_drain(c);
+}

@@ -1,0 +1,93 @@
+/*
+ * db_pool: non-blocking libpq connections driven by one h2o event loop.
+ *
+ * One pool belongs to one worker thread and its loop; nothing here is shared
+ * between threads. Each connection runs in libpq pipeline mode, so several
+ * statements are in flight on one socket; statements are prepared once per
+ * connection (unless `prepare` is off, as RDS Proxy wants to avoid pinning).
+ * When every connection is at its pipeline depth, queries wait in a bounded
+ * FIFO queue; a full queue refuses at once (DB_ERR_OVERLOADED) so the HTTP side
+ * can answer 503 instead of piling up latency.
+ *
+ * Lost connections are reset from the loop with exponential backoff; queries
+ * that were in flight on them fail with DB_ERR_UNAVAILABLE. Every query has a
+ * deadline: the server-side statement_timeout plus a client-side timer that
+ * also covers a silent network.
+ *
+ * Only resolvers/ includes libpq; callers see rows through db_result.
+ */
+#ifndef DB_POOL_H
+#define DB_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <h2o.h>
+#include <libpq-fe.h>
+
+typedef struct db_pool db_pool;
+typedef struct db_query db_query;
+
+typedef struct db_pool_config {
+    const char *conninfo;          /* libpq URI or key=value conninfo */
+    unsigned size;                 /* connections in this pool, >= 1 */
+    unsigned pipeline_depth;       /* statements in flight per connection, >= 1 */
+    unsigned queue_max;            /* queries waiting for a connection; beyond it: DB_ERR_OVERLOADED */
+    unsigned statement_timeout_ms; /* per statement; 0 = none */
+    unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one */
+    bool prepare;                  /* use named prepared statements (off for RDS Proxy) */
+} db_pool_config;
+
+typedef enum db_status {
+    DB_OK,
+    DB_ERR_UNAVAILABLE, /* no connection could be had, or it broke mid-query */
+    DB_ERR_TIMEOUT,     /* statement_timeout or the client-side deadline */
+    DB_ERR_OVERLOADED,  /* the wait queue is full */
+    DB_ERR_QUERY,       /* the server rejected the statement (sqlstate tells why) */
+    DB_ERR_SHUTDOWN,    /* the pool is being destroyed */
+} db_status;
+
+typedef struct db_result {
+    db_status status;
+    PGresult *res;        /* DB_OK: rows in text format; owned by the pool, valid during the callback */
+    const char *sqlstate; /* DB_ERR_QUERY / DB_ERR_TIMEOUT when known, else "" */
+    const char *message;  /* for the server log only: never sent to clients */
+} db_result;
+
+typedef void (*db_callback)(void *ctx, const db_result *result);
+
+typedef struct db_pool_stats {
+    unsigned connections_up;
+    unsigned in_flight;
+    unsigned waiting;
+    uint64_t statements_sent; /* statements executed (prepare steps not counted) */
+    uint64_t reconnects;
+} db_pool_stats;
+
+/* Creates the pool and starts connecting (non-blocking). NULL + err on bad config. */
+db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, size_t errlen);
+
+/*
+ * Fails every queued and in-flight query with DB_ERR_SHUTDOWN (callbacks run
+ * before this returns), closes the connections and frees the pool.
+ */
+void db_pool_destroy(db_pool *pool);
+
+/*
+ * Runs `sql` with text parameters. The callback runs exactly once, always later
+ * from the event loop (never inside this call). `sql` and `params` must stay
+ * valid until then. Returns a handle for db_query_cancel.
+ */
+db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params, db_callback cb,
+                        void *ctx);
+
+/* The callback will not run. The statement may still execute; its result is dropped. */
+void db_query_cancel(db_query *query);
+
+/* True when at least one connection is established and usable. */
+bool db_pool_is_up(const db_pool *pool);
+
+void db_pool_get_stats(const db_pool *pool, db_pool_stats *out);
+
+#endif

@@ -1,0 +1,259 @@
+#include "executor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "gql_buf.h"
+#include "gql_errors.h"
+#include "gql_exec.h"
+#include "gql_parser.h"
+#include "gql_validate.h"
+#include "plan.h"
+#include "render.h"
+
+struct rs_worker {
+    const rs_engine *engine;
+    db_pool *pool;
+};
+
+typedef struct rs_exec rs_exec;
+
+typedef struct root_slot {
+    rs_exec *exec;
+    const gql_field_group *group;
+    gql_path path;
+    rs_plan plan;
+    const char *json; /* the rendered value; NULL while pending */
+    size_t len;
+} root_slot;
+
+struct rs_exec {
+    rs_worker *worker;
+    gql_arena arena;
+    gql_errors errors;
+    gql_exec_ctx ctx;
+    root_slot *slots;
+    size_t nslots;
+    size_t pending;
+    bool overloaded;
+    rs_done_cb done;
+    void *user;
+};
+
+int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
+{
+    return catalog_check(engine->schema, err, errlen);
+}
+
+rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
+                            size_t errlen)
+{
+    rs_worker *w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->engine = engine;
+    w->pool = db_pool_create(loop, pool, err, errlen);
+    if (w->pool == NULL) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void rs_worker_destroy(rs_worker *worker)
+{
+    if (worker == NULL)
+        return;
+    db_pool_destroy(worker->pool);
+    free(worker);
+}
+
+db_pool *rs_worker_pool(rs_worker *worker)
+{
+    return worker->pool;
+}
+
+/* ---- finishing ---- */
+
+static void set_slot(root_slot *slot, const char *json)
+{
+    slot->json = json;
+    slot->len = strlen(json);
+}
+
+static void finish(rs_exec *x, rs_outcome outcome)
+{
+    gql_buf body;
+    gql_buf_init(&body);
+    if (x->overloaded) {
+        outcome = RS_OVERLOADED;
+        gql_buf_puts(&body, "{\"errors\":[{\"message\":\"The server is overloaded; retry later.\","
+                            "\"extensions\":{\"code\":\"OVERLOADED\"}}]}");
+    } else {
+        gql_buf_putc(&body, '{');
+        if (x->errors.count > 0) {
+            gql_buf_puts(&body, "\"errors\":");
+            gql_errors_write(&x->errors, &body);
+        }
+        if (outcome == RS_DATA) {
+            /* A null in a non-null root field nulls `data` itself (spec 6.4.4). */
+            bool data_null = false;
+            for (size_t i = 0; i < x->nslots; i++)
+                if (x->slots[i].group->def != NULL && x->slots[i].group->def->type->wrap == GQL_TYPE_NON_NULL &&
+                    strcmp(x->slots[i].json, "null") == 0)
+                    data_null = true;
+            gql_buf_puts(&body, x->errors.count > 0 ? ",\"data\":" : "\"data\":");
+            if (data_null) {
+                gql_buf_puts(&body, "null");
+            } else {
+                gql_buf_putc(&body, '{');
+                for (size_t i = 0; i < x->nslots; i++) {
+                    const root_slot *s = &x->slots[i];
+                    if (i > 0)
+                        gql_buf_putc(&body, ',');
+                    gql_buf_json_string(&body, s->group->response_key, strlen(s->group->response_key));
+                    gql_buf_putc(&body, ':');
+                    gql_buf_append(&body, s->json, s->len);
+                }
+                gql_buf_putc(&body, '}');
+            }
+        }
+        gql_buf_putc(&body, '}');
+    }
+    if (body.failed) {
+        outcome = RS_REQUEST_ERROR;
+        x->done(x->user, outcome, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
+    } else {
+        x->done(x->user, outcome, body.data, body.len);
+    }
+    gql_buf_free(&body);
+    gql_arena_free(&x->arena);
+    free(x);
+}
+
+/* ---- database answers ---- */
+
+static const char *error_code(db_status status, const char **message)
+{
+    switch (status) {
+    case DB_ERR_TIMEOUT:
+        *message = "The database did not answer in time.";
+        return "DB_TIMEOUT";
+    case DB_ERR_UNAVAILABLE:
+    case DB_ERR_SHUTDOWN:
+        *message = "The database is unavailable.";
+        return "DB_UNAVAILABLE";
+    default:
+        *message = "Internal server error.";
+        return "INTERNAL";
+    }
+}
+
+static void on_result(void *ctx, const db_result *r)
+{
+    root_slot *slot = ctx;
+    rs_exec *x = slot->exec;
+    if (r->status == DB_OK) {
+        if (PQntuples(r->res) == 0) {
+            set_slot(slot, "null");
+        } else {
+            gql_buf out;
+            gql_buf_init(&out);
+            if (render_row(&slot->plan, r->res, 0, &slot->path, &x->errors, &out) != 0 || out.failed)
+                set_slot(slot, "null");
+            else
+                set_slot(slot, gql_arena_strndup(&x->arena, out.data, out.len) ?: "null");
+            gql_buf_free(&out);
+        }
+    } else if (r->status == DB_ERR_OVERLOADED) {
+        x->overloaded = true;
+        set_slot(slot, "null");
+    } else {
+        const char *message;
+        const char *code = error_code(r->status, &message);
+        gql_error *e = gql_errors_add(&x->errors, &slot->group->field->loc, "%s", message);
+        if (e != NULL) {
+            e->code = code;
+            e->path = gql_path_copy(&x->arena, &slot->path);
+        }
+        set_slot(slot, "null");
+        /* SQL text and server messages stay in the server log, never in the response. */
+        if (x->worker->engine->log_error != NULL)
+            x->worker->engine->log_error(code, r->message != NULL ? r->message : "");
+    }
+    if (--x->pending == 0)
+        finish(x, RS_DATA);
+}
+
+/* ---- starting ---- */
+
+static void resolve_root(rs_exec *x, root_slot *slot)
+{
+    const gql_field_group *g = slot->group;
+    if (g->def == NULL) {
+        set_slot(slot, "\"Query\""); /* __typename: validation admits no other meta field yet */
+        if (strcmp(g->field->name.ptr, "__typename") != 0)
+            set_slot(slot, "null");
+        return;
+    }
+    const rs_root_lookup *root = catalog_root(g->def->name);
+    int rc = root ? plan_root_lookup(&x->ctx, g, root, &slot->path, &slot->plan) : -1;
+    if (rc != 0) {
+        set_slot(slot, "null"); /* a null key, or an argument error already recorded at the path */
+        return;
+    }
+    x->pending++;
+    db_pool_query(x->worker->pool, slot->plan.sql, slot->plan.nparams, slot->plan.params, on_result, slot);
+}
+
+void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user)
+{
+    const rs_engine *engine = worker->engine;
+    rs_exec *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        done(user, RS_REQUEST_ERROR, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
+        return;
+    }
+    x->worker = worker;
+    x->done = done;
+    x->user = user;
+    gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
+    gql_errors_init(&x->errors, &x->arena);
+
+    gql_parse_limits limits = {engine->limits.max_tokens, engine->limits.max_depth};
+    gql_syntax_error syntax;
+    gql_document *doc = gql_parse(&x->arena, request->query, request->query_len, &limits, &syntax);
+    if (doc == NULL) {
+        gql_errors_add(&x->errors, &syntax.loc, "%s", syntax.message);
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+    if (gql_validate(engine->schema, doc, &x->errors) > 0 ||
+        gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name, request->variables, &x->arena,
+                         &x->errors) != 0) {
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+
+    gql_field_groups roots;
+    if (gql_collect_fields(&x->ctx, gql_exec_root_type(&x->ctx), x->ctx.operation->selection_set, &roots) != 0 ||
+        (x->slots = gql_arena_calloc(&x->arena, roots.count ? roots.count : 1, sizeof(*x->slots))) == NULL) {
+        gql_errors_add(&x->errors, NULL, "Out of memory.");
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+    /* Every statement is sent before any answer is read: one round trip for all root fields. */
+    x->pending = 1;
+    for (const gql_field_group *g = roots.first; g != NULL; g = g->next) {
+        root_slot *slot = &x->slots[x->nslots++];
+        slot->exec = x;
+        slot->group = g;
+        slot->path.key = g->response_key;
+        resolve_root(x, slot);
+    }
+    if (--x->pending == 0)
+        finish(x, RS_DATA);
+}

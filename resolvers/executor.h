@@ -1,0 +1,64 @@
+/*
+ * executor: runs one GraphQL request end to end, off the event loop's critical
+ * path: parse, validate, choose the operation, coerce variables, plan each root
+ * field into SQL, send every statement at once (the pool pipelines them), and
+ * assemble the response in query order when the last one answers.
+ *
+ * rs_engine is shared by all threads and immutable (schema, limits);
+ * rs_worker belongs to one thread and its event loop (the database pool).
+ */
+#ifndef RS_EXECUTOR_H
+#define RS_EXECUTOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <h2o.h>
+
+#include "db_pool.h"
+#include "gql_schema.h"
+
+typedef struct rs_limits {
+    size_t max_tokens;      /* parser token limit */
+    size_t max_depth;       /* parser nesting limit */
+    size_t max_arena_bytes; /* memory one request may use */
+} rs_limits;
+
+typedef struct rs_engine {
+    const gql_schema *schema;
+    rs_limits limits;
+    /* Where the executor reports database failures (server log); may be NULL. */
+    void (*log_error)(const char *msg, const char *detail);
+} rs_engine;
+
+typedef struct rs_worker rs_worker;
+
+/* Checks the catalog against the schema: 0, or -1 with a message naming what is missing. */
+int rs_engine_check(const rs_engine *engine, char *err, size_t errlen);
+
+rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
+                            size_t errlen);
+void rs_worker_destroy(rs_worker *worker);
+db_pool *rs_worker_pool(rs_worker *worker);
+
+typedef enum rs_outcome {
+    RS_DATA,          /* executed: `data` present, maybe with field errors */
+    RS_REQUEST_ERROR, /* parse, validation or coercion failed: errors only, no `data` */
+    RS_OVERLOADED,    /* the database queue is full: HTTP 503 */
+} rs_outcome;
+
+typedef struct rs_request {
+    const char *query;
+    size_t query_len;
+    const char *operation_name; /* NULL when none */
+    const json_t *variables;    /* NULL or a JSON object */
+} rs_request;
+
+/* Called exactly once with the complete response body; it may run before rs_execute returns. */
+typedef void (*rs_done_cb)(void *user, rs_outcome outcome, const char *body, size_t len);
+
+/* Starts executing. The request is only read during this call (the AST copies what it keeps). */
+void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user);
+
+#endif

@@ -1,0 +1,369 @@
+#include "gql_schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gql_parser.h"
+
+typedef struct builder {
+    gql_schema *s;
+    const char *filename;
+    char *err;
+    size_t errlen;
+} builder;
+
+static int fail(builder *b, gql_loc loc, const char *fmt, const char *name)
+{
+    char msg[200];
+    snprintf(msg, sizeof(msg), fmt, name);
+    snprintf(b->err, b->errlen, "%s:%u:%u: %s", b->filename, loc.line, loc.column, msg);
+    return -1;
+}
+
+static bool str_eq(const char *a, const char *b, size_t blen)
+{
+    return strncmp(a, b, blen) == 0 && a[blen] == '\0';
+}
+
+const gql_typedef *gql_schema_type(const gql_schema *schema, const char *name, size_t len)
+{
+    for (size_t i = 0; i < schema->ntypes; i++)
+        if (str_eq(schema->types[i]->name, name, len))
+            return schema->types[i];
+    return NULL;
+}
+
+const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, size_t len)
+{
+    for (size_t i = 0; i < type->nfields; i++)
+        if (str_eq(type->fields[i].name, name, len))
+            return &type->fields[i];
+    return NULL;
+}
+
+const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, size_t len)
+{
+    for (size_t i = 0; i < field->nargs; i++)
+        if (str_eq(field->args[i].name, name, len))
+            return &field->args[i];
+    return NULL;
+}
+
+const gql_typedef *gql_tref_named(const gql_tref *ref)
+{
+    while (ref->wrap != GQL_TYPE_NAMED)
+        ref = ref->of;
+    return ref->named;
+}
+
+bool gql_type_is_composite(const gql_typedef *type)
+{
+    return type->kind == GQL_OBJECT || type->kind == GQL_INTERFACE || type->kind == GQL_UNION;
+}
+
+const char *gql_tref_print(const gql_tref *ref, char *buf, size_t size)
+{
+    switch (ref->wrap) {
+    case GQL_TYPE_NAMED:
+        snprintf(buf, size, "%s", ref->named->name);
+        break;
+    case GQL_TYPE_LIST: {
+        char inner[256];
+        snprintf(buf, size, "[%s]", gql_tref_print(ref->of, inner, sizeof(inner)));
+        break;
+    }
+    case GQL_TYPE_NON_NULL: {
+        char inner[256];
+        snprintf(buf, size, "%s!", gql_tref_print(ref->of, inner, sizeof(inner)));
+        break;
+    }
+    }
+    return buf;
+}
+
+static const char *const builtin_scalars[][2] = {
+    {"Int", "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent "
+            "values between -(2^31) and 2^31 - 1."},
+    {"Float", "The `Float` scalar type represents signed double-precision fractional values as specified by "
+              "[IEEE 754](https://en.wikipedia.org/wiki/IEEE_floating_point)."},
+    {"String", "The `String` scalar type represents textual data, represented as UTF-8 character sequences. The "
+               "String type is most often used by GraphQL to represent free-form human-readable text."},
+    {"Boolean", "The `Boolean` scalar type represents `true` or `false`."},
+    {"ID", "The `ID` scalar type represents a unique identifier, often used to refetch an object or as key for a "
+           "cache. The ID type appears in a JSON response as a String; however, it is not intended to be "
+           "human-readable. When expected as an input type, any string (such as `\"4\"`) or integer (such as "
+           "`4`) input value will be accepted as an ID."},
+};
+
+static int resolve_tref(builder *b, const gql_type_ref *ast, const gql_tref **out)
+{
+    gql_tref *r = gql_arena_calloc(&b->s->arena, 1, sizeof(*r));
+    if (r == NULL)
+        return fail(b, ast->loc, "%s", "out of memory");
+    r->wrap = ast->kind;
+    if (ast->kind == GQL_TYPE_NAMED) {
+        r->named = gql_schema_type(b->s, ast->name.ptr, ast->name.len);
+        if (r->named == NULL)
+            return fail(b, ast->loc, "Unknown type \"%s\".", ast->name.ptr);
+    } else if (resolve_tref(b, ast->of, &r->of) != 0) {
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+/* @deprecated(reason: "...") -> the reason (spec default "No longer supported"); NULL when absent. */
+static const char *deprecation(const gql_directives *dirs)
+{
+    for (const gql_directive *d = dirs->first; d != NULL; d = d->next) {
+        if (strcmp(d->name.ptr, "deprecated") != 0)
+            continue;
+        for (const gql_argument *a = d->args.first; a != NULL; a = a->next)
+            if (strcmp(a->name.ptr, "reason") == 0 && a->value->kind == GQL_VALUE_STRING)
+                return a->value->text.ptr;
+        return "No longer supported";
+    }
+    return NULL;
+}
+
+static const char *specified_by(const gql_directives *dirs)
+{
+    for (const gql_directive *d = dirs->first; d != NULL; d = d->next)
+        if (strcmp(d->name.ptr, "specifiedBy") == 0)
+            for (const gql_argument *a = d->args.first; a != NULL; a = a->next)
+                if (strcmp(a->name.ptr, "url") == 0 && a->value->kind == GQL_VALUE_STRING)
+                    return a->value->text.ptr;
+    return NULL;
+}
+
+static int build_inputs(builder *b, const gql_input_value_defs *defs, const gql_argdef **out, size_t *n)
+{
+    gql_argdef *args = gql_arena_calloc(&b->s->arena, defs->count ? defs->count : 1, sizeof(*args));
+    if (args == NULL)
+        return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+    size_t i = 0;
+    for (const gql_input_value_def *d = defs->first; d != NULL; d = d->next, i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(args[j].name, d->name.ptr) == 0)
+                return fail(b, d->loc, "Argument or input field \"%s\" is defined twice.", d->name.ptr);
+        args[i].name = d->name.ptr;
+        args[i].description = d->description.ptr;
+        args[i].default_value = d->default_value;
+        args[i].deprecation_reason = deprecation(&d->directives);
+        if (resolve_tref(b, d->type, &args[i].type) != 0)
+            return -1;
+        gql_kind k = gql_tref_named(args[i].type)->kind;
+        if (k != GQL_SCALAR && k != GQL_ENUM && k != GQL_INPUT_OBJECT)
+            return fail(b, d->loc, "The type of \"%s\" must be an input type.", d->name.ptr);
+    }
+    *out = args;
+    *n = i;
+    return 0;
+}
+
+static int build_fields(builder *b, const gql_definition *def, gql_typedef *t)
+{
+    gql_fielddef *fields = gql_arena_calloc(&b->s->arena, def->field_count ? def->field_count : 1, sizeof(*fields));
+    if (fields == NULL)
+        return fail(b, def->loc, "%s", "out of memory");
+    size_t i = 0;
+    for (const gql_field_def *f = def->fields; f != NULL; f = f->next, i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(fields[j].name, f->name.ptr) == 0)
+                return fail(b, f->loc, "Field \"%s\" is defined twice.", f->name.ptr);
+        fields[i].name = f->name.ptr;
+        fields[i].description = f->description.ptr;
+        fields[i].deprecation_reason = deprecation(&f->directives);
+        if (resolve_tref(b, f->type, &fields[i].type) != 0 ||
+            build_inputs(b, &f->args, &fields[i].args, &fields[i].nargs) != 0)
+            return -1;
+        if (gql_tref_named(fields[i].type)->kind == GQL_INPUT_OBJECT)
+            return fail(b, f->loc, "The type of field \"%s\" must be an output type.", f->name.ptr);
+    }
+    if (i == 0)
+        return fail(b, def->loc, "Type \"%s\" must define one or more fields.", t->name);
+    t->fields = fields;
+    t->nfields = i;
+    return 0;
+}
+
+static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, const gql_typedef ***out, size_t *n)
+{
+    size_t count = 0;
+    for (const gql_name_list *l = names; l != NULL; l = l->next)
+        count++;
+    const gql_typedef **list = gql_arena_calloc(&b->s->arena, count ? count : 1, sizeof(*list));
+    if (list == NULL)
+        return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+    size_t i = 0;
+    for (const gql_name_list *l = names; l != NULL; l = l->next) {
+        const gql_typedef *t = gql_schema_type(b->s, l->name.ptr, l->name.len);
+        if (t == NULL)
+            return fail(b, l->loc, "Unknown type \"%s\".", l->name.ptr);
+        if (t->kind != want)
+            return fail(b, l->loc, want == GQL_INTERFACE ? "Type \"%s\" is not an interface."
+                                                         : "Union member \"%s\" is not an object type.",
+                        l->name.ptr);
+        list[i++] = t;
+    }
+    *out = list;
+    *n = i;
+    return 0;
+}
+
+static gql_kind kind_of(gql_definition_kind k)
+{
+    switch (k) {
+    case GQL_DEF_OBJECT:
+        return GQL_OBJECT;
+    case GQL_DEF_INTERFACE:
+        return GQL_INTERFACE;
+    case GQL_DEF_UNION:
+        return GQL_UNION;
+    case GQL_DEF_ENUM:
+        return GQL_ENUM;
+    case GQL_DEF_INPUT_OBJECT:
+        return GQL_INPUT_OBJECT;
+    default:
+        return GQL_SCALAR;
+    }
+}
+
+static bool is_type_def(const gql_definition *d)
+{
+    return d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT;
+}
+
+static int build(builder *b, const gql_document *doc)
+{
+    gql_schema *s = b->s;
+    size_t cap = 5 + doc->count;
+    s->types = gql_arena_calloc(&s->arena, cap, sizeof(*s->types));
+    if (s->types == NULL)
+        return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+    for (size_t i = 0; i < 5; i++) {
+        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
+        if (t == NULL)
+            return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+        t->kind = GQL_SCALAR;
+        t->name = builtin_scalars[i][0];
+        t->description = builtin_scalars[i][1];
+        s->types[s->ntypes++] = t;
+    }
+
+    /* Pass 1: every named type exists before any reference is resolved. */
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
+        if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT)
+            return fail(b, d->loc, "%s", "An SDL document cannot contain operations or fragments.");
+        if (d->is_extension)
+            return fail(b, d->loc, "%s", "Type extensions are not supported in the served schema.");
+        if (!is_type_def(d))
+            continue;
+        if (gql_schema_type(s, d->name.ptr, d->name.len) != NULL)
+            return fail(b, d->name_loc, "There can be only one type named \"%s\".", d->name.ptr);
+        if (strncmp(d->name.ptr, "__", 2) == 0)
+            return fail(b, d->name_loc, "Name \"%s\" must not begin with \"__\", which is reserved.", d->name.ptr);
+        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
+        if (t == NULL)
+            return fail(b, d->loc, "%s", "out of memory");
+        t->kind = kind_of(d->kind);
+        t->name = d->name.ptr;
+        t->description = d->description.ptr;
+        t->specified_by_url = specified_by(&d->directives);
+        s->types[s->ntypes++] = t;
+    }
+
+    /* Pass 2: fields, arguments, members and values. */
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
+        if (d->kind == GQL_DEF_SCHEMA) {
+            s->description = d->description.ptr;
+            for (const gql_root_operation_def *r = d->root_operations; r != NULL; r = r->next) {
+                const gql_typedef *t = gql_schema_type(s, r->type_name.ptr, r->type_name.len);
+                if (t == NULL || t->kind != GQL_OBJECT)
+                    return fail(b, r->loc, "Root type \"%s\" must be a defined object type.", r->type_name.ptr);
+                if (r->operation == GQL_OP_QUERY)
+                    s->query = t;
+                else if (r->operation == GQL_OP_MUTATION)
+                    s->mutation = t;
+                else
+                    s->subscription = t;
+            }
+            continue;
+        }
+        if (!is_type_def(d))
+            continue;
+        gql_typedef *t = (gql_typedef *)gql_schema_type(s, d->name.ptr, d->name.len);
+        switch (d->kind) {
+        case GQL_DEF_OBJECT:
+        case GQL_DEF_INTERFACE:
+            if (build_fields(b, d, t) != 0 ||
+                resolve_names(b, d->interfaces, GQL_INTERFACE, &t->interfaces, &t->ninterfaces) != 0)
+                return -1;
+            break;
+        case GQL_DEF_UNION:
+            if (resolve_names(b, d->members, GQL_OBJECT, &t->members, &t->nmembers) != 0)
+                return -1;
+            break;
+        case GQL_DEF_INPUT_OBJECT:
+            if (build_inputs(b, &d->input_fields, &t->input_fields, &t->ninput_fields) != 0)
+                return -1;
+            break;
+        case GQL_DEF_ENUM: {
+            size_t n = 0;
+            for (const gql_enum_value_def *v = d->enum_values; v != NULL; v = v->next)
+                n++;
+            gql_enumdef *vals = gql_arena_calloc(&s->arena, n ? n : 1, sizeof(*vals));
+            if (vals == NULL)
+                return fail(b, d->loc, "%s", "out of memory");
+            n = 0;
+            for (const gql_enum_value_def *v = d->enum_values; v != NULL; v = v->next, n++) {
+                vals[n].name = v->name.ptr;
+                vals[n].description = v->description.ptr;
+                vals[n].deprecation_reason = deprecation(&v->directives);
+            }
+            t->values = vals;
+            t->nvalues = n;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (s->query == NULL)
+        s->query = gql_schema_type(s, "Query", 5);
+    if (s->query == NULL || s->query->kind != GQL_OBJECT)
+        return fail(b, (gql_loc){1, 1, 0}, "%s", "The schema must define a Query object type.");
+    return 0;
+}
+
+gql_schema *gql_schema_load(const char *sdl, size_t len, const char *filename, char *err, size_t errlen)
+{
+    gql_schema *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, errlen, "%s: out of memory", filename);
+        return NULL;
+    }
+    gql_arena_init(&s->arena, 0);
+    builder b = {s, filename, err, errlen};
+    gql_syntax_error syn;
+    gql_document *doc = gql_parse(&s->arena, sdl, len, NULL, &syn);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s:%u:%u: %s", filename, syn.loc.line, syn.loc.column, syn.message);
+        gql_schema_free(s);
+        return NULL;
+    }
+    if (build(&b, doc) != 0) {
+        gql_schema_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void gql_schema_free(gql_schema *schema)
+{
+    if (schema == NULL)
+        return;
+    gql_arena_free(&schema->arena);
+    free(schema);
+}

@@ -1,0 +1,102 @@
+/*
+ * gql_schema: the type system that validation, execution and introspection
+ * read, built once at start-up from SDL (schema/schema.graphql). Immutable after
+ * loading and shared by every thread without locks.
+ */
+#ifndef GQL_SCHEMA_H
+#define GQL_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gql_arena.h"
+#include "gql_ast.h"
+
+typedef enum gql_kind {
+    GQL_SCALAR,
+    GQL_OBJECT,
+    GQL_INTERFACE,
+    GQL_UNION,
+    GQL_ENUM,
+    GQL_INPUT_OBJECT,
+} gql_kind;
+
+typedef struct gql_typedef gql_typedef;
+
+/* A reference to a type as written: Named, [T], T!. */
+typedef struct gql_tref gql_tref;
+struct gql_tref {
+    gql_type_kind wrap;       /* GQL_TYPE_NAMED, GQL_TYPE_LIST or GQL_TYPE_NON_NULL (from gql_ast.h) */
+    const gql_typedef *named; /* GQL_TYPE_NAMED */
+    const gql_tref *of;       /* the wrapped reference */
+};
+
+typedef struct gql_argdef { /* field arguments and input object fields */
+    const char *name;
+    const char *description; /* NULL when none */
+    const gql_tref *type;
+    const gql_value *default_value; /* NULL when none */
+    const char *deprecation_reason; /* NULL unless @deprecated */
+} gql_argdef;
+
+typedef struct gql_fielddef {
+    const char *name;
+    const char *description;
+    const gql_tref *type;
+    const gql_argdef *args;
+    size_t nargs;
+    const char *deprecation_reason;
+} gql_fielddef;
+
+typedef struct gql_enumdef {
+    const char *name;
+    const char *description;
+    const char *deprecation_reason;
+} gql_enumdef;
+
+struct gql_typedef {
+    gql_kind kind;
+    const char *name;
+    const char *description;
+    const char *specified_by_url; /* scalars with @specifiedBy */
+    const gql_fielddef *fields;   /* objects and interfaces */
+    size_t nfields;
+    const gql_typedef **interfaces; /* objects and interfaces */
+    size_t ninterfaces;
+    const gql_typedef **members; /* unions */
+    size_t nmembers;
+    const gql_enumdef *values; /* enums */
+    size_t nvalues;
+    const gql_argdef *input_fields; /* input objects */
+    size_t ninput_fields;
+};
+
+typedef struct gql_schema {
+    gql_arena arena; /* owns everything below, the SDL text included */
+    const char *description;
+    const gql_typedef **types; /* in definition order, built-in scalars first */
+    size_t ntypes;
+    const gql_typedef *query;
+    const gql_typedef *mutation;     /* NULL when not served */
+    const gql_typedef *subscription; /* NULL when not served */
+} gql_schema;
+
+/*
+ * Builds a schema from SDL text. On failure returns NULL and writes one line
+ * naming the line of the SDL ("schema.graphql:12:3: Unknown type \"Prodcut\".").
+ */
+gql_schema *gql_schema_load(const char *sdl, size_t len, const char *filename, char *err, size_t errlen);
+void gql_schema_free(gql_schema *schema);
+
+const gql_typedef *gql_schema_type(const gql_schema *schema, const char *name, size_t len);
+const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, size_t len);
+const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, size_t len);
+
+/* The innermost named type of a reference: [Product!]! -> Product. */
+const gql_typedef *gql_tref_named(const gql_tref *ref);
+/* Objects, interfaces and unions have subfields; scalars and enums are leaves. */
+bool gql_type_is_composite(const gql_typedef *type);
+/* Writes a reference as SDL does ("[ID!]!") into buf; returns buf. */
+const char *gql_tref_print(const gql_tref *ref, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,220 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum setting_kind { SET_STRING, SET_UINT, SET_SIZE, SET_BOOL, SET_LISTEN } setting_kind;
+
+typedef struct setting {
+    const char *env;  /* environment variable */
+    const char *flag; /* command-line flag, without the leading "--" */
+    setting_kind kind;
+    size_t offset; /* into gqld_config */
+    const char *def;   /* default as text, NULL = none; "" = empty */
+    unsigned long long min, max;
+    const char *help;
+} setting;
+
+#define AT(field) offsetof(gqld_config, field)
+
+/* The single source of every setting: parsing, validation and --help read it. */
+static const setting settings[] = {
+    {"GQLD_LISTEN", "listen", SET_LISTEN, 0, "127.0.0.1:8080", 0, 0,
+     "address to serve HTTP on, host:port (port 0 picks a free one)"},
+    {"DATABASE_URL", "database-url", SET_STRING, AT(database_url), NULL, 0, 0,
+     "PostgreSQL to read from: libpq URI or conninfo (required)"},
+    {"DATABASE_READER_URL", "database-reader-url", SET_STRING, AT(database_reader_url), "", 0, 0,
+     "read replica (Aurora reader endpoint); queries go there when set"},
+    {"DB_POOL_SIZE", "db-pool-size", SET_UINT, AT(db_pool_size), "8", 1, 1024,
+     "database connections per process, shared out among the threads"},
+    {"DB_PIPELINE_DEPTH", "db-pipeline-depth", SET_UINT, AT(db_pipeline_depth), "16", 1, 1024,
+     "statements in flight on one connection (libpq pipeline mode)"},
+    {"DB_QUEUE_MAX", "db-queue-max", SET_UINT, AT(db_queue_max), "1024", 0, 1000000,
+     "queries per thread waiting for a connection; beyond it requests get HTTP 503"},
+    {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", SET_UINT, AT(db_statement_timeout_ms), "5000", 0,
+     3600000, "statement timeout in milliseconds (0 = none)"},
+    {"DB_CONNECT_TIMEOUT_MS", "db-connect-timeout-ms", SET_UINT, AT(db_connect_timeout_ms), "3000", 1, 600000,
+     "connection attempt timeout; also how long a query waits for a connection"},
+    {"DB_PREPARE", "db-prepare", SET_BOOL, AT(db_prepare), "on", 0, 0,
+     "use prepared statements (turn off behind RDS Proxy to avoid pinning)"},
+    {"MEMCACHED_SERVERS", "memcached-servers", SET_STRING, AT(memcached_servers), "", 0, 0,
+     "memcached nodes, comma-separated host:port; empty disables the cache"},
+    {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
+     "worker threads, each with its own event loop (default: number of cores)"},
+    {"GQLD_MAX_BODY_BYTES", "max-body-bytes", SET_SIZE, AT(max_body_bytes), "1048576", 1024, 1ULL << 30,
+     "largest request body accepted; larger ones get HTTP 413"},
+    {"GQLD_DRAIN_TIMEOUT_MS", "drain-timeout-ms", SET_UINT, AT(drain_timeout_ms), "10000", 0, 600000,
+     "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
+    {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
+     "one JSON line per request on stdout"},
+};
+
+enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
+
+static int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+    if (*s == '\0' || *s == '-' || *s == '+')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"1", "on", "true", "yes"}, *const no[] = {"0", "off", "false", "no"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return *out = true, 0;
+        if (strcasecmp(s, no[i]) == 0)
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+/* host:port or [v6]:port; the host must be a literal so start-up never waits on DNS. */
+static int parse_listen(const char *s, gqld_config *cfg)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s)
+        return -1;
+    const char *host = s;
+    size_t hostlen = (size_t)(colon - s);
+    if (host[0] == '[') {
+        if (hostlen < 3 || host[hostlen - 1] != ']')
+            return -1;
+        host++;
+        hostlen -= 2;
+    }
+    if (hostlen >= sizeof(cfg->listen_host))
+        return -1;
+    unsigned long long port;
+    if (parse_uint(colon + 1, 0, 65535, &port) != 0)
+        return -1;
+    memcpy(cfg->listen_host, host, hostlen);
+    cfg->listen_host[hostlen] = '\0';
+    cfg->listen_port = (uint16_t)port;
+    return 0;
+}
+
+static const char *expected(const setting *s)
+{
+    switch (s->kind) {
+    case SET_UINT:
+    case SET_SIZE:
+        return "a whole number";
+    case SET_BOOL:
+        return "on or off";
+    case SET_LISTEN:
+        return "host:port";
+    default:
+        return "a value";
+    }
+}
+
+static int apply(gqld_config *cfg, const setting *s, const char *value, const char *source, char *err,
+                 size_t errlen)
+{
+    char *base = (char *)cfg;
+    unsigned long long v;
+    int rc = 0;
+    switch (s->kind) {
+    case SET_STRING:
+        *(const char **)(base + s->offset) = value;
+        break;
+    case SET_UINT:
+        rc = parse_uint(value, s->min, s->max, &v);
+        if (rc == 0)
+            *(unsigned *)(base + s->offset) = (unsigned)v;
+        break;
+    case SET_SIZE:
+        rc = parse_uint(value, s->min, s->max, &v);
+        if (rc == 0)
+            *(size_t *)(base + s->offset) = (size_t)v;
+        break;
+    case SET_BOOL:
+        rc = parse_bool(value, (bool *)(base + s->offset));
+        break;
+    case SET_LISTEN:
+        rc = parse_listen(value, cfg);
+        break;
+    }
+    if (rc != 0) {
+        if (s->kind == SET_UINT || s->kind == SET_SIZE)
+            snprintf(err, errlen, "invalid %s (%s) \"%s\": expected %s from %llu to %llu", s->env, source, value,
+                     expected(s), s->min, s->max);
+        else
+            snprintf(err, errlen, "invalid %s (%s) \"%s\": expected %s", s->env, source, value, expected(s));
+    }
+    return rc;
+}
+
+static const setting *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strlen(settings[i].flag) == len && memcmp(settings[i].flag, name, len) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = cores > 0 ? (unsigned)cores : 1;
+
+    /* Later sources win: defaults, then the environment, then flags. */
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].def != NULL && apply(cfg, &settings[i], settings[i].def, "default", err, errlen) != 0)
+            return -1;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        if (v != NULL && apply(cfg, &settings[i], v, "environment", err, errlen) != 0)
+            return -1;
+    }
+    *nrest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            rest[(*nrest)++] = argv[i];
+            continue;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        const setting *s = find_flag(name, eq ? (size_t)(eq - name) : strlen(name));
+        if (s == NULL) {
+            rest[(*nrest)++] = argv[i]; /* maybe the subcommand's own flag */
+            continue;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (value == NULL) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "flag --%s (%s) needs a value", s->flag, s->env);
+                return -1;
+            }
+            value = argv[++i];
+        }
+        if (apply(cfg, s, value, "flag", err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Settings (environment variable, flag, default). Flags override the environment.\n\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        const char *def = s->def == NULL ? (s->offset == AT(threads) ? "number of cores" : "(required)")
+                          : s->def[0] == '\0' ? "(empty)"
+                                              : s->def;
+        fprintf(out, "  %-24s --%-24s default: %s\n      %s\n", s->env, s->flag, def, s->help);
+    }
+}

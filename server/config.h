@@ -1,0 +1,44 @@
+/*
+ * config: every setting of gqld, read once at start-up from the environment
+ * and overridden by command-line flags, into a plain struct the hot path only
+ * reads. One table (config.c) drives defaults, parsing, validation and --help,
+ * so a setting cannot exist without its documentation.
+ */
+#ifndef GQLD_CONFIG_H
+#define GQLD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct gqld_config {
+    char listen_host[256];
+    uint16_t listen_port;
+    const char *database_url;
+    const char *database_reader_url;
+    unsigned db_pool_size;
+    unsigned db_pipeline_depth;
+    unsigned db_queue_max;
+    unsigned db_statement_timeout_ms;
+    unsigned db_connect_timeout_ms;
+    bool db_prepare;
+    const char *memcached_servers;
+    unsigned threads;
+    size_t max_body_bytes;
+    unsigned drain_timeout_ms;
+    bool access_log;
+} gqld_config;
+
+/*
+ * Fills *cfg from defaults, then the environment, then argv (flags such as
+ * `--listen 127.0.0.1:0` or `--listen=...`). Arguments that are not settings are
+ * left in rest[] (in order) for the subcommand. Returns 0, or -1 with a
+ * one-line message naming the setting in err.
+ */
+int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest, char *err, size_t errlen);
+
+/* Writes every setting with its flag, environment variable, default and meaning. */
+void config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,319 @@
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "access_log.h"
+#include "http_worker.h"
+#include "log.h"
+#include "request_id.h"
+
+/* Set by the signal thread, read by every loop between iterations. */
+static atomic_bool stop_requested;
+
+typedef struct server {
+    const gqld_config *cfg;
+    const rs_engine *engine;
+    h2o_globalconf_t globalconf;
+    int listen_fd;
+    http_worker *workers;
+    db_pool_config pool;
+    atomic_int started; /* workers that finished start-up (or failed) */
+    atomic_int failed;
+} server;
+
+typedef struct worker_start {
+    server *srv;
+    http_worker *w;
+} worker_start;
+
+/* ---- routing ---- */
+
+static int on_request(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    http_worker *w = http_worker_of(req);
+    request_id_assign(req, w->index, &w->request_ids);
+    h2o_iovec_t path = req->path_normalized;
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/graphql")))
+        return http_graphql_handle(req);
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz")))
+        return http_health_handle(req);
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/readyz")))
+        return http_ready_handle(req);
+    static const char body[] = "{\"error\":\"not found\"}";
+    http_respond(req, 404, "Not Found", "application/json; charset=utf-8", body, sizeof(body) - 1);
+    return 0;
+}
+
+void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type, const char *body,
+                  size_t len)
+{
+    req->res.status = status;
+    req->res.reason = reason;
+    req->res.content_length = len; /* h2o_send_inline leaves it unset */
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    h2o_send_inline(req, body, len);
+}
+
+/* ---- pending requests ---- */
+
+static void on_pool_dispose(void *p)
+{
+    http_pending **guard = p;
+    if (*guard != NULL)
+        (*guard)->req = NULL;
+}
+
+void http_pending_start(http_pending *p, h2o_req_t *req)
+{
+    p->req = req;
+    p->worker = http_worker_of(req);
+    p->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*p->guard), on_pool_dispose);
+    *p->guard = p;
+    p->worker->inflight++;
+}
+
+h2o_req_t *http_pending_end(http_pending *p)
+{
+    h2o_req_t *req = p->req;
+    if (req != NULL)
+        *p->guard = NULL;
+    p->req = NULL;
+    p->worker->inflight--;
+    return req;
+}
+
+/* ---- listener ---- */
+
+static int open_listener(const gqld_config *cfg, char *address, size_t addrlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->listen_host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(cfg->listen_port);
+        sslen = sizeof(*in4);
+    } else if (inet_pton(AF_INET6, cfg->listen_host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(cfg->listen_port);
+        sslen = sizeof(*in6);
+    } else if (strcmp(cfg->listen_host, "localhost") == 0) {
+        in4->sin_family = AF_INET;
+        in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        in4->sin_port = htons(cfg->listen_port);
+        sslen = sizeof(*in4);
+    } else {
+        snprintf(address, addrlen, "GQLD_LISTEN host \"%s\" is not an IP address", cfg->listen_host);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(address, addrlen, "cannot listen on %s:%u: %s", cfg->listen_host, cfg->listen_port,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    sslen = sizeof(ss);
+    getsockname(fd, (struct sockaddr *)&ss, &sslen);
+    char host[INET6_ADDRSTRLEN];
+    if (ss.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        snprintf(address, addrlen, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else {
+        inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+        snprintf(address, addrlen, "%s:%u", host, ntohs(in4->sin_port));
+    }
+    return fd;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err != NULL)
+        return;
+    http_worker *w = listener->data;
+    /* Several connections may be waiting; take a few per wake-up, leave the rest to other loops. */
+    for (int i = 0; i < 16; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            return;
+        h2o_accept(&w->accept_ctx, sock);
+    }
+}
+
+/* ---- workers ---- */
+
+static void begin_drain(http_worker *w)
+{
+    w->draining = true;
+    if (w->listener != NULL) {
+        h2o_socket_read_stop(w->listener);
+        h2o_socket_close(w->listener); /* closes this worker's dup of the listening fd */
+        w->listener = NULL;
+    }
+    h2o_context_request_shutdown(&w->ctx);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_start *start = arg;
+    server *srv = start->srv;
+    http_worker *w = start->w;
+    free(start);
+
+    w->loop = h2o_evloop_create();
+    h2o_context_init(&w->ctx, w->loop, &srv->globalconf);
+    w->accept_ctx.ctx = &w->ctx;
+    w->accept_ctx.hosts = srv->globalconf.hosts;
+
+    char err[256];
+    w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
+    int fd = w->rs != NULL ? dup(srv->listen_fd) : -1;
+    if (fd < 0) {
+        log_event("error", "worker start-up failed", "detail", w->rs == NULL ? err : strerror(errno), NULL);
+        atomic_fetch_add(&srv->failed, 1);
+        atomic_fetch_add(&srv->started, 1);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    w->listener = h2o_evloop_socket_create(w->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    w->listener->data = w;
+    h2o_socket_read_start(w->listener, on_accept);
+    atomic_fetch_add(&srv->started, 1);
+
+    uint64_t drain_deadline = 0, flush_deadline = 0;
+    for (;;) {
+        h2o_evloop_run(w->loop, 50);
+        if (!w->draining && atomic_load(&stop_requested)) {
+            begin_drain(w);
+            drain_deadline = h2o_now(w->loop) + w->cfg->drain_timeout_ms;
+        }
+        if (!w->draining)
+            continue;
+        uint64_t now = h2o_now(w->loop);
+        if (w->inflight == 0 && flush_deadline == 0)
+            flush_deadline = now + 100; /* let the last responses leave the socket buffers */
+        if ((flush_deadline != 0 && now >= flush_deadline) || now >= drain_deadline)
+            break;
+    }
+    if (w->inflight > 0) {
+        char n[32];
+        snprintf(n, sizeof(n), "%zu", w->inflight);
+        log_event("warn", "drain timeout: abandoning in-flight requests", "requests", n, NULL);
+    }
+    /* On this thread: the pool's shutdown callbacks may still touch this loop's requests. */
+    rs_worker_destroy(w->rs);
+    w->rs = NULL;
+    return NULL;
+}
+
+/* ---- the server ---- */
+
+static void setup_globalconf(server *srv)
+{
+    h2o_config_init(&srv->globalconf);
+    srv->globalconf.max_request_entity_size = srv->cfg->max_body_bytes;
+    srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("gqld"));
+    h2o_hostconf_t *host = h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
+    handler->on_req = on_request;
+    if (srv->cfg->access_log)
+        access_log_register(path);
+}
+
+int http_server_run(const gqld_config *cfg, const rs_engine *engine)
+{
+    server srv = {.cfg = cfg, .engine = engine};
+    char address[300];
+    srv.listen_fd = open_listener(cfg, address, sizeof(address));
+    if (srv.listen_fd < 0) {
+        log_event("error", "cannot start", "detail", address, NULL);
+        return 1;
+    }
+    setup_globalconf(&srv);
+
+    /* DB_POOL_SIZE is per process: each thread gets its share, at least one. */
+    unsigned per_thread = (cfg->db_pool_size + cfg->threads - 1) / cfg->threads;
+    srv.pool = (db_pool_config){
+        .conninfo = cfg->database_reader_url[0] ? cfg->database_reader_url : cfg->database_url,
+        .size = per_thread ? per_thread : 1,
+        .pipeline_depth = cfg->db_pipeline_depth,
+        .queue_max = cfg->db_queue_max,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .connect_timeout_ms = cfg->db_connect_timeout_ms,
+        .prepare = cfg->db_prepare,
+    };
+
+    /* Signals are taken by this thread alone, with sigwait; workers never see them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    srv.workers = calloc(cfg->threads, sizeof(*srv.workers));
+    pthread_t *threads = calloc(cfg->threads, sizeof(*threads));
+    if (srv.workers == NULL || threads == NULL) {
+        log_event("error", "cannot start", "detail", "out of memory", NULL);
+        return 1;
+    }
+    unsigned launched = 0;
+    for (unsigned i = 0; i < cfg->threads; i++) {
+        srv.workers[i].cfg = cfg;
+        srv.workers[i].index = i;
+        worker_start *start = malloc(sizeof(*start));
+        if (start == NULL)
+            break;
+        *start = (worker_start){&srv, &srv.workers[i]};
+        if (pthread_create(&threads[i], NULL, worker_main, start) != 0) {
+            free(start);
+            break;
+        }
+        launched++;
+    }
+    while (atomic_load(&srv.started) < (int)launched)
+        usleep(1000);
+    /* Workers hold their own dups; closing ours means the port closes when the last worker lets go. */
+    close(srv.listen_fd);
+
+    int status = 0;
+    if (launched < cfg->threads || atomic_load(&srv.failed) > 0) {
+        log_event("error", "cannot start", "detail", "a worker thread failed to start", NULL);
+        atomic_store(&stop_requested, true);
+        status = 1;
+    } else {
+        char threads_text[16];
+        snprintf(threads_text, sizeof(threads_text), "%u", cfg->threads);
+        log_event("info", "listening", "address", address, "threads", threads_text, NULL);
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        log_event("info", "draining", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+        atomic_store(&stop_requested, true);
+    }
+    for (unsigned i = 0; i < launched; i++)
+        pthread_join(threads[i], NULL);
+    if (status == 0)
+        log_event("info", "stopped", NULL);
+    free(threads);
+    free(srv.workers);
+    h2o_config_dispose(&srv.globalconf);
+    return status;
+}

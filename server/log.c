@@ -1,0 +1,49 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+void log_put_time(gql_buf *b)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    gql_buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                   tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+}
+
+void log_event(const char *level, const char *msg, ...)
+{
+    gql_buf b;
+    gql_buf_init(&b);
+    gql_buf_puts(&b, "{\"time\":\"");
+    log_put_time(&b);
+    gql_buf_puts(&b, "\",\"level\":");
+    gql_buf_json_string(&b, level, strlen(level));
+    gql_buf_puts(&b, ",\"msg\":");
+    gql_buf_json_string(&b, msg, strlen(msg));
+    va_list ap;
+    va_start(ap, msg);
+    const char *key;
+    while ((key = va_arg(ap, const char *)) != NULL) {
+        const char *value = va_arg(ap, const char *);
+        gql_buf_putc(&b, ',');
+        gql_buf_json_string(&b, key, strlen(key));
+        gql_buf_putc(&b, ':');
+        if (value == NULL)
+            gql_buf_puts(&b, "null");
+        else
+            gql_buf_json_string(&b, value, strlen(value));
+    }
+    va_end(ap);
+    gql_buf_puts(&b, "}\n");
+    if (!b.failed) {
+        ssize_t unused = write(STDERR_FILENO, b.data, b.len);
+        (void)unused; /* nowhere left to report a failed log write */
+    }
+    gql_buf_free(&b);
+}

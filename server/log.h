@@ -1,0 +1,23 @@
+/*
+ * log: JSON lines for operators. Events (start-up, state changes, errors) go to
+ * stderr as {"time","level","msg",...}; the access log (access_log.c) owns
+ * stdout. Each line is written with one write(2) so threads never interleave.
+ */
+#ifndef GQLD_LOG_H
+#define GQLD_LOG_H
+
+#include <stddef.h>
+
+#include "gql_buf.h"
+
+/* Appends the current UTC time as ISO-8601 with milliseconds: 2026-11-23T14:10:32.123Z */
+void log_put_time(gql_buf *b);
+
+/*
+ * Writes {"time":...,"level":level,"msg":msg, key:value...} to stderr. The
+ * variadic part is pairs of const char * key and value, ended by NULL; values
+ * are written as JSON strings.
+ */
+void log_event(const char *level, const char *msg, ...) __attribute__((sentinel));
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * gqld: a GraphQL API server for a read-heavy e-commerce data set.
+ *
+ *   gqld [serve]   serve HTTP (the default)
+ *   gqld migrate   apply the database migrations
+ *   gqld seed      load the deterministic sample data
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db_admin.h"
+#include "embedded.h"
+#include "gql_schema.h"
+#include "gqld_version.h"
+#include "http_server.h"
+#include "log.h"
+
+extern const gqld_embedded_file gqld_migrations[];
+extern const gqld_embedded_file gqld_seed[];
+extern const gqld_embedded_file gqld_sdl[];
+
+enum { EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: gqld [serve|migrate|seed] [flags]\n"
+                 "       gqld --help | --version\n\n"
+                 "Commands:\n"
+                 "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
+                 "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
+                 "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
+                 "            --customers N (1000) --products N (5000) --orders N (10000)\n"
+                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n\n");
+    config_print_help(out);
+}
+
+static int fail_usage(const char *msg)
+{
+    fprintf(stderr, "gqld: %s (see gqld --help)\n", msg);
+    return EXIT_USAGE;
+}
+
+static int require_database(const gqld_config *cfg)
+{
+    if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
+        fprintf(stderr, "gqld: DATABASE_URL is not set: give a libpq URI or conninfo, e.g. "
+                        "postgresql://user@127.0.0.1:5432/gqld (or --database-url)\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_count(const char *flag, const char *value, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v = value ? strtoul(value, &end, 10) : 0;
+    if (value == NULL || *value == '\0' || *end != '\0' || v < 1 || v > max) {
+        fprintf(stderr, "gqld: seed %s needs a whole number from 1 to %u\n", flag, max);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int cmd_seed(const gqld_config *cfg, int argc, char **argv)
+{
+    db_seed_sizes sizes = {1000, 5000, 10000, 9};
+    unsigned scale = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *flag = argv[i], *eq = strchr(flag, '=');
+        char name[32];
+        snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - flag) : (int)strlen(flag), flag);
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        unsigned *slot = strcmp(name, "--customers") == 0         ? &sizes.customers
+                         : strcmp(name, "--products") == 0        ? &sizes.products
+                         : strcmp(name, "--orders") == 0          ? &sizes.orders
+                         : strcmp(name, "--items-per-order") == 0 ? &sizes.items_per_order
+                         : strcmp(name, "--scale") == 0           ? &scale
+                                                                  : NULL;
+        if (slot == NULL) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "unknown seed flag %s", name);
+            return fail_usage(msg);
+        }
+        if (parse_count(name, value, slot == &sizes.items_per_order ? 100 : 100000000, slot) != 0)
+            return EXIT_USAGE;
+    }
+    sizes.customers *= scale;
+    sizes.products *= scale;
+    sizes.orders *= scale;
+    char err[1024];
+    if (db_seed(cfg->database_url, gqld_seed[0].data, &sizes, stdout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gqld seed: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static void log_db_error(const char *code, const char *detail)
+{
+    log_event("error", "database error", "code", code, "detail", detail, NULL);
+}
+
+static int cmd_serve(const gqld_config *cfg)
+{
+    char err[512];
+    gql_schema *schema = gql_schema_load(gqld_sdl[0].data, gqld_sdl[0].len, "schema.graphql", err, sizeof(err));
+    if (schema == NULL) {
+        log_event("error", "invalid schema", "detail", err, NULL);
+        return 1;
+    }
+    rs_engine engine = {
+        .schema = schema,
+        .limits = {.max_tokens = 20000, .max_depth = 64, .max_arena_bytes = 16u << 20},
+        .log_error = log_db_error,
+    };
+    if (rs_engine_check(&engine, err, sizeof(err)) != 0) {
+        log_event("error", "schema and resolvers disagree", "detail", err, NULL);
+        gql_schema_free(schema);
+        return 1;
+    }
+    int status = http_server_run(cfg, &engine);
+    gql_schema_free(schema);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "version") == 0) {
+            printf("gqld %s\n", GQLD_VERSION);
+            return 0;
+        }
+    }
+    gqld_config cfg;
+    char err[512];
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    int nrest = 0;
+    if (rest == NULL)
+        return 1;
+    if (config_load(&cfg, argc, argv, rest, &nrest, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gqld: %s\n", err);
+        free(rest);
+        return EXIT_USAGE;
+    }
+    const char *command = nrest > 0 && rest[0][0] != '-' ? rest[0] : "serve";
+    int first_arg = nrest > 0 && rest[0][0] != '-' ? 1 : 0;
+    int status;
+    if (strcmp(command, "serve") == 0 || strcmp(command, "migrate") == 0) {
+        if (nrest > first_arg) {
+            snprintf(err, sizeof(err), "unknown argument %s", rest[first_arg]);
+            status = fail_usage(err);
+        } else if (require_database(&cfg) != 0) {
+            status = EXIT_USAGE;
+        } else if (command[0] == 's') {
+            status = cmd_serve(&cfg);
+        } else {
+            status = db_migrate(cfg.database_url, gqld_migrations, stdout, err, sizeof(err)) == 0 ? 0 : 1;
+            if (status != 0)
+                fprintf(stderr, "gqld migrate: %s\n", err);
+        }
+    } else if (strcmp(command, "seed") == 0) {
+        status = require_database(&cfg) != 0 ? EXIT_USAGE : cmd_seed(&cfg, nrest - 1, rest + 1);
+    } else {
+        snprintf(err, sizeof(err), "unknown command %s", command);
+        status = fail_usage(err);
+    }
+    free(rest);
+    return status;
+}

@@ -1,0 +1,59 @@
+#include "request_id.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Not one of h2o's predefined tokens, so looked up by name. */
+#define ID_HEADER H2O_STRLIT("x-request-id")
+
+static bool sane(h2o_iovec_t v)
+{
+    if (v.len == 0 || v.len > REQUEST_ID_MAX)
+        return false;
+    for (size_t i = 0; i < v.len; i++) {
+        char c = v.base[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static size_t make_id(char *buf, unsigned thread_index, uint64_t n)
+{
+    /* Seconds since the epoch at first use keep ids distinct across restarts. */
+    static _Atomic uint32_t boot;
+    uint32_t b = atomic_load_explicit(&boot, memory_order_relaxed);
+    if (b == 0) {
+        uint32_t now = (uint32_t)time(NULL);
+        atomic_compare_exchange_strong(&boot, &b, now);
+        b = atomic_load(&boot);
+    }
+    return (size_t)snprintf(buf, REQUEST_ID_MAX + 1, "%08x-%02x-%010llx", b, thread_index & 0xff,
+                            (unsigned long long)n);
+}
+
+void request_id_assign(h2o_req_t *req, unsigned thread_index, uint64_t *counter)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, ID_HEADER, -1);
+    if (at >= 0 && sane(req->headers.entries[at].value)) {
+        h2o_iovec_t v = req->headers.entries[at].value;
+        h2o_add_header_by_str(&req->pool, &req->res.headers, ID_HEADER, 0, NULL, v.base, v.len);
+        return;
+    }
+    char *buf = h2o_mem_alloc_pool(&req->pool, REQUEST_ID_MAX + 1);
+    size_t len = make_id(buf, thread_index, ++*counter);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, ID_HEADER, 0, NULL, buf, len);
+}
+
+h2o_iovec_t request_id_of_response(h2o_req_t *req, char buf[REQUEST_ID_MAX + 1])
+{
+    ssize_t at = h2o_find_header_by_str(&req->res.headers, ID_HEADER, -1);
+    if (at >= 0)
+        return req->res.headers.entries[at].value;
+    static _Atomic uint64_t orphan;
+    size_t len = make_id(buf, 0xff, atomic_fetch_add(&orphan, 1) + 1);
+    return h2o_iovec_init(buf, len);
+}
