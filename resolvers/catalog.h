@@ -25,7 +25,7 @@ typedef struct rs_entity {
 
 /* A root field that fetches one entity by a unique key taken from one argument. */
 typedef struct rs_root_lookup {
-    const char *field;      /* root field name on Query */
+    const char *field; /* root field name on Query */
     const rs_entity *entity;
     const char *argument;   /* argument carrying the key */
     const char *key_column; /* unique column compared with the argument */

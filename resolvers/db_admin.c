@@ -34,7 +34,8 @@ static PGconn *connect_or_fail(const char *conninfo, char *err, size_t errlen)
 static int run(PGconn *conn, const char *what, const char *sql, int nparams, const char *const *params,
                PGresult **keep, char *err, size_t errlen)
 {
-    PGresult *res = nparams > 0 ? PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
+    PGresult *res =
+        nparams > 0 ? PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         const char *msg = PQresultErrorMessage(res);
@@ -65,8 +66,8 @@ static int apply_one(PGconn *conn, const gqld_embedded_file *m, const char *vers
     PQclear(res);
     if (found) {
         if (!same) {
-            snprintf(err, errlen, "migration %s was changed after it was applied: add a new migration instead",
-                     version);
+            snprintf(err, errlen,
+                     "migration %s was changed after it was applied: add a new migration instead", version);
             return -1;
         }
         return 0;
@@ -88,7 +89,8 @@ static int apply_one(PGconn *conn, const gqld_embedded_file *m, const char *vers
     return 1;
 }
 
-int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err, size_t errlen)
+int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err,
+               size_t errlen)
 {
     PGconn *conn = connect_or_fail(conninfo, err, errlen);
     if (conn == NULL)

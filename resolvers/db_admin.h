@@ -17,7 +17,8 @@
  * instances starting together do not race. An applied migration whose text
  * changed since is an error. Returns 0 or -1 with err set.
  */
-int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err, size_t errlen);
+int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err,
+               size_t errlen);
 
 typedef struct db_seed_sizes {
     unsigned customers;

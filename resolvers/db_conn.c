@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 static void on_connect_ready(h2o_socket_t *sock, const char *err);
 static void on_readable(h2o_socket_t *sock, const char *err);
 static void on_writable(h2o_socket_t *sock, const char *err);
@@ -422,10 +424,22 @@ bool db_conn_send(db_conn *c, db_query *q)
 
 /* ---- results ---- */
 
-static db_status classify(const char *sqlstate, PGconn *pg)
+/*
+ * 57014 (query_canceled) is what statement_timeout raises. Class 08 and
+ * 57P01..57P03 mean the session is gone or going; so does an error without
+ * SQLSTATE on a connection libpq has marked bad. One exception: 08P01 at
+ * ERROR severity on a healthy connection is a malformed request (a Bind with
+ * the wrong parameter count), the caller's bug, not an outage to reset for.
+ */
+static db_status classify(const PGresult *r, const char *sqlstate, PGconn *pg)
 {
-    if (strcmp(sqlstate, "57014") == 0) /* query_canceled: statement_timeout */
+    if (strcmp(sqlstate, "57014") == 0)
         return DB_ERR_TIMEOUT;
+    if (strcmp(sqlstate, "08P01") == 0 && PQstatus(pg) == CONNECTION_OK) {
+        const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+        if (severity != NULL && strcmp(severity, "ERROR") == 0)
+            return DB_ERR_QUERY;
+    }
     if (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
         strcmp(sqlstate, "57P03") == 0)
         return DB_ERR_UNAVAILABLE;
@@ -441,7 +455,7 @@ static void answer_error(db_conn *c, db_query *q, PGresult *r)
     if (sqlstate == NULL)
         sqlstate = "";
     ExecStatusType st = PQresultStatus(r);
-    db_status status = st == PGRES_FATAL_ERROR ? classify(sqlstate, c->pg) : DB_ERR_QUERY;
+    db_status status = st == PGRES_FATAL_ERROR ? classify(r, sqlstate, c->pg) : DB_ERR_QUERY;
     const char *message = PQresultErrorMessage(r);
     if (message[0] == '\0')
         message = st == PGRES_PIPELINE_ABORTED ? "statement skipped: pipeline aborted" : PQresStatus(st);
@@ -555,12 +569,29 @@ void db_conn_drain(db_conn *c)
     }
 }
 
+/*
+ * PQconsumeInput reads at most one TLS record's worth, and when libpq's buffer
+ * has less room than the record, the decrypted rest stays inside OpenSSL,
+ * where no readiness event will ever announce it: read until OpenSSL holds
+ * nothing more.
+ */
+static int consume_input(PGconn *pg)
+{
+    int ok = PQconsumeInput(pg);
+    if (ok && PQsslInUse(pg)) {
+        SSL *ssl = PQsslStruct(pg, "OpenSSL");
+        while (ok && ssl != NULL && SSL_pending(ssl) > 0)
+            ok = PQconsumeInput(pg);
+    }
+    return ok;
+}
+
 static void on_readable(h2o_socket_t *sock, const char *err)
 {
     db_conn *c = sock->data;
     unsigned epoch = c->epoch;
     (void)err;
-    int ok = PQconsumeInput(c->pg);
+    int ok = consume_input(c->pg);
     if (ok && PQstatus(c->pg) != CONNECTION_BAD)
         db_conn_drain(c);
     if (c->epoch != epoch)

@@ -180,7 +180,8 @@ static void on_queue_deadline(h2o_timeout_entry_t *entry)
     h2o_linklist_unlink(&q->link);
     pool->nwaiting--;
     db_query_deliver(q, DB_ERR_UNAVAILABLE, NULL, "",
-                     pool->last_error[0] != '\0' ? pool->last_error : "no database connection within connect_timeout_ms");
+                     pool->last_error[0] != '\0' ? pool->last_error
+                                                 : "no database connection within connect_timeout_ms");
     db_query_release(q);
 }
 
@@ -353,7 +354,8 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
     h2o_timeout_init(loop, &pool->tick, 0);
     pool->tick_entry.cb = on_tick;
     h2o_timeout_init(loop, &pool->connect_timeout, cfg->connect_timeout_ms);
-    h2o_timeout_init(loop, &pool->statement_timeout, (uint64_t)cfg->statement_timeout_ms + DB_CLIENT_GRACE_MS);
+    h2o_timeout_init(loop, &pool->statement_timeout,
+                     (uint64_t)cfg->statement_timeout_ms + DB_CLIENT_GRACE_MS);
     for (size_t i = 0; i < DB_TIMER_STEPS; i++)
         h2o_timeout_init(loop, &pool->steps[i], timer_step_ms[i]);
     for (unsigned i = 0; i < cfg->size; i++)
@@ -363,8 +365,8 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
     return pool;
 }
 
-db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params, db_callback cb,
-                        void *ctx)
+db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
+                        db_callback cb, void *ctx)
 {
     db_query *q = query_alloc(pool);
     if (q == NULL)

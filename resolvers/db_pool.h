@@ -34,8 +34,8 @@ typedef struct db_pool_config {
     unsigned size;                 /* connections in this pool, >= 1 */
     unsigned pipeline_depth;       /* statements in flight per connection, >= 1 */
     unsigned queue_max;            /* queries waiting for a connection; beyond it: DB_ERR_OVERLOADED */
-    unsigned statement_timeout_ms; /* per statement; 0 = none */
-    unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one */
+    unsigned statement_timeout_ms; /* per statement; 0 = none (and no client-side deadline either) */
+    unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one; >= 1 */
     bool prepare;                  /* use named prepared statements (off for RDS Proxy) */
 } db_pool_config;
 
@@ -52,7 +52,7 @@ typedef struct db_result {
     db_status status;
     PGresult *res;        /* DB_OK: rows in text format; owned by the pool, valid during the callback */
     const char *sqlstate; /* DB_ERR_QUERY / DB_ERR_TIMEOUT when known, else "" */
-    const char *message;  /* for the server log only: never sent to clients */
+    const char *message;  /* for the server log only: never sent to clients; valid during the callback */
 } db_result;
 
 typedef void (*db_callback)(void *ctx, const db_result *result);
@@ -61,8 +61,8 @@ typedef struct db_pool_stats {
     unsigned connections_up;
     unsigned in_flight;
     unsigned waiting;
-    uint64_t statements_sent; /* statements executed (prepare steps not counted) */
-    uint64_t reconnects;
+    uint64_t statements_sent; /* statements executed (prepare steps not counted; a re-run counts again) */
+    uint64_t reconnects;      /* connections re-established after being up once (not first connects) */
 } db_pool_stats;
 
 /* Creates the pool and starts connecting (non-blocking). NULL + err on bad config. */
@@ -71,16 +71,20 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
 /*
  * Fails every queued and in-flight query with DB_ERR_SHUTDOWN (callbacks run
  * before this returns), closes the connections and frees the pool.
+ * Not from inside a pool callback (it disposes timeouts h2o may be walking).
+ * h2o frees the closed socket wrappers on the loop's next h2o_evloop_run.
  */
 void db_pool_destroy(db_pool *pool);
 
 /*
  * Runs `sql` with text parameters. The callback runs exactly once, always later
  * from the event loop (never inside this call). `sql` and `params` must stay
- * valid until then. Returns a handle for db_query_cancel.
+ * valid until then. Returns a handle for db_query_cancel, valid until the
+ * callback runs; NULL only when out of memory (then no callback).
+ * Callbacks may call db_pool_query and db_query_cancel.
  */
-db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params, db_callback cb,
-                        void *ctx);
+db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
+                        db_callback cb, void *ctx);
 
 /* The callback will not run. The statement may still execute; its result is dropped. */
 void db_query_cancel(db_query *query);

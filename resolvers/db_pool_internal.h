@@ -28,7 +28,7 @@
 /* Open-addressing slots, a power of two at twice the maximum: probes stay short. */
 #define DB_STMT_CACHE_SLOTS 1024
 /* Released queries kept for reuse. */
-#define DB_FREELIST_MAX 1024
+#define DB_FREELIST_MAX   1024
 #define DB_BACKOFF_MIN_MS 50
 #define DB_BACKOFF_MAX_MS 5000
 /* The client-side deadline of a sent statement is statement_timeout_ms plus this. */
@@ -125,7 +125,7 @@ struct db_pool {
     h2o_linklist_t waiting; /* db_query.link, FIFO */
     unsigned nwaiting;
     h2o_linklist_t deferred;
-    h2o_timeout_t tick;        /* 0 ms: deferred deliveries, broken connections, drains */
+    h2o_timeout_t tick; /* 0 ms: deferred deliveries, broken connections, drains */
     h2o_timeout_entry_t tick_entry;
     h2o_timeout_t connect_timeout;   /* connect_timeout_ms: attempts and queue waits */
     h2o_timeout_t statement_timeout; /* statement_timeout_ms + DB_CLIENT_GRACE_MS */
@@ -145,7 +145,8 @@ void db_pool_dispatch(db_pool *pool);
 void db_pool_requeue_front(db_pool *pool, db_query *q);
 uint64_t db_pool_random(db_pool *pool);
 bool db_conn_usable(const db_conn *c);
-void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *sqlstate, const char *message);
+void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *sqlstate,
+                      const char *message);
 void db_query_release(db_query *q);
 void db_timer_arm(db_timer *t, uint64_t delay_ms);
 void db_timer_disarm(db_timer *t);

@@ -102,7 +102,8 @@ static void finish(rs_exec *x, rs_outcome outcome)
             /* A null in a non-null root field nulls `data` itself (spec 6.4.4). */
             bool data_null = false;
             for (size_t i = 0; i < x->nslots; i++)
-                if (x->slots[i].group->def != NULL && x->slots[i].group->def->type->wrap == GQL_TYPE_NON_NULL &&
+                if (x->slots[i].group->def != NULL &&
+                    x->slots[i].group->def->type->wrap == GQL_TYPE_NON_NULL &&
                     strcmp(x->slots[i].json, "null") == 0)
                     data_null = true;
             gql_buf_puts(&body, x->errors.count > 0 ? ",\"data\":" : "\"data\":");
@@ -239,7 +240,8 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     }
 
     gql_field_groups roots;
-    if (gql_collect_fields(&x->ctx, gql_exec_root_type(&x->ctx), x->ctx.operation->selection_set, &roots) != 0 ||
+    if (gql_collect_fields(&x->ctx, gql_exec_root_type(&x->ctx), x->ctx.operation->selection_set, &roots) !=
+            0 ||
         (x->slots = gql_arena_calloc(&x->arena, roots.count ? roots.count : 1, sizeof(*x->slots))) == NULL) {
         gql_errors_add(&x->errors, NULL, "Out of memory.");
         finish(x, RS_REQUEST_ERROR);

@@ -72,8 +72,9 @@ int render_row(const rs_plan *plan, const PGresult *res, int row, const gql_path
         bool non_null = o->def->type->wrap == GQL_TYPE_NON_NULL;
         if (PQgetisnull(res, row, o->column)) {
             if (non_null) {
-                gql_error *e = gql_errors_add(errors, &o->node->loc, "Cannot return null for non-nullable field %s.%s.",
-                                              plan->type->name, o->def->name);
+                gql_error *e =
+                    gql_errors_add(errors, &o->node->loc, "Cannot return null for non-nullable field %s.%s.",
+                                   plan->type->name, o->def->name);
                 if (e != NULL)
                     e->path = gql_path_copy(errors->arena, &here);
                 return -1;
@@ -85,8 +86,8 @@ int render_row(const rs_plan *plan, const PGresult *res, int row, const gql_path
         const char *text = PQgetvalue(res, row, o->column);
         size_t len = (size_t)PQgetlength(res, row, o->column);
         if (render_scalar(leaf, text, len, out) != 0) {
-            gql_error *e = gql_errors_add(errors, &o->node->loc, "%s cannot represent value: %.*s", leaf->name,
-                                          (int)(len > 40 ? 40 : len), text);
+            gql_error *e = gql_errors_add(errors, &o->node->loc, "%s cannot represent value: %.*s",
+                                          leaf->name, (int)(len > 40 ? 40 : len), text);
             if (e != NULL)
                 e->path = gql_path_copy(errors->arena, &here);
             if (non_null)

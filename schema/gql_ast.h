@@ -75,8 +75,8 @@ typedef enum gql_type_kind { GQL_TYPE_NAMED, GQL_TYPE_LIST, GQL_TYPE_NON_NULL } 
 typedef struct gql_type_ref gql_type_ref;
 struct gql_type_ref {
     gql_type_kind kind;
-    gql_str name;      /* GQL_TYPE_NAMED */
-    gql_type_ref *of;  /* GQL_TYPE_LIST, GQL_TYPE_NON_NULL */
+    gql_str name;     /* GQL_TYPE_NAMED */
+    gql_type_ref *of; /* GQL_TYPE_LIST, GQL_TYPE_NON_NULL */
     gql_loc loc;
 };
 
@@ -126,9 +126,9 @@ typedef struct gql_selection_set {
 
 struct gql_selection {
     gql_selection_kind kind;
-    gql_loc loc; /* field: of the alias or name; fragments: of the '...' */
-    gql_str alias; /* FIELD: ptr NULL when there is none */
-    gql_str name;  /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
+    gql_loc loc;            /* field: of the alias or name; fragments: of the '...' */
+    gql_str alias;          /* FIELD: ptr NULL when there is none */
+    gql_str name;           /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
     gql_str type_condition; /* INLINE_FRAGMENT: ptr NULL when there is none */
     gql_loc type_condition_loc;
     gql_arguments args;               /* FIELD */

@@ -100,7 +100,8 @@ static int coerce_scalar(var_site *site, const json_t *j, const gql_typedef *t, 
             *out = text_value(a, GQL_VALUE_STRING, num, (size_t)len);
             return *out ? 0 : -1;
         }
-        return scalar_invalid(site, j, is_id ? "ID cannot represent value: " : "String cannot represent a non string value: ");
+        return scalar_invalid(
+            site, j, is_id ? "ID cannot represent value: " : "String cannot represent a non string value: ");
     }
     if (strcmp(n, "Int") == 0) {
         if (json_is_integer(j) && json_integer_value(j) >= INT32_MIN && json_integer_value(j) <= INT32_MAX) {
@@ -108,13 +109,15 @@ static int coerce_scalar(var_site *site, const json_t *j, const gql_typedef *t, 
             *out = text_value(a, GQL_VALUE_INT, num, (size_t)len);
             return *out ? 0 : -1;
         }
-        return scalar_invalid(site, j, json_is_integer(j) ? "Int cannot represent non 32-bit signed integer value: "
-                                                          : "Int cannot represent non-integer value: ");
+        return scalar_invalid(site, j,
+                              json_is_integer(j) ? "Int cannot represent non 32-bit signed integer value: "
+                                                 : "Int cannot represent non-integer value: ");
     }
     if (strcmp(n, "Float") == 0) {
         if (json_is_number(j) && isfinite(json_number_value(j))) {
-            int len = json_is_integer(j) ? snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j))
-                                         : snprintf(num, sizeof(num), "%.17g", json_real_value(j));
+            int len = json_is_integer(j)
+                          ? snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j))
+                          : snprintf(num, sizeof(num), "%.17g", json_real_value(j));
             *out = text_value(a, GQL_VALUE_FLOAT, num, (size_t)len);
             return *out ? 0 : -1;
         }
@@ -189,8 +192,8 @@ static int coerce_named(var_site *site, const json_t *j, const gql_typedef *t, c
                     cv = f->default_value;
                 else if (f->type->wrap == GQL_TYPE_NON_NULL) {
                     char why[200], tt[128];
-                    snprintf(why, sizeof(why), "Field \"%s\" of required type \"%s\" was not provided.", f->name,
-                             gql_tref_print(f->type, tt, sizeof(tt)));
+                    snprintf(why, sizeof(why), "Field \"%s\" of required type \"%s\" was not provided.",
+                             f->name, gql_tref_print(f->type, tt, sizeof(tt)));
                     return var_invalid(site, j, why);
                 } else
                     continue;
@@ -220,7 +223,8 @@ static int coerce_json(var_site *site, const json_t *j, const gql_tref *type, co
     if (type->wrap == GQL_TYPE_NON_NULL) {
         if (json_is_null(j)) {
             char tt[128];
-            snprintf(site->type_text, sizeof(site->type_text), "Expected non-nullable type \"%s\" not to be null.",
+            snprintf(site->type_text, sizeof(site->type_text),
+                     "Expected non-nullable type \"%s\" not to be null.",
                      gql_tref_print(type, tt, sizeof(tt)));
             return var_invalid(site, j, site->type_text);
         }
@@ -256,7 +260,8 @@ static int coerce_json(var_site *site, const json_t *j, const gql_tref *type, co
     return coerce_named(site, j, type->named, out);
 }
 
-/* Resolves a variable's AST type against the schema; NULL (with an error) when unknown or not an input type. */
+/* Resolves a variable's AST type against the schema; NULL (with an error) when unknown or not an input type.
+ */
 static const gql_tref *resolve_ast_type(gql_exec_ctx *ctx, const gql_type_ref *t)
 {
     gql_tref *r = gql_arena_calloc(ctx->arena, 1, sizeof(*r));
@@ -294,8 +299,9 @@ static int coerce_variables(gql_exec_ctx *ctx, const json_t *variables)
                 value = d->default_value;
             } else if (type->wrap == GQL_TYPE_NON_NULL) {
                 char tt[128];
-                gql_errors_add(ctx->errors, &d->loc, "Variable \"$%s\" of required type \"%s\" was not provided.",
-                               d->name.ptr, gql_tref_print(type, tt, sizeof(tt)));
+                gql_errors_add(ctx->errors, &d->loc,
+                               "Variable \"$%s\" of required type \"%s\" was not provided.", d->name.ptr,
+                               gql_tref_print(type, tt, sizeof(tt)));
                 rc = -1;
                 continue;
             } else {
@@ -319,7 +325,8 @@ static int coerce_variables(gql_exec_ctx *ctx, const json_t *variables)
 }
 
 int gql_exec_prepare(gql_exec_ctx *ctx, const gql_schema *schema, const gql_document *doc,
-                     const char *operation_name, const json_t *variables, gql_arena *arena, gql_errors *errors)
+                     const char *operation_name, const json_t *variables, gql_arena *arena,
+                     gql_errors *errors)
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->schema = schema;
@@ -435,16 +442,17 @@ static int add_field(collector *c, const gql_selection *sel)
     for (gql_field_group *g = c->out->first; g != NULL; g = g->next) {
         if (strcmp(g->response_key, key) != 0)
             continue;
-        const gql_selection **nodes = gql_arena_alloc(c->ctx->arena, (g->nnodes + 1) * sizeof(*nodes));
+        const gql_selection **nodes =
+            gql_arena_alloc(c->ctx->arena, (g->nnodes + 1) * sizeof(const gql_selection *));
         if (nodes == NULL)
             return -1;
-        memcpy(nodes, g->nodes, g->nnodes * sizeof(*nodes));
+        memcpy(nodes, g->nodes, g->nnodes * sizeof(const gql_selection *));
         nodes[g->nnodes++] = sel;
         g->nodes = nodes;
         return 0;
     }
     gql_field_group *g = gql_arena_calloc(c->ctx->arena, 1, sizeof(*g));
-    const gql_selection **nodes = gql_arena_alloc(c->ctx->arena, sizeof(*nodes));
+    const gql_selection **nodes = gql_arena_alloc(c->ctx->arena, sizeof(const gql_selection *));
     if (g == NULL || nodes == NULL)
         return -1;
     nodes[0] = sel;
@@ -502,8 +510,8 @@ int gql_collect_fields(const gql_exec_ctx *ctx, const gql_typedef *object_type, 
     return collect(&c, set);
 }
 
-int gql_collect_subfields(const gql_exec_ctx *ctx, const gql_typedef *object_type, const gql_field_group *group,
-                          gql_field_groups *out)
+int gql_collect_subfields(const gql_exec_ctx *ctx, const gql_typedef *object_type,
+                          const gql_field_group *group, gql_field_groups *out)
 {
     memset(out, 0, sizeof(*out));
     collector c = {.ctx = ctx, .type = object_type, .out = out};
@@ -566,26 +574,38 @@ static const gql_value *substitute(const gql_exec_ctx *ctx, const gql_value *v)
     return copy;
 }
 
-int gql_exec_arg(const gql_exec_ctx *ctx, const gql_field_group *group, const char *name, const gql_path *path,
-                 const gql_value **out)
+int gql_exec_arg(const gql_exec_ctx *ctx, const gql_field_group *group, const char *name,
+                 const gql_path *path, const gql_value **out)
 {
     *out = NULL;
     const gql_argdef *def = group->def ? gql_field_arg(group->def, name, strlen(name)) : NULL;
     if (def == NULL)
         return 0;
-    const gql_value *v = NULL;
+    const gql_argument *arg = NULL;
     for (const gql_argument *a = group->field->args.first; a != NULL; a = a->next)
-        if (strcmp(a->name.ptr, name) == 0) {
-            v = substitute(ctx, a->value);
-            break;
-        }
+        if (strcmp(a->name.ptr, name) == 0)
+            arg = a;
+    const gql_value *v = arg ? substitute(ctx, arg->value) : NULL;
     if (v == NULL)
         v = def->default_value;
-    if ((v == NULL || v->kind == GQL_VALUE_NULL) && def->type->wrap == GQL_TYPE_NON_NULL) {
+    bool required = def->type->wrap == GQL_TYPE_NON_NULL;
+    if (required && (v == NULL || v->kind == GQL_VALUE_NULL)) {
+        /* graphql-js's three wordings: never given, given an unprovided variable, or null. */
         char tt[128];
-        gql_error *e = gql_errors_add(ctx->errors, &group->field->loc,
-                                      "Argument \"%s\" of non-null type \"%s\" must not be null.", name,
-                                      gql_tref_print(def->type, tt, sizeof(tt)));
+        gql_tref_print(def->type, tt, sizeof(tt));
+        gql_error *e;
+        if (arg == NULL)
+            e = gql_errors_add(ctx->errors, &group->field->loc,
+                               "Argument \"%s\" of required type \"%s\" was not provided.", name, tt);
+        else if (v == NULL && arg->value->kind == GQL_VALUE_VARIABLE)
+            e = gql_errors_add(
+                ctx->errors, &arg->value->loc,
+                "Argument \"%s\" of required type \"%s\" was provided the variable \"$%s\" which was "
+                "not provided a runtime value.",
+                name, tt, arg->value->text.ptr);
+        else
+            e = gql_errors_add(ctx->errors, &arg->value->loc,
+                               "Argument \"%s\" of non-null type \"%s\" must not be null.", name, tt);
         if (e != NULL)
             e->path = gql_path_copy(ctx->arena, path);
         return -1;

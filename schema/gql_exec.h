@@ -35,7 +35,8 @@ typedef struct gql_exec_ctx {
  * added (the response then has no `data`).
  */
 int gql_exec_prepare(gql_exec_ctx *ctx, const gql_schema *schema, const gql_document *doc,
-                     const char *operation_name, const json_t *variables, gql_arena *arena, gql_errors *errors);
+                     const char *operation_name, const json_t *variables, gql_arena *arena,
+                     gql_errors *errors);
 
 /* The root type the chosen operation runs on (NULL when the schema does not serve it). */
 const gql_typedef *gql_exec_root_type(const gql_exec_ctx *ctx);
@@ -61,8 +62,8 @@ int gql_collect_fields(const gql_exec_ctx *ctx, const gql_typedef *object_type, 
                        gql_field_groups *out);
 
 /* CollectFields over the sub-selections of every node of a group (merged fields). */
-int gql_collect_subfields(const gql_exec_ctx *ctx, const gql_typedef *object_type, const gql_field_group *group,
-                          gql_field_groups *out);
+int gql_collect_subfields(const gql_exec_ctx *ctx, const gql_typedef *object_type,
+                          const gql_field_group *group, gql_field_groups *out);
 
 /*
  * The coerced value of argument `name` of the group's field: the literal, the
@@ -70,7 +71,7 @@ int gql_collect_subfields(const gql_exec_ctx *ctx, const gql_typedef *object_typ
  * GQL_VALUE_NULL node for null. Errors (e.g. null for a non-null argument) are
  * added to ctx->errors with the given path and -1 returned.
  */
-int gql_exec_arg(const gql_exec_ctx *ctx, const gql_field_group *group, const char *name, const gql_path *path,
-                 const gql_value **out);
+int gql_exec_arg(const gql_exec_ctx *ctx, const gql_field_group *group, const char *name,
+                 const gql_path *path, const gql_value **out);
 
 #endif

@@ -351,7 +351,8 @@ static escape read_escape(const gql_lexer *lx, uint32_t pos)
         if (code >= 0xD800 && code <= 0xDBFF && byte_at(lx, pos + 6) == '\\' && byte_at(lx, pos + 7) == 'u') {
             int32_t trail = read_hex4(lx, pos + 8);
             if (trail >= 0xDC00 && trail <= 0xDFFF)
-                return (escape){12, 0x10000 + (((uint32_t)code - 0xD800) << 10) + ((uint32_t)trail - 0xDC00), true};
+                return (escape){12, 0x10000 + (((uint32_t)code - 0xD800) << 10) + ((uint32_t)trail - 0xDC00),
+                                true};
         }
         return (escape){6, 0, false};
     }
@@ -374,8 +375,8 @@ static bool escape_error(const gql_lexer *lx, uint32_t pos, uint32_t count, gql_
         end += n;
     }
     const char *what = byte_at(lx, pos + 1) == 'u' ? "Unicode" : "character";
-    gql_syntax_error_set(err, loc_at(lx, pos), "Invalid %s escape sequence: \"%.*s\".", what, (int)(end - pos),
-                         lx->src + pos);
+    gql_syntax_error_set(err, loc_at(lx, pos), "Invalid %s escape sequence: \"%.*s\".", what,
+                         (int)(end - pos), lx->src + pos);
     return false;
 }
 
@@ -539,8 +540,9 @@ bool gql_lexer_next(gql_lexer *lx, gql_token *tok, gql_syntax_error *err)
                 return read_block_string(lx, pos, tok, err);
             return read_string(lx, pos, tok, err);
         case '\'':
-            gql_syntax_error_set(err, loc_at(lx, pos),
-                                 "Unexpected single quote character ('), did you mean to use a double quote (\")?");
+            gql_syntax_error_set(
+                err, loc_at(lx, pos),
+                "Unexpected single quote character ('), did you mean to use a double quote (\")?");
             return false;
         default:
             if (c == '-' || is_digit(c))
@@ -558,26 +560,39 @@ const char *gql_token_text(const gql_lexer *lx, const gql_token *tok)
     return lx->src + tok->loc.offset;
 }
 
-/* A String with escapes: the lexer validated every one, so this only decodes. */
-static gql_str cook_string(const gql_lexer *lx, const gql_token *tok, gql_arena *arena)
+/*
+ * Cooking writes into a caller's buffer: out[0..cap) receives as much of the
+ * value as fits and the return value is the value's full length, as with
+ * snprintf(). The arena copy and the few bytes quoted in a message share it.
+ */
+typedef struct cooked {
+    char *out;
+    size_t cap, len;
+} cooked;
+
+static void put(cooked *c, const char *s, size_t n)
 {
-    /* Every escape is at least as long as the UTF-8 it stands for. */
-    char *out = gql_arena_alloc(arena, tok->len);
-    if (out == NULL)
-        return (gql_str){NULL, 0};
-    size_t n = 0;
+    if (c->len < c->cap)
+        memcpy(c->out + c->len, s, n < c->cap - c->len ? n : c->cap - c->len);
+    c->len += n;
+}
+
+/* A String with escapes: the lexer validated every one, so this only decodes. */
+static void cook_string(const gql_lexer *lx, const gql_token *tok, cooked *c)
+{
     uint32_t pos = tok->loc.offset + 1, end = tok->loc.offset + tok->len - 1;
     while (pos < end) {
-        if (lx->src[pos] != '\\') {
-            out[n++] = lx->src[pos++];
-            continue;
-        }
-        escape e = read_escape(lx, pos);
-        n += utf8_encode(e.cp, out + n);
-        pos += e.size;
+        uint32_t run = pos;
+        while (run < end && lx->src[run] != '\\')
+            run++;
+        put(c, lx->src + pos, run - pos);
+        if (run == end)
+            break;
+        escape e = read_escape(lx, run);
+        char utf8[4];
+        put(c, utf8, utf8_encode(e.cp, utf8));
+        pos = run + e.size;
     }
-    out[n] = '\0';
-    return (gql_str){out, n};
 }
 
 static bool is_blank(char c)
@@ -598,9 +613,9 @@ static size_t line_end(const char *s, size_t len, size_t i, size_t *next)
  * The spec's BlockStringValue(): split into lines (LF, CRLF, CR), drop the
  * common indent of every line but the first (counted over lines that are not
  * all blanks), drop blank leading and trailing lines, join with LF; \""" is
- * """. Two passes over the raw text and one arena allocation.
+ * """. Two passes over the raw text, no allocation.
  */
-static gql_str cook_block_string(const char *raw, size_t len, gql_arena *arena)
+static void cook_block_string(const char *raw, size_t len, cooked *c)
 {
     size_t common = SIZE_MAX, first = SIZE_MAX, last = 0, line = 0, i = 0, next;
     for (;; line++, i = next) {
@@ -618,71 +633,86 @@ static gql_str cook_block_string(const char *raw, size_t len, gql_arena *arena)
         if (end >= len)
             break;
     }
-    char *out = gql_arena_alloc(arena, len + 1);
-    if (out == NULL)
-        return (gql_str){NULL, 0};
-    size_t n = 0;
     i = 0;
     for (line = 0; first != SIZE_MAX && line <= last; line++, i = next) {
         size_t end = line_end(raw, len, i, &next);
         if (line < first)
             continue;
         if (line > first)
-            out[n++] = '\n';
+            put(c, "\n", 1);
         for (size_t k = 0; line != 0 && k < common && i < end && is_blank(raw[i]); k++)
             i++;
         while (i < end) {
-            if (raw[i] == '\\' && end - i >= 4 && raw[i + 1] == '"' && raw[i + 2] == '"' && raw[i + 3] == '"')
-                i++; /* \""" stands for """ */
-            out[n++] = raw[i++];
+            size_t run = i;
+            while (run < end &&
+                   !(raw[run] == '\\' && end - run >= 4 && memcmp(raw + run + 1, "\"\"\"", 3) == 0))
+                run++;
+            put(c, raw + i, run - i);
+            if (run == end)
+                break;
+            put(c, "\"\"\"", 3); /* \""" stands for """ */
+            i = run + 4;
         }
     }
-    out[n] = '\0';
-    return (gql_str){out, n};
 }
 
-gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, gql_arena *arena)
+static void cook(const gql_lexer *lx, const gql_token *tok, cooked *c)
 {
     const char *text = gql_token_text(lx, tok);
     switch (tok->kind) {
     case GQL_TOK_STRING:
         if (tok->escaped)
-            return cook_string(lx, tok, arena);
-        return (gql_str){gql_arena_strndup(arena, text + 1, tok->len - 2), tok->len - 2};
+            cook_string(lx, tok, c);
+        else
+            put(c, text + 1, tok->len - 2);
+        break;
     case GQL_TOK_BLOCK_STRING:
-        return cook_block_string(text + 3, tok->len - 6, arena);
+        cook_block_string(text + 3, tok->len - 6, c);
+        break;
     default:
-        return (gql_str){gql_arena_strndup(arena, text, tok->len), tok->len};
+        put(c, text, tok->len);
+        break;
     }
+}
+
+gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, gql_arena *arena)
+{
+    /* No value is longer than its source text: escapes only ever shrink. */
+    cooked c = {gql_arena_alloc(arena, (size_t)tok->len + 1), tok->len, 0};
+    if (c.out == NULL)
+        return (gql_str){NULL, 0};
+    cook(lx, tok, &c);
+    c.out[c.len] = '\0';
+    return (gql_str){c.out, c.len};
 }
 
 const char *gql_token_kind_desc(gql_token_kind kind)
 {
     static const char *const desc[] = {
-        [GQL_TOK_EOF] = "<EOF>",         [GQL_TOK_BANG] = "\"!\"",       [GQL_TOK_DOLLAR] = "\"$\"",
-        [GQL_TOK_AMP] = "\"&\"",         [GQL_TOK_PAREN_L] = "\"(\"",    [GQL_TOK_PAREN_R] = "\")\"",
-        [GQL_TOK_SPREAD] = "\"...\"",    [GQL_TOK_COLON] = "\":\"",      [GQL_TOK_EQUALS] = "\"=\"",
-        [GQL_TOK_AT] = "\"@\"",          [GQL_TOK_BRACKET_L] = "\"[\"",  [GQL_TOK_BRACKET_R] = "\"]\"",
-        [GQL_TOK_BRACE_L] = "\"{\"",     [GQL_TOK_PIPE] = "\"|\"",       [GQL_TOK_BRACE_R] = "\"}\"",
-        [GQL_TOK_NAME] = "Name",         [GQL_TOK_INT] = "Int",          [GQL_TOK_FLOAT] = "Float",
-        [GQL_TOK_STRING] = "String",     [GQL_TOK_BLOCK_STRING] = "BlockString",
+        [GQL_TOK_EOF] = "<EOF>",       [GQL_TOK_BANG] = "\"!\"",
+        [GQL_TOK_DOLLAR] = "\"$\"",    [GQL_TOK_AMP] = "\"&\"",
+        [GQL_TOK_PAREN_L] = "\"(\"",   [GQL_TOK_PAREN_R] = "\")\"",
+        [GQL_TOK_SPREAD] = "\"...\"",  [GQL_TOK_COLON] = "\":\"",
+        [GQL_TOK_EQUALS] = "\"=\"",    [GQL_TOK_AT] = "\"@\"",
+        [GQL_TOK_BRACKET_L] = "\"[\"", [GQL_TOK_BRACKET_R] = "\"]\"",
+        [GQL_TOK_BRACE_L] = "\"{\"",   [GQL_TOK_PIPE] = "\"|\"",
+        [GQL_TOK_BRACE_R] = "\"}\"",   [GQL_TOK_NAME] = "Name",
+        [GQL_TOK_INT] = "Int",         [GQL_TOK_FLOAT] = "Float",
+        [GQL_TOK_STRING] = "String",   [GQL_TOK_BLOCK_STRING] = "BlockString",
     };
     return (unsigned)kind < sizeof(desc) / sizeof(desc[0]) ? desc[kind] : "<unknown>";
 }
 
-void gql_token_describe(const gql_lexer *lx, const gql_token *tok, gql_arena *arena, char *buf, size_t cap)
+void gql_token_describe(const gql_lexer *lx, const gql_token *tok, char *buf, size_t cap)
 {
     const char *kind = gql_token_kind_desc(tok->kind);
     if (tok->kind < GQL_TOK_NAME) {
         snprintf(buf, cap, "%s", kind);
         return;
     }
-    gql_str value = {gql_token_text(lx, tok), tok->len};
-    if (tok->kind == GQL_TOK_STRING || tok->kind == GQL_TOK_BLOCK_STRING) {
-        size_t quotes = tok->kind == GQL_TOK_STRING ? 1 : 3;
-        gql_str cooked = arena != NULL ? gql_token_value(lx, tok, arena) : (gql_str){NULL, 0};
-        value = cooked.ptr != NULL ? cooked : (gql_str){value.ptr + quotes, value.len - 2 * quotes};
-    }
-    size_t n = utf8_prefix(value.ptr, value.len, DESC_VALUE_MAX);
-    snprintf(buf, cap, "%s \"%.*s%s\"", kind, (int)n, value.ptr, n < value.len ? "..." : "");
+    char value[DESC_VALUE_MAX + 4];
+    cooked c = {value, sizeof(value), 0};
+    cook(lx, tok, &c);
+    size_t n = utf8_prefix(value, c.len < sizeof(value) ? c.len : sizeof(value), DESC_VALUE_MAX);
+    snprintf(buf, cap, "%s \"%.*s%s\"", kind, (int)n, value, n < c.len ? "..." : "");
 }

@@ -89,10 +89,10 @@ const char *gql_token_kind_desc(gql_token_kind kind);
 
 /*
  * How graphql-js names a token in messages: `Name "x"`, `String "a b"`, `"{"`,
- * `<EOF>`. Long values are cut (at a character boundary) to fit buf; string
- * values are cooked in arena scratch space (raw text if arena is NULL or full).
+ * `<EOF>`, with string values cooked. Long values are cut at a character
+ * boundary (and marked "..."), so a message always fits gql_syntax_error.
  */
-void gql_token_describe(const gql_lexer *lx, const gql_token *tok, gql_arena *arena, char *buf, size_t cap);
+void gql_token_describe(const gql_lexer *lx, const gql_token *tok, char *buf, size_t cap);
 
 /* Fills *err with "Syntax Error: " and the formatted message, at loc. */
 void gql_syntax_error_set(gql_syntax_error *err, gql_loc loc, const char *fmt, ...)

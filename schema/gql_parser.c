@@ -36,7 +36,7 @@ bool gql_parser_fail(gql_parser *p, gql_loc loc, const char *fmt, ...)
 bool gql_parser_unexpected(gql_parser *p, const gql_token *tok)
 {
     char desc[DESC_CAP];
-    gql_token_describe(&p->lx, tok, p->arena, desc, sizeof(desc));
+    gql_token_describe(&p->lx, tok, desc, sizeof(desc));
     return gql_parser_fail(p, tok->loc, "Unexpected %s.", desc);
 }
 
@@ -94,7 +94,7 @@ bool gql_parser_expect(gql_parser *p, gql_token_kind kind)
     if (p->tok.kind == kind)
         return gql_parser_advance(p);
     char desc[DESC_CAP];
-    gql_token_describe(&p->lx, &p->tok, p->arena, desc, sizeof(desc));
+    gql_token_describe(&p->lx, &p->tok, desc, sizeof(desc));
     return gql_parser_fail(p, p->tok.loc, "Expected %s, found %s.", gql_token_kind_desc(kind), desc);
 }
 
@@ -114,7 +114,7 @@ bool gql_parser_expect_keyword(gql_parser *p, const char *keyword)
     if (gql_parser_is_keyword(p, &p->tok, keyword))
         return gql_parser_advance(p);
     char desc[DESC_CAP];
-    gql_token_describe(&p->lx, &p->tok, p->arena, desc, sizeof(desc));
+    gql_token_describe(&p->lx, &p->tok, desc, sizeof(desc));
     return gql_parser_fail(p, p->tok.loc, "Expected \"%s\", found %s.", keyword, desc);
 }
 
@@ -126,7 +126,8 @@ bool gql_parser_accept_keyword(gql_parser *p, const char *keyword)
 bool gql_parser_enter(gql_parser *p)
 {
     if (++p->depth > p->max_depth)
-        return gql_parser_fail(p, p->tok.loc, "Document exceeds the maximum nesting depth of %zu.", p->max_depth);
+        return gql_parser_fail(p, p->tok.loc, "Document exceeds the maximum nesting depth of %zu.",
+                               p->max_depth);
     return true;
 }
 
@@ -321,8 +322,8 @@ static bool parse_arguments(gql_parser *p, bool is_const, gql_arguments *out)
     gql_argument **tail = &out->first;
     do {
         gql_argument *arg = gql_parser_node(p, sizeof(*arg));
-        if (arg == NULL || !gql_parser_name(p, &arg->name, &arg->loc) || !gql_parser_expect(p, GQL_TOK_COLON) ||
-            (arg->value = gql_parser_value(p, is_const)) == NULL)
+        if (arg == NULL || !gql_parser_name(p, &arg->name, &arg->loc) ||
+            !gql_parser_expect(p, GQL_TOK_COLON) || (arg->value = gql_parser_value(p, is_const)) == NULL)
             return false;
         *tail = arg;
         tail = &arg->next;
@@ -403,7 +404,8 @@ static gql_selection *parse_field(gql_parser *p)
     return p->failed ? NULL : sel;
 }
 
-/* FragmentSpread: ... FragmentName Directives?  InlineFragment: ... TypeCondition? Directives? SelectionSet */
+/* FragmentSpread: ... FragmentName Directives?  InlineFragment: ... TypeCondition? Directives? SelectionSet
+ */
 static gql_selection *parse_fragment(gql_parser *p)
 {
     gql_selection *sel = gql_parser_node(p, sizeof(*sel));
@@ -422,7 +424,8 @@ static gql_selection *parse_fragment(gql_parser *p)
     sel->kind = GQL_SELECTION_INLINE_FRAGMENT;
     if (has_type_condition && !gql_parser_name(p, &sel->type_condition, &sel->type_condition_loc))
         return NULL;
-    if (!gql_parser_directives(p, false, &sel->directives) || (sel->selection_set = parse_selection_set(p)) == NULL)
+    if (!gql_parser_directives(p, false, &sel->directives) ||
+        (sel->selection_set = parse_selection_set(p)) == NULL)
         return NULL;
     return sel;
 }
@@ -483,7 +486,8 @@ static bool parse_variable_definitions(gql_parser *p, gql_variable_definitions *
     return !p->failed;
 }
 
-/* OperationDefinition: SelectionSet | Description? OperationType Name? VariablesDefinition? Directives? SelectionSet */
+/* OperationDefinition: SelectionSet | Description? OperationType Name? VariablesDefinition? Directives?
+ * SelectionSet */
 static gql_definition *parse_operation(gql_parser *p)
 {
     gql_definition *def = gql_parser_new_definition(p, GQL_DEF_OPERATION);
@@ -495,7 +499,8 @@ static gql_definition *parse_operation(gql_parser *p)
             return NULL;
         if (p->tok.kind == GQL_TOK_NAME && !gql_parser_name(p, &def->name, &def->name_loc))
             return NULL;
-        if (!parse_variable_definitions(p, &def->variables) || !gql_parser_directives(p, false, &def->directives))
+        if (!parse_variable_definitions(p, &def->variables) ||
+            !gql_parser_directives(p, false, &def->directives))
             return NULL;
     }
     def->selection_set = parse_selection_set(p);
@@ -506,7 +511,8 @@ static gql_definition *parse_operation(gql_parser *p)
 static gql_definition *parse_fragment_definition(gql_parser *p)
 {
     gql_definition *def = gql_parser_new_definition(p, GQL_DEF_FRAGMENT);
-    if (def == NULL || !gql_parser_description(p, &def->description) || !gql_parser_expect_keyword(p, "fragment"))
+    if (def == NULL || !gql_parser_description(p, &def->description) ||
+        !gql_parser_expect_keyword(p, "fragment"))
         return NULL;
     if (gql_parser_is_keyword(p, &p->tok, "on")) { /* FragmentName: Name but not `on` */
         gql_parser_unexpected(p, &p->tok);
@@ -543,7 +549,8 @@ static gql_definition *parse_definition(gql_parser *p)
         if (gql_parser_is_keyword(p, keyword, "fragment"))
             return parse_fragment_definition(p);
         if (has_description) {
-            gql_parser_fail(p, p->tok.loc, "Unexpected description, only GraphQL definitions support descriptions.");
+            gql_parser_fail(p, p->tok.loc,
+                            "Unexpected description, only GraphQL definitions support descriptions.");
             return NULL;
         }
         if (gql_parser_is_keyword(p, keyword, "extend"))

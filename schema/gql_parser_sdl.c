@@ -48,8 +48,9 @@ static bool parse_delimited_names(gql_parser *p, gql_token_kind sep, gql_name_li
 static gql_input_value_def *parse_input_value_def(gql_parser *p)
 {
     gql_input_value_def *iv = gql_parser_node(p, sizeof(*iv));
-    if (iv == NULL || !gql_parser_description(p, &iv->description) || !gql_parser_name(p, &iv->name, &iv->loc) ||
-        !gql_parser_expect(p, GQL_TOK_COLON) || (iv->type = gql_parser_type_ref(p)) == NULL)
+    if (iv == NULL || !gql_parser_description(p, &iv->description) ||
+        !gql_parser_name(p, &iv->name, &iv->loc) || !gql_parser_expect(p, GQL_TOK_COLON) ||
+        (iv->type = gql_parser_type_ref(p)) == NULL)
         return NULL;
     if (gql_parser_accept(p, GQL_TOK_EQUALS) && (iv->default_value = gql_parser_value(p, true)) == NULL)
         return NULL;
@@ -89,7 +90,8 @@ static bool parse_fields(gql_parser *p, gql_definition *def)
     do {
         /* FieldDefinition: Description? Name ArgumentsDefinition? : Type Directives[Const]? */
         gql_field_def *f = gql_parser_node(p, sizeof(*f));
-        if (f == NULL || !gql_parser_description(p, &f->description) || !gql_parser_name(p, &f->name, &f->loc) ||
+        if (f == NULL || !gql_parser_description(p, &f->description) ||
+            !gql_parser_name(p, &f->name, &f->loc) ||
             !parse_input_value_defs(p, GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, &f->args) ||
             !gql_parser_expect(p, GQL_TOK_COLON) || (f->type = gql_parser_type_ref(p)) == NULL ||
             !gql_parser_directives(p, true, &f->directives))
@@ -117,8 +119,9 @@ static bool parse_enum_values(gql_parser *p, gql_definition *def)
         if (gql_parser_is_keyword(p, &p->tok, "true") || gql_parser_is_keyword(p, &p->tok, "false") ||
             gql_parser_is_keyword(p, &p->tok, "null")) {
             char desc[64];
-            gql_token_describe(&p->lx, &p->tok, NULL, desc, sizeof(desc));
-            return gql_parser_fail(p, p->tok.loc, "%s is reserved and cannot be used for an enum value.", desc);
+            gql_token_describe(&p->lx, &p->tok, desc, sizeof(desc));
+            return gql_parser_fail(p, p->tok.loc, "%s is reserved and cannot be used for an enum value.",
+                                   desc);
         }
         if (!gql_parser_name(p, &ev->name, &ev->loc) || !gql_parser_directives(p, true, &ev->directives))
             return false;
@@ -151,11 +154,25 @@ static bool parse_root_operations(gql_parser *p, gql_definition *def)
 static bool is_directive_location(const gql_parser *p, const gql_token *tok)
 {
     static const char *const locations[] = {
-        "QUERY",  "MUTATION",         "SUBSCRIPTION",        "FIELD",     "FRAGMENT_DEFINITION",
-        "FRAGMENT_SPREAD",            "INLINE_FRAGMENT",     "VARIABLE_DEFINITION",
-        "SCHEMA", "SCALAR",           "OBJECT",              "FIELD_DEFINITION",
-        "ARGUMENT_DEFINITION",        "INTERFACE",           "UNION",     "ENUM",
-        "ENUM_VALUE",                 "INPUT_OBJECT",        "INPUT_FIELD_DEFINITION",
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+        "SCHEMA",
+        "SCALAR",
+        "OBJECT",
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INTERFACE",
+        "UNION",
+        "ENUM",
+        "ENUM_VALUE",
+        "INPUT_OBJECT",
+        "INPUT_FIELD_DEFINITION",
     };
     for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++)
         if (gql_parser_is_keyword(p, tok, locations[i]))
@@ -163,7 +180,8 @@ static bool is_directive_location(const gql_parser *p, const gql_token *tok)
     return false;
 }
 
-/* DirectiveDefinition: Description? directive @ Name ArgumentsDefinition? repeatable? on DirectiveLocations */
+/* DirectiveDefinition: Description? directive @ Name ArgumentsDefinition? repeatable? on DirectiveLocations
+ */
 static bool parse_directive_body(gql_parser *p, gql_definition *def)
 {
     if (!gql_parser_expect(p, GQL_TOK_AT) || !gql_parser_name(p, &def->name, &def->name_loc) ||
@@ -208,7 +226,8 @@ static bool parse_body(gql_parser *p, gql_definition *def)
     switch (def->kind) {
     case GQL_DEF_OBJECT:
     case GQL_DEF_INTERFACE:
-        if (gql_parser_accept_keyword(p, "implements") && !parse_delimited_names(p, GQL_TOK_AMP, &def->interfaces))
+        if (gql_parser_accept_keyword(p, "implements") &&
+            !parse_delimited_names(p, GQL_TOK_AMP, &def->interfaces))
             return false;
         if (!gql_parser_directives(p, true, &def->directives) || !parse_fields(p, def))
             return false;
@@ -243,10 +262,12 @@ static bool parse_body(gql_parser *p, gql_definition *def)
     return !ext || added || gql_parser_unexpected(p, &p->tok);
 }
 
-static bool definition_kind(const gql_parser *p, const gql_token *keyword, bool ext, gql_definition_kind *kind)
+static bool definition_kind(const gql_parser *p, const gql_token *keyword, bool ext,
+                            gql_definition_kind *kind)
 {
-    static const gql_definition_kind kinds[] = {GQL_DEF_SCHEMA, GQL_DEF_SCALAR, GQL_DEF_OBJECT,       GQL_DEF_INTERFACE,
-                                                GQL_DEF_UNION,  GQL_DEF_ENUM,   GQL_DEF_INPUT_OBJECT, GQL_DEF_DIRECTIVE};
+    static const gql_definition_kind kinds[] = {GQL_DEF_SCHEMA,       GQL_DEF_SCALAR,   GQL_DEF_OBJECT,
+                                                GQL_DEF_INTERFACE,    GQL_DEF_UNION,    GQL_DEF_ENUM,
+                                                GQL_DEF_INPUT_OBJECT, GQL_DEF_DIRECTIVE};
     /* Directives cannot be extended: `directive` is the last keyword. */
     size_t n = sizeof(kinds) / sizeof(kinds[0]) - (ext ? 1 : 0);
     for (size_t i = 0; i < n; i++) {

@@ -87,13 +87,15 @@ static const char *const builtin_scalars[][2] = {
             "values between -(2^31) and 2^31 - 1."},
     {"Float", "The `Float` scalar type represents signed double-precision fractional values as specified by "
               "[IEEE 754](https://en.wikipedia.org/wiki/IEEE_floating_point)."},
-    {"String", "The `String` scalar type represents textual data, represented as UTF-8 character sequences. The "
-               "String type is most often used by GraphQL to represent free-form human-readable text."},
+    {"String",
+     "The `String` scalar type represents textual data, represented as UTF-8 character sequences. The "
+     "String type is most often used by GraphQL to represent free-form human-readable text."},
     {"Boolean", "The `Boolean` scalar type represents `true` or `false`."},
-    {"ID", "The `ID` scalar type represents a unique identifier, often used to refetch an object or as key for a "
-           "cache. The ID type appears in a JSON response as a String; however, it is not intended to be "
-           "human-readable. When expected as an input type, any string (such as `\"4\"`) or integer (such as "
-           "`4`) input value will be accepted as an ID."},
+    {"ID",
+     "The `ID` scalar type represents a unique identifier, often used to refetch an object or as key for a "
+     "cache. The ID type appears in a JSON response as a String; however, it is not intended to be "
+     "human-readable. When expected as an input type, any string (such as `\"4\"`) or integer (such as "
+     "`4`) input value will be accepted as an ID."},
 };
 
 static int resolve_tref(builder *b, const gql_type_ref *ast, const gql_tref **out)
@@ -164,7 +166,8 @@ static int build_inputs(builder *b, const gql_input_value_defs *defs, const gql_
 
 static int build_fields(builder *b, const gql_definition *def, gql_typedef *t)
 {
-    gql_fielddef *fields = gql_arena_calloc(&b->s->arena, def->field_count ? def->field_count : 1, sizeof(*fields));
+    gql_fielddef *fields =
+        gql_arena_calloc(&b->s->arena, def->field_count ? def->field_count : 1, sizeof(*fields));
     if (fields == NULL)
         return fail(b, def->loc, "%s", "out of memory");
     size_t i = 0;
@@ -188,12 +191,13 @@ static int build_fields(builder *b, const gql_definition *def, gql_typedef *t)
     return 0;
 }
 
-static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, const gql_typedef ***out, size_t *n)
+static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, const gql_typedef ***out,
+                         size_t *n)
 {
     size_t count = 0;
     for (const gql_name_list *l = names; l != NULL; l = l->next)
         count++;
-    const gql_typedef **list = gql_arena_calloc(&b->s->arena, count ? count : 1, sizeof(*list));
+    const gql_typedef **list = gql_arena_calloc(&b->s->arena, count ? count : 1, sizeof(const gql_typedef *));
     if (list == NULL)
         return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
     size_t i = 0;
@@ -202,8 +206,9 @@ static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, 
         if (t == NULL)
             return fail(b, l->loc, "Unknown type \"%s\".", l->name.ptr);
         if (t->kind != want)
-            return fail(b, l->loc, want == GQL_INTERFACE ? "Type \"%s\" is not an interface."
-                                                         : "Union member \"%s\" is not an object type.",
+            return fail(b, l->loc,
+                        want == GQL_INTERFACE ? "Type \"%s\" is not an interface."
+                                              : "Union member \"%s\" is not an object type.",
                         l->name.ptr);
         list[i++] = t;
     }
@@ -239,7 +244,7 @@ static int build(builder *b, const gql_document *doc)
 {
     gql_schema *s = b->s;
     size_t cap = 5 + doc->count;
-    s->types = gql_arena_calloc(&s->arena, cap, sizeof(*s->types));
+    s->types = gql_arena_calloc(&s->arena, cap, sizeof(const gql_typedef *));
     if (s->types == NULL)
         return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
     for (size_t i = 0; i < 5; i++) {
@@ -263,7 +268,8 @@ static int build(builder *b, const gql_document *doc)
         if (gql_schema_type(s, d->name.ptr, d->name.len) != NULL)
             return fail(b, d->name_loc, "There can be only one type named \"%s\".", d->name.ptr);
         if (strncmp(d->name.ptr, "__", 2) == 0)
-            return fail(b, d->name_loc, "Name \"%s\" must not begin with \"__\", which is reserved.", d->name.ptr);
+            return fail(b, d->name_loc, "Name \"%s\" must not begin with \"__\", which is reserved.",
+                        d->name.ptr);
         gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
         if (t == NULL)
             return fail(b, d->loc, "%s", "out of memory");
@@ -281,7 +287,8 @@ static int build(builder *b, const gql_document *doc)
             for (const gql_root_operation_def *r = d->root_operations; r != NULL; r = r->next) {
                 const gql_typedef *t = gql_schema_type(s, r->type_name.ptr, r->type_name.len);
                 if (t == NULL || t->kind != GQL_OBJECT)
-                    return fail(b, r->loc, "Root type \"%s\" must be a defined object type.", r->type_name.ptr);
+                    return fail(b, r->loc, "Root type \"%s\" must be a defined object type.",
+                                r->type_name.ptr);
                 if (r->operation == GQL_OP_QUERY)
                     s->query = t;
                 else if (r->operation == GQL_OP_MUTATION)

@@ -114,7 +114,8 @@ static void check_scalar(validator *v, const gql_value *val, const gql_tref *typ
     }
 }
 
-/* `location` is the type where the value stands (printed in messages); `type` is what remains after unwrapping. */
+/* `location` is the type where the value stands (printed in messages); `type` is what remains after
+ * unwrapping. */
 static void check_value(validator *v, const gql_value *val, const gql_tref *type, const gql_tref *location)
 {
     if (val->kind == GQL_VALUE_VARIABLE)
@@ -172,8 +173,9 @@ static void check_value(validator *v, const gql_value *val, const gql_tref *type
                 given |= strcmp(f->name.ptr, def->name) == 0;
             if (!given && def->type->wrap == GQL_TYPE_NON_NULL && def->default_value == NULL) {
                 char tt[128];
-                gql_errors_add(v->errors, &val->loc, "Field \"%s.%s\" of required type \"%s\" was not provided.",
-                               t->name, def->name, gql_tref_print(def->type, tt, sizeof(tt)));
+                gql_errors_add(v->errors, &val->loc,
+                               "Field \"%s.%s\" of required type \"%s\" was not provided.", t->name,
+                               def->name, gql_tref_print(def->type, tt, sizeof(tt)));
             }
         }
     }
@@ -217,8 +219,8 @@ static void check_directives(validator *v, const gql_directives *dirs)
         for (const gql_argument *a = d->args.first; a != NULL; a = a->next) {
             check_variables_in(v, a->value);
             if (strcmp(a->name.ptr, "if") != 0) {
-                gql_errors_add(v->errors, &a->loc, "Unknown argument \"%s\" on directive \"@%s\".", a->name.ptr,
-                               d->name.ptr);
+                gql_errors_add(v->errors, &a->loc, "Unknown argument \"%s\" on directive \"@%s\".",
+                               a->name.ptr, d->name.ptr);
                 continue;
             }
             has_if = true;
@@ -228,10 +230,11 @@ static void check_directives(validator *v, const gql_directives *dirs)
             check_value(v, a->value, &required, &required);
         }
         if (!has_if)
-            gql_errors_add(v->errors, &d->loc,
-                           "Directive \"@%s\" argument \"if\" of type \"Boolean!\" is required, but it was not "
-                           "provided.",
-                           d->name.ptr);
+            gql_errors_add(
+                v->errors, &d->loc,
+                "Directive \"@%s\" argument \"if\" of type \"Boolean!\" is required, but it was not "
+                "provided.",
+                d->name.ptr);
     }
 }
 
@@ -253,8 +256,8 @@ static void check_arguments(validator *v, const gql_typedef *parent, const gql_f
     for (const gql_argument *a = sel->args.first; a != NULL; a = a->next) {
         for (const gql_argument *b = sel->args.first; b != a; b = b->next)
             if (strcmp(a->name.ptr, b->name.ptr) == 0) {
-                gql_error *e = gql_errors_add(v->errors, &b->loc, "There can be only one argument named \"%s\".",
-                                              a->name.ptr);
+                gql_error *e = gql_errors_add(v->errors, &b->loc,
+                                              "There can be only one argument named \"%s\".", a->name.ptr);
                 gql_error_add_loc(e, a->loc);
             }
         check_variables_in(v, a->value);
@@ -274,9 +277,10 @@ static void check_arguments(validator *v, const gql_typedef *parent, const gql_f
             given |= strcmp(a->name.ptr, ad->name) == 0;
         if (!given) {
             char tt[128];
-            gql_errors_add(v->errors, &sel->loc,
-                           "Field \"%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
-                           def->name, ad->name, gql_tref_print(ad->type, tt, sizeof(tt)));
+            gql_errors_add(
+                v->errors, &sel->loc,
+                "Field \"%s\" argument \"%s\" of type \"%s\" is required, but it was not provided.",
+                def->name, ad->name, gql_tref_print(ad->type, tt, sizeof(tt)));
         }
     }
 }
@@ -308,10 +312,11 @@ static void check_field(validator *v, const gql_typedef *parent, const gql_selec
         return;
     }
     if (sel->selection_set == NULL) {
-        gql_errors_add(v->errors, &sel->loc,
-                       "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... "
-                       "}\"?",
-                       sel->name.ptr, gql_tref_print(def->type, tt, sizeof(tt)), sel->name.ptr);
+        gql_errors_add(
+            v->errors, &sel->loc,
+            "Field \"%s\" of type \"%s\" must have a selection of subfields. Did you mean \"%s { ... "
+            "}\"?",
+            sel->name.ptr, gql_tref_print(def->type, tt, sizeof(tt)), sel->name.ptr);
         return;
     }
     check_selection_set(v, type, sel->selection_set);
@@ -330,7 +335,8 @@ static const gql_typedef *condition_type(validator *v, const gql_str *name, gql_
             gql_errors_add(v->errors, &loc, "Fragment \"%s\" cannot condition on non composite type \"%s\".",
                            fragment, name->ptr);
         else
-            gql_errors_add(v->errors, &loc, "Fragment cannot condition on non composite type \"%s\".", name->ptr);
+            gql_errors_add(v->errors, &loc, "Fragment cannot condition on non composite type \"%s\".",
+                           name->ptr);
         return NULL;
     }
     return t;
@@ -338,6 +344,8 @@ static const gql_typedef *condition_type(validator *v, const gql_str *name, gql_
 
 static void check_selection_set(validator *v, const gql_typedef *parent, const gql_selection_set *set)
 {
+    if (parent == NULL)
+        return;
     if (++v->depth > MAX_WALK_DEPTH) {
         v->depth--;
         return; /* the parser already bounds nesting; this guards the walk itself */
@@ -373,8 +381,8 @@ static void check_variable_definitions(validator *v, const gql_definition *op)
     for (const gql_variable_definition *d = op->variables.first; d != NULL; d = d->next) {
         for (const gql_variable_definition *e = op->variables.first; e != d; e = e->next)
             if (strcmp(e->name.ptr, d->name.ptr) == 0) {
-                gql_error *err = gql_errors_add(v->errors, &e->loc, "There can be only one variable named \"$%s\".",
-                                                d->name.ptr);
+                gql_error *err = gql_errors_add(v->errors, &e->loc,
+                                                "There can be only one variable named \"$%s\".", d->name.ptr);
                 gql_error_add_loc(err, d->loc);
             }
         const gql_type_ref *t = d->type;
@@ -406,11 +414,13 @@ size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_error
     for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
         if (d->kind == GQL_DEF_OPERATION) {
             if (d->name.ptr == NULL && anonymous > 0 && operations > 1)
-                gql_errors_add(errors, &d->loc, "This anonymous operation must be the only defined operation.");
+                gql_errors_add(errors, &d->loc,
+                               "This anonymous operation must be the only defined operation.");
             for (const gql_definition *e = doc->first; d->name.ptr != NULL && e != d; e = e->next)
-                if (e->kind == GQL_DEF_OPERATION && e->name.ptr != NULL && strcmp(e->name.ptr, d->name.ptr) == 0) {
-                    gql_error *err = gql_errors_add(errors, &e->name_loc,
-                                                    "There can be only one operation named \"%s\".", d->name.ptr);
+                if (e->kind == GQL_DEF_OPERATION && e->name.ptr != NULL &&
+                    strcmp(e->name.ptr, d->name.ptr) == 0) {
+                    gql_error *err = gql_errors_add(
+                        errors, &e->name_loc, "There can be only one operation named \"%s\".", d->name.ptr);
                     gql_error_add_loc(err, d->name_loc);
                 }
             v.operation = d;
@@ -424,8 +434,8 @@ size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_error
         } else if (d->kind == GQL_DEF_FRAGMENT) {
             for (const gql_definition *e = doc->first; e != d; e = e->next)
                 if (e->kind == GQL_DEF_FRAGMENT && strcmp(e->name.ptr, d->name.ptr) == 0) {
-                    gql_error *err = gql_errors_add(errors, &e->name_loc,
-                                                    "There can be only one fragment named \"%s\".", d->name.ptr);
+                    gql_error *err = gql_errors_add(
+                        errors, &e->name_loc, "There can be only one fragment named \"%s\".", d->name.ptr);
                     gql_error_add_loc(err, d->name_loc);
                 }
             v.operation = NULL;

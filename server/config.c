@@ -6,15 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
 
-typedef enum setting_kind { SET_STRING, SET_UINT, SET_SIZE, SET_BOOL, SET_LISTEN } setting_kind;
+typedef enum setting_kind {
+    SET_STRING,
+    SET_UINT,
+    SET_SIZE,
+    SET_BOOL,
+    SET_LISTEN,
+    SET_HOSTPORTS
+} setting_kind;
 
 typedef struct setting {
     const char *env;  /* environment variable */
     const char *flag; /* command-line flag, without the leading "--" */
     setting_kind kind;
-    size_t offset; /* into gqld_config */
-    const char *def;   /* default as text, NULL = none; "" = empty */
+    size_t offset;   /* into gqld_config */
+    const char *def; /* default as text, NULL = none; "" = empty */
     unsigned long long min, max;
     const char *help;
 } setting;
@@ -41,7 +51,7 @@ static const setting settings[] = {
      "connection attempt timeout; also how long a query waits for a connection"},
     {"DB_PREPARE", "db-prepare", SET_BOOL, AT(db_prepare), "on", 0, 0,
      "use prepared statements (turn off behind RDS Proxy to avoid pinning)"},
-    {"MEMCACHED_SERVERS", "memcached-servers", SET_STRING, AT(memcached_servers), "", 0, 0,
+    {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
      "memcached nodes, comma-separated host:port; empty disables the cache"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
      "worker threads, each with its own event loop (default: number of cores)"},
@@ -80,27 +90,68 @@ static int parse_bool(const char *s, bool *out)
     return -1;
 }
 
-/* host:port or [v6]:port; the host must be a literal so start-up never waits on DNS. */
+/* Splits host:port or [v6]:port; 0 when the port is a number up to 65535. */
+static int split_hostport(const char *s, size_t len, const char **host, size_t *hostlen, unsigned *port)
+{
+    const char *colon = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == ':')
+            colon = s + i;
+    if (colon == NULL || colon == s || (size_t)(colon - s) + 1 >= len || len - (size_t)(colon - s) > 6)
+        return -1;
+    *host = s;
+    *hostlen = (size_t)(colon - s);
+    if (s[0] == '[') {
+        if (*hostlen < 3 || s[*hostlen - 1] != ']')
+            return -1;
+        (*host)++;
+        *hostlen -= 2;
+    }
+    unsigned long long v = 0;
+    for (const char *p = colon + 1; p < s + len; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (v > 65535)
+        return -1;
+    *port = (unsigned)v;
+    return 0;
+}
+
+/* A comma-separated list of host:port, each port from 1 (memcached nodes, ElastiCache endpoints). */
+static int parse_hostports(const char *s)
+{
+    while (*s != '\0') {
+        size_t len = strcspn(s, ",");
+        const char *host;
+        size_t hostlen;
+        unsigned port;
+        if (split_hostport(s, len, &host, &hostlen, &port) != 0 || port == 0)
+            return -1;
+        s += len;
+        if (*s == ',' && *++s == '\0')
+            return -1; /* a trailing comma is a typo, not an empty node */
+    }
+    return 0;
+}
+
+/* host:port or [v6]:port; the host must be an IP literal (or localhost) so start-up never waits on DNS. */
 static int parse_listen(const char *s, gqld_config *cfg)
 {
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon == s)
+    const char *host;
+    size_t hostlen;
+    unsigned port;
+    if (split_hostport(s, strlen(s), &host, &hostlen, &port) != 0 || hostlen >= sizeof(cfg->listen_host))
         return -1;
-    const char *host = s;
-    size_t hostlen = (size_t)(colon - s);
-    if (host[0] == '[') {
-        if (hostlen < 3 || host[hostlen - 1] != ']')
-            return -1;
-        host++;
-        hostlen -= 2;
-    }
-    if (hostlen >= sizeof(cfg->listen_host))
+    char literal[sizeof(cfg->listen_host)];
+    memcpy(literal, host, hostlen);
+    literal[hostlen] = '\0';
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (strcmp(literal, "localhost") != 0 && inet_pton(AF_INET, literal, addr) != 1 &&
+        inet_pton(AF_INET6, literal, addr) != 1)
         return -1;
-    unsigned long long port;
-    if (parse_uint(colon + 1, 0, 65535, &port) != 0)
-        return -1;
-    memcpy(cfg->listen_host, host, hostlen);
-    cfg->listen_host[hostlen] = '\0';
+    memcpy(cfg->listen_host, literal, hostlen + 1);
     cfg->listen_port = (uint16_t)port;
     return 0;
 }
@@ -114,7 +165,9 @@ static const char *expected(const setting *s)
     case SET_BOOL:
         return "on or off";
     case SET_LISTEN:
-        return "host:port";
+        return "IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
+    case SET_HOSTPORTS:
+        return "comma-separated host:port";
     default:
         return "a value";
     }
@@ -146,11 +199,16 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
     case SET_LISTEN:
         rc = parse_listen(value, cfg);
         break;
+    case SET_HOSTPORTS:
+        rc = parse_hostports(value);
+        if (rc == 0)
+            *(const char **)(base + s->offset) = value;
+        break;
     }
     if (rc != 0) {
         if (s->kind == SET_UINT || s->kind == SET_SIZE)
-            snprintf(err, errlen, "invalid %s (%s) \"%s\": expected %s from %llu to %llu", s->env, source, value,
-                     expected(s), s->min, s->max);
+            snprintf(err, errlen, "invalid %s (%s) \"%s\": expected %s from %llu to %llu", s->env, source,
+                     value, expected(s), s->min, s->max);
         else
             snprintf(err, errlen, "invalid %s (%s) \"%s\": expected %s", s->env, source, value, expected(s));
     }
@@ -212,7 +270,7 @@ void config_print_help(FILE *out)
     fprintf(out, "Settings (environment variable, flag, default). Flags override the environment.\n\n");
     for (size_t i = 0; i < NSETTINGS; i++) {
         const setting *s = &settings[i];
-        const char *def = s->def == NULL ? (s->offset == AT(threads) ? "number of cores" : "(required)")
+        const char *def = s->def == NULL      ? (s->offset == AT(threads) ? "number of cores" : "(required)")
                           : s->def[0] == '\0' ? "(empty)"
                                               : s->def;
         fprintf(out, "  %-24s --%-24s default: %s\n      %s\n", s->env, s->flag, def, s->help);

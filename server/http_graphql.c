@@ -49,7 +49,8 @@ static int negotiate(h2o_req_t *req)
     h2o_iovec_t accept = req->headers.entries[at].value;
     if (header_has(accept, "application/graphql-response+json"))
         return 1;
-    if (header_has(accept, "application/json") || header_has(accept, "*/*") || header_has(accept, "application/*"))
+    if (header_has(accept, "application/json") || header_has(accept, "*/*") ||
+        header_has(accept, "application/*"))
         return 0;
     return -1;
 }
@@ -200,12 +201,13 @@ static void handle_post(h2o_req_t *req, bool graphql_response)
     while (base_len < ctype.len && ctype.base[base_len] != ';' && ctype.base[base_len] != ' ')
         base_len++;
     if (!h2o_lcstris(ctype.base, base_len, H2O_STRLIT("application/json"))) {
-        respond_error(req, 415, "Unsupported Media Type", "POST requests must use Content-Type: application/json.");
+        respond_error(req, 415, "Unsupported Media Type",
+                      "POST requests must use Content-Type: application/json.");
         return;
     }
     json_error_t jerr;
-    json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES,
-                              &jerr);
+    json_t *body =
+        json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
         char message[300];
         snprintf(message, sizeof(message), "The request body is not valid JSON: %s (line %d, column %d).",

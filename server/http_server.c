@@ -62,7 +62,8 @@ void http_respond(h2o_req_t *req, int status, const char *reason, const char *co
     req->res.status = status;
     req->res.reason = reason;
     req->res.content_length = len; /* h2o_send_inline leaves it unset */
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
     h2o_send_inline(req, body, len);
 }
 
@@ -79,7 +80,7 @@ void http_pending_start(http_pending *p, h2o_req_t *req)
 {
     p->req = req;
     p->worker = http_worker_of(req);
-    p->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*p->guard), on_pool_dispose);
+    p->guard = h2o_mem_alloc_shared(&req->pool, sizeof(http_pending *), on_pool_dispose);
     *p->guard = p;
     p->worker->inflight++;
 }
@@ -230,7 +231,8 @@ static void setup_globalconf(server *srv)
     h2o_config_init(&srv->globalconf);
     srv->globalconf.max_request_entity_size = srv->cfg->max_body_bytes;
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("gqld"));
-    h2o_hostconf_t *host = h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = on_request;
@@ -273,6 +275,10 @@ int http_server_run(const gqld_config *cfg, const rs_engine *engine)
     pthread_t *threads = calloc(cfg->threads, sizeof(*threads));
     if (srv.workers == NULL || threads == NULL) {
         log_event("error", "cannot start", "detail", "out of memory", NULL);
+        free(srv.workers);
+        free(threads);
+        close(srv.listen_fd);
+        h2o_config_dispose(&srv.globalconf);
         return 1;
     }
     unsigned launched = 0;

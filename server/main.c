@@ -108,7 +108,8 @@ static void log_db_error(const char *code, const char *detail)
 static int cmd_serve(const gqld_config *cfg)
 {
     char err[512];
-    gql_schema *schema = gql_schema_load(gqld_sdl[0].data, gqld_sdl[0].len, "schema.graphql", err, sizeof(err));
+    gql_schema *schema =
+        gql_schema_load(gqld_sdl[0].data, gqld_sdl[0].len, "schema.graphql", err, sizeof(err));
     if (schema == NULL) {
         log_event("error", "invalid schema", "detail", err, NULL);
         return 1;

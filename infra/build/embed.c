@@ -51,8 +51,8 @@ int main(int argc, char **argv)
     fprintf(out, "\nconst gqld_embedded_file %s[] = {\n", argv[2]);
     for (int i = 3; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
-        fprintf(out, "    {\"%.*s\", (const char *)file_%d, sizeof(file_%d) - 1},\n", (int)(eq - argv[i]), argv[i], i,
-                i);
+        fprintf(out, "    {\"%.*s\", (const char *)file_%d, sizeof(file_%d) - 1},\n", (int)(eq - argv[i]),
+                argv[i], i, i);
     }
     fprintf(out, "    {0, 0, 0},\n};\n");
     return fclose(out) == 0 ? 0 : 1;

@@ -37,7 +37,7 @@ static int check_count;
         check_count++;                                                                                       \
         if (g_ == NULL || strcmp(g_, w_) != 0) {                                                             \
             check_failures++;                                                                                \
-            fprintf(stderr, "%s:%d: %s == \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got,                 \
+            fprintf(stderr, "%s:%d: %s == \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got,                  \
                     g_ ? g_ : "(null)", w_);                                                                 \
         }                                                                                                    \
     } while (0)

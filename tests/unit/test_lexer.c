@@ -57,8 +57,8 @@ static void check_error_at(int at, const char *src, size_t len, const char *want
     check_count++;
     if (got == NULL || strcmp(got, want) != 0 || loc.line != line || loc.column != col) {
         check_failures++;
-        fprintf(stderr, "test_lexer.c:%d: lexing [%.*s]: got \"%s\" at %u:%u, want \"%s\" at %u:%u\n", at, (int)len,
-                src, got ? got : "(no error)", loc.line, loc.column, want, line, col);
+        fprintf(stderr, "test_lexer.c:%d: lexing [%.*s]: got \"%s\" at %u:%u, want \"%s\" at %u:%u\n", at,
+                (int)len, src, got ? got : "(no error)", loc.line, loc.column, want, line, col);
     }
     free(l.copy);
 }
@@ -89,10 +89,11 @@ static void every_token_kind(void)
 {
     static const char src[] = "! $ & ( ) ... : = @ [ ] { | } name 12 1.5 \"s\" \"\"\"b\"\"\"";
     static const gql_token_kind want[] = {
-        GQL_TOK_BANG,      GQL_TOK_DOLLAR,    GQL_TOK_AMP,     GQL_TOK_PAREN_L, GQL_TOK_PAREN_R, GQL_TOK_SPREAD,
-        GQL_TOK_COLON,     GQL_TOK_EQUALS,    GQL_TOK_AT,      GQL_TOK_BRACKET_L, GQL_TOK_BRACKET_R,
-        GQL_TOK_BRACE_L,   GQL_TOK_PIPE,      GQL_TOK_BRACE_R, GQL_TOK_NAME,    GQL_TOK_INT,     GQL_TOK_FLOAT,
-        GQL_TOK_STRING,    GQL_TOK_BLOCK_STRING, GQL_TOK_EOF,  GQL_TOK_EOF,
+        GQL_TOK_BANG,      GQL_TOK_DOLLAR,  GQL_TOK_AMP,    GQL_TOK_PAREN_L,      GQL_TOK_PAREN_R,
+        GQL_TOK_SPREAD,    GQL_TOK_COLON,   GQL_TOK_EQUALS, GQL_TOK_AT,           GQL_TOK_BRACKET_L,
+        GQL_TOK_BRACKET_R, GQL_TOK_BRACE_L, GQL_TOK_PIPE,   GQL_TOK_BRACE_R,      GQL_TOK_NAME,
+        GQL_TOK_INT,       GQL_TOK_FLOAT,   GQL_TOK_STRING, GQL_TOK_BLOCK_STRING, GQL_TOK_EOF,
+        GQL_TOK_EOF,
     };
     lexed l;
     gql_token tok;
@@ -119,7 +120,8 @@ static void ignored_tokens_are_skipped(void)
 {
     lexed l;
     /* BOM, tabs, spaces, commas, comments (with any characters), all three line terminators. */
-    static const char src[] = "\xEF\xBB\xBF\t ,,# comment \xE2\x9C\x93 \x01\r\n#another\r\n\r,\xEF\xBB\xBF  x";
+    static const char src[] =
+        "\xEF\xBB\xBF\t ,,# comment \xE2\x9C\x93 \x01\r\n#another\r\n\r,\xEF\xBB\xBF  x";
     gql_token tok = first_token(&l, src, sizeof(src) - 1);
     CHECK(l.ok);
     CHECK_INT(tok.kind, GQL_TOK_NAME);
@@ -162,8 +164,9 @@ static void locations_count_lines_and_code_points(void)
     free(l.copy);
 
     /* Columns count code points after 2-, 3- and 4-byte characters; offsets count bytes. */
-    static const char wide[] = "\"\xC3\xA9\" \"\xE2\x82\xAC\" \"\xF0\x9F\x98\x80\" # \xF0\x9F\x98\x80\xC3\xA9\n"
-                               "  \"\xC3\xA9\" x";
+    static const char wide[] =
+        "\"\xC3\xA9\" \"\xE2\x82\xAC\" \"\xF0\x9F\x98\x80\" # \xF0\x9F\x98\x80\xC3\xA9\n"
+        "  \"\xC3\xA9\" x";
     lex_start(&l, wide, sizeof(wide) - 1);
     static const uint32_t want_col[] = {1, 5, 9, 3, 7}, want_off[] = {0, 5, 11, 29, 34};
     for (int i = 0; i < 5; i++) {
@@ -186,7 +189,8 @@ static void locations_count_lines_and_code_points(void)
     free(l.copy);
 
     /* Errors inside a multi-line block string are located on their own line. */
-    CHECK_LEX_ERROR("\"\"\"ok\n  \xC3\xA9\x01\"\"\"", "Syntax Error: Invalid character within String: U+0001.", 2, 4);
+    CHECK_LEX_ERROR("\"\"\"ok\n  \xC3\xA9\x01\"\"\"",
+                    "Syntax Error: Invalid character within String: U+0001.", 2, 4);
 }
 
 static void numbers(void)
@@ -196,13 +200,13 @@ static void numbers(void)
         gql_token_kind kind;
         uint32_t len;
     } ok[] = {
-        {"0", GQL_TOK_INT, 1},        {"-0", GQL_TOK_INT, 2},         {"4", GQL_TOK_INT, 1},
-        {"-4", GQL_TOK_INT, 2},       {"9876543210", GQL_TOK_INT, 10}, {"4.123", GQL_TOK_FLOAT, 5},
-        {"-4.123", GQL_TOK_FLOAT, 6}, {"0.123", GQL_TOK_FLOAT, 5},    {"123e4", GQL_TOK_FLOAT, 5},
-        {"123E4", GQL_TOK_FLOAT, 5},  {"123e-4", GQL_TOK_FLOAT, 6},   {"123e+4", GQL_TOK_FLOAT, 6},
+        {"0", GQL_TOK_INT, 1},          {"-0", GQL_TOK_INT, 2},          {"4", GQL_TOK_INT, 1},
+        {"-4", GQL_TOK_INT, 2},         {"9876543210", GQL_TOK_INT, 10}, {"4.123", GQL_TOK_FLOAT, 5},
+        {"-4.123", GQL_TOK_FLOAT, 6},   {"0.123", GQL_TOK_FLOAT, 5},     {"123e4", GQL_TOK_FLOAT, 5},
+        {"123E4", GQL_TOK_FLOAT, 5},    {"123e-4", GQL_TOK_FLOAT, 6},    {"123e+4", GQL_TOK_FLOAT, 6},
         {"-1.123e4", GQL_TOK_FLOAT, 8}, {"-1.123E-4", GQL_TOK_FLOAT, 9}, {"-1.123e+4567", GQL_TOK_FLOAT, 12},
-        {"1 ", GQL_TOK_INT, 1},       {"1,", GQL_TOK_INT, 1},         {"1)", GQL_TOK_INT, 1},
-        {"0]", GQL_TOK_INT, 1},       {"1\xC3\xA9", GQL_TOK_INT, 1},
+        {"1 ", GQL_TOK_INT, 1},         {"1,", GQL_TOK_INT, 1},          {"1)", GQL_TOK_INT, 1},
+        {"0]", GQL_TOK_INT, 1},         {"1\xC3\xA9", GQL_TOK_INT, 1},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         lexed l;
@@ -276,41 +280,48 @@ static void strings_and_escapes(void)
     CHECK_LEX_ERROR("\"bad \\", "Syntax Error: Invalid character escape sequence: \"\\\".", 1, 6);
     CHECK_LEX_ERROR("\"bad \\z esc\"", "Syntax Error: Invalid character escape sequence: \"\\z\".", 1, 6);
     CHECK_LEX_ERROR("\"bad \\x esc\"", "Syntax Error: Invalid character escape sequence: \"\\x\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\\xC3\xA9 esc\"", "Syntax Error: Invalid character escape sequence: \"\\\xC3\xA9\".", 1,
-                    6);
+    CHECK_LEX_ERROR("\"bad \\\xC3\xA9 esc\"",
+                    "Syntax Error: Invalid character escape sequence: \"\\\xC3\xA9\".", 1, 6);
     CHECK_LEX_ERROR("\"bad \\u1 esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u1 es\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\u0XX1 esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u0XX1\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\uXXXX esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uXXXX\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\uFXXX esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uFXXX\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\uXXXF esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uXXXF\".", 1, 6);
+    CHECK_LEX_ERROR("\"bad \\u0XX1 esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u0XX1\".", 1,
+                    6);
+    CHECK_LEX_ERROR("\"bad \\uXXXX esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uXXXX\".", 1,
+                    6);
+    CHECK_LEX_ERROR("\"bad \\uFXXX esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uFXXX\".", 1,
+                    6);
+    CHECK_LEX_ERROR("\"bad \\uXXXF esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uXXXF\".", 1,
+                    6);
     CHECK_LEX_ERROR("\"\\u12\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u12\"\".", 1, 2);
     CHECK_LEX_ERROR("\"bad \\u{} esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{}\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\u{FXXX} esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FX\".", 1, 6);
-    CHECK_LEX_ERROR("\"bad \\u{FFFF esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFF \".", 1,
+    CHECK_LEX_ERROR("\"bad \\u{FXXX} esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FX\".", 1,
                     6);
-    CHECK_LEX_ERROR("\"bad \\u{FFFF\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFF\"\".", 1, 6);
+    CHECK_LEX_ERROR("\"bad \\u{FFFF esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFF \".",
+                    1, 6);
+    CHECK_LEX_ERROR("\"bad \\u{FFFF\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFF\"\".", 1,
+                    6);
     CHECK_LEX_ERROR("\"too high \\u{110000} esc\"",
                     "Syntax Error: Invalid Unicode escape sequence: \"\\u{110000}\".", 1, 11);
     CHECK_LEX_ERROR("\"way too high \\u{12345678} esc\"",
                     "Syntax Error: Invalid Unicode escape sequence: \"\\u{12345678}\".", 1, 15);
     CHECK_LEX_ERROR("\"too long \\u{000000000} esc\"",
                     "Syntax Error: Invalid Unicode escape sequence: \"\\u{000000000\".", 1, 11);
-    CHECK_LEX_ERROR("\"overflow \\u{FFFFFFFFF}\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFFFFFF\".",
-                    1, 11);
+    CHECK_LEX_ERROR("\"overflow \\u{FFFFFFFFF}\"",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\u{FFFFFFFF\".", 1, 11);
     /* Lone surrogates, written either way, are not Unicode scalar values. */
-    CHECK_LEX_ERROR("\"bad surrogate \\uDEAD esc\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uDEAD\".", 1,
-                    16);
+    CHECK_LEX_ERROR("\"bad surrogate \\uDEAD esc\"",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\uDEAD\".", 1, 16);
     CHECK_LEX_ERROR("\"bad high surrogate pair \\uDEAD\\uDEAD esc\"",
                     "Syntax Error: Invalid Unicode escape sequence: \"\\uDEAD\".", 1, 26);
     CHECK_LEX_ERROR("\"bad low surrogate pair \\uD800\\uD800 esc\"",
                     "Syntax Error: Invalid Unicode escape sequence: \"\\uD800\".", 1, 25);
     CHECK_LEX_ERROR("\"lone \\uD83D\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uD83D\".", 1, 7);
-    CHECK_LEX_ERROR("\"then a \\uD83D\\u0041\"", "Syntax Error: Invalid Unicode escape sequence: \"\\uD83D\".", 1,
-                    9);
+    CHECK_LEX_ERROR("\"then a \\uD83D\\u0041\"",
+                    "Syntax Error: Invalid Unicode escape sequence: \"\\uD83D\".", 1, 9);
     CHECK_LEX_ERROR("\"\\u{D800}\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{D800}\".", 1, 2);
     CHECK_LEX_ERROR("\"\\u{DFFF}\"", "Syntax Error: Invalid Unicode escape sequence: \"\\u{DFFF}\".", 1, 2);
     /* Control characters other than tab are not allowed in strings. */
-    CHECK_LEX_ERROR("\"contains \x01 char\"", "Syntax Error: Invalid character within String: U+0001.", 1, 11);
+    CHECK_LEX_ERROR("\"contains \x01 char\"", "Syntax Error: Invalid character within String: U+0001.", 1,
+                    11);
     CHECK_LEX_ERROR("\"null-byte \0 here\"", "Syntax Error: Invalid character within String: U+0000.", 1, 12);
     CHECK_LEX_ERROR("\"\x1F\"", "Syntax Error: Invalid character within String: U+001F.", 1, 2);
     /* Ill-formed UTF-8: bad continuation, overlong, encoded surrogate, past U+10FFFF, cut short. */
@@ -335,14 +346,16 @@ static void block_strings(void)
     CHECK_STR(STRING_VALUE("\"\"\"contains \\\"\"\" triple quote\"\"\""), "contains \"\"\" triple quote");
     CHECK_STR(STRING_VALUE("\"\"\"multi\nline\"\"\""), "multi\nline");
     CHECK_STR(STRING_VALUE("\"\"\"multi\rline\r\nnormalized\"\"\""), "multi\nline\nnormalized");
-    CHECK_STR(STRING_VALUE("\"\"\"unescaped \\n\\r\\b\\t\\f\\u1234\"\"\""), "unescaped \\n\\r\\b\\t\\f\\u1234");
+    CHECK_STR(STRING_VALUE("\"\"\"unescaped \\n\\r\\b\\t\\f\\u1234\"\"\""),
+              "unescaped \\n\\r\\b\\t\\f\\u1234");
     CHECK_STR(STRING_VALUE("\"\"\"unescaped unicode outside BMP \xF0\x9F\x98\x80\"\"\""),
               "unescaped unicode outside BMP \xF0\x9F\x98\x80");
     CHECK_STR(STRING_VALUE("\"\"\"slashes \\\\ \\/\"\"\""), "slashes \\\\ \\/");
     CHECK_STR(STRING_VALUE("\"\"\"tab\tinside\"\"\""), "tab\tinside");
     /* The spec's example: blank first and last lines go, the common indent goes. */
-    CHECK_STR(STRING_VALUE("\"\"\"\n\n        spans\n          multiple\n            lines\n\n        \"\"\""),
-              "spans\n  multiple\n    lines");
+    CHECK_STR(
+        STRING_VALUE("\"\"\"\n\n        spans\n          multiple\n            lines\n\n        \"\"\""),
+        "spans\n  multiple\n    lines");
     /* The first line is never dedented and does not count towards the common indent. */
     CHECK_STR(STRING_VALUE("\"\"\"  first\n    second\n  third\"\"\""), "  first\n  second\nthird");
     CHECK_STR(STRING_VALUE("\"\"\"first\n      second\n    third\n\"\"\""), "first\n  second\nthird");
@@ -363,10 +376,10 @@ static void block_strings(void)
     CHECK_LEX_ERROR("\"\"\"", "Syntax Error: Unterminated string.", 1, 4);
     CHECK_LEX_ERROR("\"\"\"no end quote", "Syntax Error: Unterminated string.", 1, 16);
     CHECK_LEX_ERROR("\"\"\"a\nb\"\"", "Syntax Error: Unterminated string.", 2, 4);
-    CHECK_LEX_ERROR("\"\"\"contains \x01 char\"\"\"", "Syntax Error: Invalid character within String: U+0001.", 1,
-                    13);
-    CHECK_LEX_ERROR("\"\"\"null-byte \0 here\"\"\"", "Syntax Error: Invalid character within String: U+0000.", 1,
-                    14);
+    CHECK_LEX_ERROR("\"\"\"contains \x01 char\"\"\"",
+                    "Syntax Error: Invalid character within String: U+0001.", 1, 13);
+    CHECK_LEX_ERROR("\"\"\"null-byte \0 here\"\"\"", "Syntax Error: Invalid character within String: U+0000.",
+                    1, 14);
     CHECK_LEX_ERROR("\"\"\"\n\xFF\"\"\"", "Syntax Error: Invalid UTF-8 byte 0xFF.", 2, 1);
 }
 
@@ -376,8 +389,9 @@ static void unexpected_characters(void)
     CHECK_LEX_ERROR("  ~", "Syntax Error: Unexpected character: \"~\".", 1, 3);
     CHECK_LEX_ERROR("..", "Syntax Error: Unexpected character: \".\".", 1, 1);
     CHECK_LEX_ERROR("a.b", "Syntax Error: Unexpected character: \".\".", 1, 2);
-    CHECK_LEX_ERROR("'", "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?",
-                    1, 1);
+    CHECK_LEX_ERROR(
+        "'", "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?",
+        1, 1);
     CHECK_LEX_ERROR("\x07", "Syntax Error: Unexpected character: U+0007.", 1, 1);
     CHECK_LEX_ERROR("{ a\0 }", "Syntax Error: Unexpected character: U+0000.", 1, 4);
     CHECK_LEX_ERROR("\x7F", "Syntax Error: Unexpected character: U+007F.", 1, 1);
@@ -394,8 +408,6 @@ static void unexpected_characters(void)
 
 static void token_descriptions(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
     char buf[160];
     static const struct {
         const char *src, *want;
@@ -413,7 +425,7 @@ static void token_descriptions(void)
         lexed l;
         gql_token tok = first_token(&l, cases[i].src, strlen(cases[i].src));
         CHECK(l.ok);
-        gql_token_describe(&l.lx, &tok, &arena, buf, sizeof(buf));
+        gql_token_describe(&l.lx, &tok, buf, sizeof(buf));
         CHECK_STR(buf, cases[i].want);
         free(l.copy);
     }
@@ -432,15 +444,22 @@ static void token_descriptions(void)
     lexed l;
     gql_token tok = first_token(&l, big, n);
     CHECK(l.ok);
-    gql_token_describe(&l.lx, &tok, &arena, buf, sizeof(buf));
+    gql_token_describe(&l.lx, &tok, buf, sizeof(buf));
     CHECK(strlen(buf) < 120);
     CHECK(strncmp(buf, "String \"\xE2\x82\xAC", 11) == 0);
     CHECK(strcmp(buf + strlen(buf) - 7, "\xE2\x82\xAC...\"") == 0);
-    /* Without an arena the raw text is quoted. */
-    gql_token_describe(&l.lx, &tok, NULL, buf, sizeof(buf));
-    CHECK(strncmp(buf, "String \"\xE2\x82\xAC", 11) == 0);
     free(l.copy);
-    gql_arena_free(&arena);
+
+    /* Escapes are cooked in descriptions too, also when the value is cut. */
+    memset(big, 'x', sizeof(big));
+    memcpy(big, "\"\\u00e9", 7);
+    memcpy(big + 200, "\\n\"", 3);
+    tok = first_token(&l, big, 203);
+    CHECK(l.ok);
+    gql_token_describe(&l.lx, &tok, buf, sizeof(buf));
+    CHECK(strncmp(buf, "String \"\xC3\xA9xxx", 13) == 0);
+    CHECK(strcmp(buf + strlen(buf) - 5, "x...\"") == 0);
+    free(l.copy);
 }
 
 static void limits_and_errors(void)

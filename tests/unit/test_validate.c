@@ -91,15 +91,18 @@ static void rules(void)
     valid("query P($id: ID!) { Product(productId: $id) { productName } }");
     valid("{ a: Product(productId: 1) { n: productName } b: Product(productId: \"x\") { price } }");
     valid("query { ...Q } fragment Q on Query { Product(productId: \"x\") { ... on Product { price } } }");
-    valid("query ($skip: Boolean!) { Product(productId: \"x\") @skip(if: $skip) { price @include(if: true) } }");
+    valid("query ($skip: Boolean!) { Product(productId: \"x\") @skip(if: $skip) { price @include(if: true) } "
+          "}");
     valid("{ __typename }");
 
-    invalid("{ Product(productId: \"notebook\") { nope } }", "Cannot query field \"nope\" on type \"Product\".", 1,
-            36);
+    invalid("{ Product(productId: \"notebook\") { nope } }",
+            "Cannot query field \"nope\" on type \"Product\".", 1, 36);
     invalid("{ Product { productId } }",
-            "Field \"Product\" argument \"productId\" of type \"ID!\" is required, but it was not provided.", 1, 3);
+            "Field \"Product\" argument \"productId\" of type \"ID!\" is required, but it was not provided.",
+            1, 3);
     invalid("{ Product(productId: \"n\") }",
-            "Field \"Product\" of type \"Product\" must have a selection of subfields. Did you mean \"Product { ... "
+            "Field \"Product\" of type \"Product\" must have a selection of subfields. Did you mean "
+            "\"Product { ... "
             "}\"?",
             1, 3);
     invalid("{ Product(productId: \"n\") { price { x } } }",
@@ -107,28 +110,32 @@ static void rules(void)
     invalid("{ Product(productId: \"n\", color: RED) { price } }",
             "Unknown argument \"color\" on field \"Query.Product\".", 1, 27);
     invalid("{ Product(productId: 1.5) { price } }",
-            "Expected value of type \"ID!\", found 1.5; ID cannot represent a non-string and non-integer value: 1.5",
+            "Expected value of type \"ID!\", found 1.5; ID cannot represent a non-string and non-integer "
+            "value: 1.5",
             1, 22);
     invalid("{ Product(productId: null) { price } }", "Expected value of type \"ID!\", found null.", 1, 22);
     invalid("query { Product(productId: $id) { price } }", "Variable \"$id\" is not defined.", 1, 28);
-    invalid("query Q { Product(productId: $id) { price } }", "Variable \"$id\" is not defined by operation \"Q\".", 1,
-            30);
+    invalid("query Q { Product(productId: $id) { price } }",
+            "Variable \"$id\" is not defined by operation \"Q\".", 1, 30);
     invalid("{ ...Missing }", "Unknown fragment \"Missing\".", 1, 3);
-    invalid("query A { __typename } query A { __typename }", "There can be only one operation named \"A\".", 1, 7);
+    invalid("query A { __typename } query A { __typename }", "There can be only one operation named \"A\".",
+            1, 7);
     invalid("{ __typename } query B { __typename }",
             "This anonymous operation must be the only defined operation.", 1, 1);
     invalid("type T { a: String }", "The \"T\" definition is not executable.", 1, 1);
     invalid("{ Product(productId: \"n\") @deferred { price } }", "Unknown directive \"@deferred\".", 1, 27);
     invalid("{ __typename @skip }",
-            "Directive \"@skip\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.", 1, 14);
-    invalid("fragment F on Float { x } { ...F }", "Fragment \"F\" cannot condition on non composite type \"Float\".",
-            1, 15);
+            "Directive \"@skip\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
+            1, 14);
+    invalid("fragment F on Float { x } { ...F }",
+            "Fragment \"F\" cannot condition on non composite type \"Float\".", 1, 15);
     invalid("query ($x: Nope) { __typename }", "Unknown type \"Nope\".", 1, 12);
     invalid("{ Product(productId: \"a\", productId: \"b\") { price } }",
             "There can be only one argument named \"productId\".", 1, 11);
 }
 
-static int prepare(const char *query, const char *operation, const char *variables_json, char *first, size_t size)
+static int prepare(const char *query, const char *operation, const char *variables_json, char *first,
+                   size_t size)
 {
     gql_arena a;
     gql_arena_init(&a, 0);

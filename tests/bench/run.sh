@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Load benchmark of gqld (./dev bench): the Product query against the fixed
+# /healthz response of the same server in the same run, printed as a Markdown
+# table. Figures, not assertions: nothing here fails on a slow machine.
+#
+# gqld runs with one worker thread pinned to core 0 and wrk with one thread on
+# core 1 (when there are two cores and taskset), loopback only, bounded in time.
+# Reuses the PostgreSQL and memcached of a running `./dev up`; otherwise starts
+# throwaway ones (with the default sample data) and removes them afterwards.
+#   BENCH_DURATION (10s)  BENCH_CONNECTIONS (64)  BENCH_WARMUP (2s)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+cd "$root"
+# shellcheck source=infra/dev/services.sh
+. "$root/infra/dev/services.sh"
+
+duration=${BENCH_DURATION:-10s}
+connections=${BENCH_CONNECTIONS:-64}
+warmup=${BENCH_WARMUP:-2s}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+"$root/infra/dev/deps.sh" bench
+mkdir -p "$root/.dev"
+echo "bench: building build/ (release)" >&2
+if [[ ! -f build/build.ninja ]]; then
+    meson setup build --buildtype=release >"$root/.dev/meson-setup-build.log" 2>&1 ||
+        { cat "$root/.dev/meson-setup-build.log" >&2; die "meson setup failed"; }
+fi
+meson compile -C build >"$root/.dev/meson-compile-build.log" 2>&1 ||
+    { cat "$root/.dev/meson-compile-build.log" >&2; die "build failed"; }
+gqld=$root/build/server/gqld
+
+tmp=$(mktemp -d "$root/.dev/bench-$$-XXXXXX")
+gqld_pid=
+cleanup() {
+    if [[ -n $gqld_pid ]]; then
+        kill -TERM "$gqld_pid" 2>/dev/null || true
+        wait "$gqld_pid" 2>/dev/null || true
+    fi
+    svc_mc_stop "$tmp/memcached" || true
+    svc_pg_stop "$tmp/pg" || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if status=$(svc_pg_status "$root/.dev/pg"); then
+    read -r _ pg_port _ <<<"$status"
+    echo "bench: using the PostgreSQL of ./dev up (port $pg_port)" >&2
+    database_url=postgresql://postgres@127.0.0.1:$pg_port/gqld
+else
+    pg_port=$(svc_free_port)
+    svc_pg_start "$tmp/pg" "$pg_port"
+    database_url=postgresql://postgres@127.0.0.1:$pg_port/gqld
+    "$gqld" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1 ||
+        { cat "$tmp/migrate.log" >&2; die "migrate failed"; }
+    "$gqld" seed --database-url "$database_url" >"$tmp/seed.log" 2>&1 ||
+        { cat "$tmp/seed.log" >&2; die "seed failed"; }
+fi
+if status=$(svc_mc_status "$root/.dev/memcached"); then
+    read -r _ mc_port _ <<<"$status"
+else
+    mc_port=$(svc_free_port)
+    while [[ $mc_port == "$pg_port" ]]; do mc_port=$(svc_free_port); done
+    svc_mc_start "$tmp/memcached" "$mc_port"
+fi
+
+server_cpu=() client_cpu=() placement="unpinned"
+if command -v taskset >/dev/null && (($(nproc) >= 2)); then
+    server_cpu=(taskset -c 0)
+    client_cpu=(taskset -c 1)
+    placement="gqld on core 0, wrk on core 1"
+fi
+
+DATABASE_URL=$database_url MEMCACHED_SERVERS=127.0.0.1:$mc_port GQLD_THREADS=1 GQLD_LISTEN=127.0.0.1:0 \
+    "${server_cpu[@]}" "$gqld" serve >/dev/null 2>"$tmp/gqld.err" &
+gqld_pid=$!
+address=
+for _ in $(seq 200); do
+    address=$(sed -n 's/.*"msg":"listening".*"address":"\([^"]*\)".*/\1/p; s/.*"address":"\([^"]*\)".*"msg":"listening".*/\1/p' \
+        "$tmp/gqld.err" | head -1)
+    [[ -n $address ]] && break
+    kill -0 "$gqld_pid" 2>/dev/null || { cat "$tmp/gqld.err" >&2; die "gqld exited"; }
+    sleep 0.1
+done
+[[ -n $address ]] || { cat "$tmp/gqld.err" >&2; die "gqld did not report its address"; }
+base=http://$address
+
+# The benchmark measures the right answer or none at all.
+expected='{"data":{"Product":{"productId":"notebook","productName":"notebook_red","price":19.99}}}'
+# shellcheck disable=SC2016 # JavaScript, not shell
+actual=$(node -e '
+    fetch(process.argv[1] + "/graphql", {method: "POST", headers: {"content-type": "application/json"},
+        body: JSON.stringify({query: "{ Product(productId: \"notebook\") { productId productName price } }"})})
+      .then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(e.message); process.exit(1); });
+' "$base")
+[[ $actual == "$expected" ]] || die "unexpected answer from gqld: $actual"
+
+# run_wrk DURATION SCRIPT URL -> the script's BENCH line
+run_wrk() {
+    local secs=${1%s}
+    timeout $((secs + 30)) "${client_cpu[@]}" wrk -t1 -c"$connections" -d"$1" -s "$2" "$3" | grep '^BENCH '
+}
+field() {
+    sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"
+}
+ms() {
+    awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'
+}
+
+echo "bench: warming up ($warmup each), then $duration per scenario, $connections connections" >&2
+run_wrk "$warmup" tests/bench/healthz.lua "$base/healthz" >/dev/null
+run_wrk "$warmup" tests/bench/product.lua "$base/graphql" >/dev/null
+ceiling=$(run_wrk "$duration" tests/bench/healthz.lua "$base/healthz")
+product=$(run_wrk "$duration" tests/bench/product.lua "$base/graphql")
+
+ceiling_rps=$(field "$ceiling" rps)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+version=$("$gqld" --version 2>/dev/null | head -1 || echo gqld)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+
+row() {
+    local name=$1 line=$2 rps
+    rps=$(field "$line" rps)
+    printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$(ms "$(field "$line" p50_us)")" \
+        "$(ms "$(field "$line" p99_us)")" "$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN { printf "%.2f", a / b }')"
+}
+
+cat <<EOF
+
+## gqld load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
+
+- machine: $(nproc) cores, ${cpu:-unknown CPU}; $placement
+- server: $version ($commit), GQLD_THREADS=1, PostgreSQL and memcached on the same machine
+- load: wrk -t1 -c$connections -d$duration after a $warmup warm-up, keep-alive, loopback
+
+| scenario | req/s | p50 | p99 | ratio to ceiling |
+| --- | ---: | ---: | ---: | ---: |
+EOF
+row 'GET /healthz (fixed response: the ceiling)' "$ceiling"
+row 'POST /graphql Product(productId: "notebook")' "$product"
+for line in "$ceiling" "$product"; do
+    if [[ $(field "$line" errors) != 0 ]]; then
+        echo
+        echo "note: errors in a run ($line)"
+    fi
+done
