@@ -11,9 +11,12 @@
  * libpq closes its fd by itself (inside PQconsumeInput when the server goes
  * away, inside PQconnectPoll when it moves on to the next address, and the
  * next socket often gets the same number). A wrapper around libpq's fd would
- * then make h2o call epoll_ctl on a closed or reused descriptor: h2o 2.2.5's
- * h2o_socket_export prints an error for the DEL, and its update_status makes
- * h2o_evloop_run fail on a stale MOD. With our own duplicate the descriptor
+ * then make h2o call epoll_ctl on a closed or reused descriptor: after a
+ * server-side disconnect PQsocket is already -1 and h2o 2.2.5's
+ * h2o_socket_export prints "socket_export: epoll(DEL) returned error 9"
+ * (measured), a reused number could drop another socket's registration, and
+ * a MOD on a stale one makes h2o_evloop_run return -1 (evloop/epoll.c.h,
+ * update_status). With our own duplicate the descriptor
  * h2o watches stays valid until we close it (h2o_socket_close deletes it from
  * epoll, then closes only the duplicate), a pending write notification needs
  * no special care, and while connecting we simply re-wrap after every

@@ -14,7 +14,7 @@
  */
 #include "db_pool_internal.h"
 
-#include <inttypes.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +113,15 @@ void db_query_release(db_query *q)
     }
 }
 
+/* Unlinks and returns the oldest query of a non-empty list. */
+static db_query *pop_first(h2o_linklist_t *list)
+{
+    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, list->next);
+    h2o_linklist_unlink(&q->link);
+    assert(list->next != &q->link); /* never its own successor: lets the analyzer see q is gone */
+    return q;
+}
+
 void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *sqlstate, const char *message)
 {
     db_result result = {.status = status, .res = res, .sqlstate = sqlstate, .message = message};
@@ -207,8 +216,7 @@ void db_pool_dispatch(db_pool *pool)
 {
     db_conn *c;
     while (!pool->destroying && !h2o_linklist_is_empty(&pool->waiting) && (c = pick(pool)) != NULL) {
-        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, pool->waiting.next);
-        h2o_linklist_unlink(&q->link);
+        db_query *q = pop_first(&pool->waiting);
         h2o_timeout_unlink(&q->deadline);
         pool->nwaiting--;
         if (!db_conn_send(c, q))
@@ -220,9 +228,11 @@ void db_pool_dispatch(db_pool *pool)
 static void on_tick(h2o_timeout_entry_t *entry)
 {
     db_pool *pool = H2O_STRUCT_FROM_MEMBER(db_pool, tick_entry, entry);
-    while (!h2o_linklist_is_empty(&pool->deferred)) {
-        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, pool->deferred.next);
-        h2o_linklist_unlink(&q->link);
+    h2o_linklist_t due; /* refusals queued by these callbacks wait for the next tick */
+    h2o_linklist_init_anchor(&due);
+    h2o_linklist_insert_list(&due, &pool->deferred);
+    while (!h2o_linklist_is_empty(&due)) {
+        db_query *q = pop_first(&due);
         db_query_deliver(q, q->deferred_status, NULL, "", q->deferred_message);
         db_query_release(q);
     }
@@ -269,8 +279,9 @@ static bool build_params(db_pool *pool, char *err, size_t errlen)
     for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
         if (strcmp(o->keyword, "options") == 0 && o->val != NULL && o->val[0] != '\0')
             user_options = o->val;
-    if (user_options == NULL && getenv("PGOPTIONS") != NULL && getenv("PGOPTIONS")[0] != '\0')
-        user_options = getenv("PGOPTIONS");
+    const char *env_options = getenv("PGOPTIONS");
+    if (user_options == NULL && env_options != NULL && env_options[0] != '\0')
+        user_options = env_options;
 
     size_t n = 0;
     pool->keywords[n] = "dbname"; /* expanded: a URI or key=value conninfo */
@@ -438,8 +449,7 @@ void db_pool_get_stats(const db_pool *pool, db_pool_stats *out)
 static void fail_list(db_pool *pool, h2o_linklist_t *list, bool counted)
 {
     while (!h2o_linklist_is_empty(list)) {
-        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, list->next);
-        h2o_linklist_unlink(&q->link);
+        db_query *q = pop_first(list);
         if (counted)
             pool->nwaiting--;
         db_query_deliver(q, DB_ERR_SHUTDOWN, NULL, "", msg_shutdown);

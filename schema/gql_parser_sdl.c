@@ -306,7 +306,9 @@ gql_definition *gql_parser_type_system_extension(gql_parser *p)
         gql_parser_unexpected(p, keyword);
         return NULL;
     }
-    if (!gql_parser_advance(p) || !gql_parser_advance(p) || !parse_body(p, def))
+    if (!gql_parser_advance(p)) /* past `extend`, onto the keyword */
+        return NULL;
+    if (!gql_parser_advance(p) || !parse_body(p, def))
         return NULL;
     return def;
 }

@@ -221,6 +221,7 @@ static void *worker_main(void *arg)
     /* On this thread: the pool's shutdown callbacks may still touch this loop's requests. */
     rs_worker_destroy(w->rs);
     w->rs = NULL;
+    h2o_evloop_run(w->loop, 0); /* frees the socket wrappers the pool closed */
     return NULL;
 }
 

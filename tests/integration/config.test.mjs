@@ -2,7 +2,7 @@
 // one-line error (exit status 2) for anything missing or invalid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DATABASE_URL, runGqld, startServer } from './lib.mjs';
+import { DATABASE_URL, assertCleanExit, runGqld, startServer } from './lib.mjs';
 
 const SETTINGS = ['GQLD_LISTEN', 'DATABASE_URL', 'DATABASE_READER_URL', 'DB_POOL_SIZE', 'MEMCACHED_SERVERS',
   'GQLD_THREADS', 'DB_STATEMENT_TIMEOUT_MS', 'GQLD_DRAIN_TIMEOUT_MS', 'GQLD_MAX_BODY_BYTES'];
@@ -92,8 +92,7 @@ test('an unknown subcommand: exit 2', async () => {
 
 test('a flag overrides its environment variable', async () => {
   const server = await startServer({ GQLD_LISTEN: 'nohostport' }, { args: ['--listen', '127.0.0.1:0'] });
-  const r = await server.stop();
-  assert.deepEqual(r, { code: 0, signal: null });
+  assertCleanExit(server, await server.stop());
 });
 
 test('--database-url stands in for DATABASE_URL', async () => {
@@ -101,6 +100,5 @@ test('--database-url stands in for DATABASE_URL', async () => {
   const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(10000) });
   assert.equal(res.status, 200);
   await res.text();
-  const r = await server.stop();
-  assert.deepEqual(r, { code: 0, signal: null });
+  assertCleanExit(server, await server.stop());
 });

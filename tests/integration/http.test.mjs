@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import {
   NOTEBOOK_BODY,
+  assertCleanExit,
   PRODUCT_QUERY,
   graphql,
   parseJsonLine,
@@ -23,8 +24,7 @@ before(async () => {
 });
 after(async () => {
   if (!server) return;
-  const r = await server.stop();
-  assert.deepEqual(r, { code: 0, signal: null }, 'gqld exits 0 on SIGTERM (and ASan finds nothing)');
+  assertCleanExit(server, await server.stop(), 'gqld exits 0 on SIGTERM (and the sanitizers find nothing)');
   for (const line of server.stderrLines) {
     const entry = parseJsonLine(line);
     assert.ok(entry && typeof entry.level === 'string' && typeof entry.msg === 'string',
@@ -323,8 +323,7 @@ describe('limits', () => {
       const r = await postJson(small.url, padded);
       assert.equal(r.status, 413);
     } finally {
-      const r = await small.stop();
-      assert.equal(r.code, 0);
+      assertCleanExit(small, await small.stop());
     }
   });
 });

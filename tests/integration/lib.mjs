@@ -1,6 +1,7 @@
 // Helpers for the integration tests: they drive the real gqld binary over HTTP
 // against the PostgreSQL and memcached that `./dev test` starts, and talk to
 // PostgreSQL with psql. Node's standard library only (node:test, fetch).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -176,6 +177,14 @@ export async function startServer(env = {}, { args = [], timeoutMs = 20000 } = {
       throw new Error(`gqld did not exit within ${timeoutMs} ms of ${signal}`);
     },
   };
+}
+
+// Asserts that a stopped server exited with status 0 (a sanitizer report
+// aborts it), showing the end of its stderr otherwise.
+export function assertCleanExit(server, exit, what = 'gqld exits 0') {
+  const { code, signal } = exit ?? {};
+  assert.deepEqual({ code, signal }, { code: 0, signal: null },
+    `${what}; stderr:\n${server.stderrLines.slice(-60).join('\n')}`);
 }
 
 // Runs a gqld command to completion: {code, signal, stdout, stderr}.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { graphql, pollUntil, request, runGqld, services, startServer } from './lib.mjs';
+import { assertCleanExit, graphql, pollUntil, request, runGqld, services, startServer } from './lib.mjs';
 
 let dir;
 let port;
@@ -31,8 +31,7 @@ before(async () => {
 after(async () => {
   try {
     if (server) {
-      const r = await server.stop();
-      assert.equal(r.code, 0, 'gqld exits 0 on SIGTERM');
+      assertCleanExit(server, await server.stop(), 'gqld exits 0 on SIGTERM');
     }
   } finally {
     if (dir) {

@@ -45,6 +45,11 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static long num(const char *s)
+{
+    return strtol(s, NULL, 10);
+}
+
 static void on_reply(void *ctx, const db_result *r)
 {
     reply *rep = ctx;
@@ -195,7 +200,7 @@ static int terminate_backends(const char *app_name)
                      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
                      "WHERE application_name = $1",
                      1, NULL, params, NULL, NULL, 0);
-    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    int n = PQresultStatus(r) == PGRES_TUPLES_OK ? num(PQgetvalue(r, 0, 0)) : -1;
     PQclear(r);
     PQfinish(pg);
     return n;
@@ -276,6 +281,43 @@ static void test_key_value_conninfo(void)
     drop_pool(pool);
 }
 
+static int closed_port(void);
+
+/* libpq tries a dead first host, then the real one: a new socket, often with the same fd number. */
+static void test_multi_host_falls_through_to_live_host(void)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(db_url, &perr);
+    CHECK(opts != NULL);
+    if (opts == NULL) {
+        PQfreemem(perr);
+        return;
+    }
+    const char *host = "", *port = "";
+    char conninfo[1024] = "";
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        if (o->val == NULL)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "hostaddr") != 0) {
+            size_t used = strlen(conninfo);
+            snprintf(conninfo + used, sizeof(conninfo) - used, " %s='%s'", o->keyword, o->val);
+        }
+    }
+    size_t used = strlen(conninfo);
+    snprintf(conninfo + used, sizeof(conninfo) - used, " host='127.0.0.1,%s' port='%d,%s'", host,
+             closed_port(), port);
+    PQconninfoFree(opts);
+    db_pool *pool = make_pool(conninfo, 2, 4, 16, 5000, 2000, true);
+    reply r = query1(pool, "SELECT 9", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK_STR(r.value, "9");
+    drop_pool(pool);
+}
+
 #define MANY 1000
 
 static void test_many_concurrent_queries(void)
@@ -300,7 +342,7 @@ static void test_many_concurrent_queries(void)
     int ok = 0, right = 0;
     for (int i = 0; i < MANY; i++) {
         ok += r[i].calls == 1 && r[i].status == DB_OK;
-        right += atoi(r[i].value) == 2 * i;
+        right += num(r[i].value) == 2L * i;
     }
     CHECK_INT(ok, MANY);
     CHECK_INT(right, MANY);
@@ -336,7 +378,7 @@ static void test_queue_overflow_refuses_the_excess(void)
         CHECK_INT(r[i].calls, 1);
         if (i <= QUEUE) { /* one in flight, QUEUE waiting */
             CHECK_INT(r[i].status, DB_OK);
-            CHECK_INT(atoi(r[i].value), i);
+            CHECK_INT(num(r[i].value), i);
         } else {
             CHECK_INT(r[i].status, DB_ERR_OVERLOADED);
         }
@@ -420,7 +462,7 @@ static void test_large_values_both_ways(void)
     CHECK(run_until(all_replied, &rs, 20000));
     for (int i = 0; i < N; i++) {
         CHECK_INT(r[i].status, DB_OK);
-        CHECK_INT(atoi(r[i].value), BIG);
+        CHECK_INT(num(r[i].value), BIG);
     }
     free(big);
     reply wide = query1(pool, "SELECT repeat('x', 3000000)", 0, NULL);
@@ -619,7 +661,7 @@ static void test_hung_backend_hits_client_deadline(void)
     PGconn *side = side_connection();
     PGresult *res =
         PQexec(side, "SELECT pid FROM pg_stat_activity WHERE application_name = 'gqld_test_hang'");
-    int pid = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+    int pid = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? num(PQgetvalue(res, 0, 0)) : 0;
     PQclear(res);
     if (pid <= 0 || !local_backend(side, pid) || kill(pid, SIGSTOP) != 0) {
         fprintf(stderr, "hung-backend test skipped: backend not local or not ours to signal\n");
@@ -731,6 +773,7 @@ int main(void)
     test_simple_query_returns_text_rows(true);
     test_simple_query_returns_text_rows(false);
     test_key_value_conninfo();
+    test_multi_host_falls_through_to_live_host();
     test_many_concurrent_queries();
     test_queue_overflow_refuses_the_excess();
     test_syntax_error_keeps_connection(true);

@@ -18,9 +18,10 @@ typedef struct lexed {
 
 static void lex_start(lexed *l, const char *src, size_t len)
 {
-    l->copy = malloc(len ? len : 1);
-    memcpy(l->copy, src, len);
-    gql_lexer_init(&l->lx, l->copy, len, &l->err);
+    char *copy = malloc(len ? len : 1);
+    memcpy(copy, src, len);
+    gql_lexer_init(&l->lx, copy, len, &l->err);
+    l->copy = copy;
     l->ok = true;
 }
 
@@ -433,12 +434,13 @@ static void token_descriptions(void)
     CHECK_STR(gql_token_kind_desc(GQL_TOK_BLOCK_STRING), "BlockString");
 
     /* Long values are cut at a character boundary, never inside one. */
+    static const char euro[3] = {'\xE2', '\x82', '\xAC'};
     char big[400];
     size_t n = 0;
     big[n++] = '"';
     while (n < 300) {
-        memcpy(big + n, "\xE2\x82\xAC", 3);
-        n += 3;
+        memcpy(big + n, euro, sizeof(euro));
+        n += sizeof(euro);
     }
     big[n++] = '"';
     lexed l;
@@ -451,10 +453,11 @@ static void token_descriptions(void)
     free(l.copy);
 
     /* Escapes are cooked in descriptions too, also when the value is cut. */
-    memset(big, 'x', sizeof(big));
-    memcpy(big, "\"\\u00e9", 7);
-    memcpy(big + 200, "\\n\"", 3);
-    tok = first_token(&l, big, 203);
+    char xs[194];
+    memset(xs, 'x', sizeof(xs) - 1);
+    xs[sizeof(xs) - 1] = '\0';
+    n = (size_t)snprintf(big, sizeof(big), "\"\\u00e9%s\\n\"", xs);
+    tok = first_token(&l, big, n);
     CHECK(l.ok);
     gql_token_describe(&l.lx, &tok, buf, sizeof(buf));
     CHECK(strncmp(buf, "String \"\xC3\xA9xxx", 13) == 0);
