@@ -89,6 +89,20 @@ static int apply_one(PGconn *conn, const gqld_embedded_file *m, const char *vers
     return 1;
 }
 
+int db_conninfo_check(const char *conninfo, char *err, size_t errlen)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+    if (opts == NULL) {
+        snprintf(err, errlen, "%s", why != NULL ? why : "out of memory");
+        err[strcspn(err, "\n")] = '\0';
+        PQfreemem(why);
+        return -1;
+    }
+    PQconninfoFree(opts);
+    return 0;
+}
+
 int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err,
                size_t errlen)
 {

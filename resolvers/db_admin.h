@@ -20,6 +20,13 @@
 int db_migrate(const char *conninfo, const gqld_embedded_file *migrations, FILE *out, char *err,
                size_t errlen);
 
+/*
+ * Checks that a connection string parses (URI or key=value) without
+ * connecting, so a typo is a start-up error naming the setting. The message
+ * never repeats the string itself: it may hold a password.
+ */
+int db_conninfo_check(const char *conninfo, char *err, size_t errlen);
+
 typedef struct db_seed_sizes {
     unsigned customers;
     unsigned products;

@@ -61,8 +61,9 @@ typedef struct gql_lexer {
 } gql_lexer;
 
 /*
- * Starts at src[0]. Fails only when len does not fit a gql_loc offset
- * (4 GiB), with "Document too large." in *err.
+ * Starts at src[0] (NULL with len 0 is an empty document). Fails only for
+ * len over 2 GiB, far beyond any request limit, with "Document too large."
+ * in *err: offsets then fit gql_loc with room to look ahead.
  */
 bool gql_lexer_init(gql_lexer *lx, const char *src, size_t len, gql_syntax_error *err);
 

@@ -103,12 +103,6 @@ bool gql_parser_accept(gql_parser *p, gql_token_kind kind)
     return p->tok.kind == kind && gql_parser_advance(p);
 }
 
-bool gql_parser_is_keyword(const gql_parser *p, const gql_token *tok, const char *keyword)
-{
-    size_t n = strlen(keyword);
-    return tok->kind == GQL_TOK_NAME && tok->len == n && memcmp(gql_token_text(&p->lx, tok), keyword, n) == 0;
-}
-
 bool gql_parser_expect_keyword(gql_parser *p, const char *keyword)
 {
     if (gql_parser_is_keyword(p, &p->tok, keyword))

@@ -14,6 +14,8 @@
 #include "gql_lexer.h"
 #include "gql_parser.h"
 
+#include <string.h>
+
 enum { GQL_PARSER_DEFAULT_MAX_DEPTH = 256 };
 
 typedef struct gql_parser {
@@ -45,7 +47,13 @@ const gql_token *gql_parser_lookahead(gql_parser *p);
 bool gql_parser_expect(gql_parser *p, gql_token_kind kind);
 /* Consumes a token of that kind if it is next; true when it did. */
 bool gql_parser_accept(gql_parser *p, gql_token_kind kind);
-bool gql_parser_is_keyword(const gql_parser *p, const gql_token *tok, const char *keyword);
+/* Inline so each call with a literal compares a known length: keywords are checked on every definition and
+ * value. */
+static inline bool gql_parser_is_keyword(const gql_parser *p, const gql_token *tok, const char *keyword)
+{
+    size_t n = strlen(keyword);
+    return tok->kind == GQL_TOK_NAME && tok->len == n && memcmp(p->lx.src + tok->loc.offset, keyword, n) == 0;
+}
 bool gql_parser_expect_keyword(gql_parser *p, const char *keyword);
 bool gql_parser_accept_keyword(gql_parser *p, const char *keyword);
 

@@ -229,14 +229,14 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->threads = cores > 0 ? (unsigned)cores : 1;
 
-    /* Later sources win: defaults, then the environment, then flags. */
-    for (size_t i = 0; i < NSETTINGS; i++)
-        if (settings[i].def != NULL && apply(cfg, &settings[i], settings[i].def, "default", err, errlen) != 0)
-            return -1;
+    /* The winning text per setting: default, then the environment, then a flag. Only it is validated,
+     * so a flag can repair a bad environment variable. */
+    const char *value[NSETTINGS];
+    const char *source[NSETTINGS];
     for (size_t i = 0; i < NSETTINGS; i++) {
-        const char *v = getenv(settings[i].env);
-        if (v != NULL && apply(cfg, &settings[i], v, "environment", err, errlen) != 0)
-            return -1;
+        const char *env = getenv(settings[i].env);
+        value[i] = env != NULL ? env : settings[i].def;
+        source[i] = env != NULL ? "environment" : "default";
     }
     *nrest = 0;
     for (int i = 1; i < argc; i++) {
@@ -251,17 +251,16 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
             rest[(*nrest)++] = argv[i]; /* maybe the subcommand's own flag */
             continue;
         }
-        const char *value = eq ? eq + 1 : NULL;
-        if (value == NULL) {
-            if (i + 1 >= argc) {
-                snprintf(err, errlen, "flag --%s (%s) needs a value", s->flag, s->env);
-                return -1;
-            }
-            value = argv[++i];
-        }
-        if (apply(cfg, s, value, "flag", err, errlen) != 0)
+        if (eq == NULL && i + 1 >= argc) {
+            snprintf(err, errlen, "flag --%s (%s) needs a value", s->flag, s->env);
             return -1;
+        }
+        value[s - settings] = eq ? eq + 1 : argv[++i];
+        source[s - settings] = "flag";
     }
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (value[i] != NULL && apply(cfg, &settings[i], value[i], source[i], err, errlen) != 0)
+            return -1;
     return 0;
 }
 

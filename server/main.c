@@ -51,6 +51,16 @@ static int require_database(const gqld_config *cfg)
                         "postgresql://user@127.0.0.1:5432/gqld (or --database-url)\n");
         return -1;
     }
+    char err[256];
+    if (db_conninfo_check(cfg->database_url, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gqld: invalid DATABASE_URL: %s\n", err);
+        return -1;
+    }
+    if (cfg->database_reader_url[0] != '\0' &&
+        db_conninfo_check(cfg->database_reader_url, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gqld: invalid DATABASE_READER_URL: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 

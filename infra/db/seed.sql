@@ -1,8 +1,10 @@
 -- Deterministic sample data for the orders data set, generated set-based.
 --
 -- `gqld seed` sets the sizes as custom settings, then sends this whole file as
--- one multi-statement query, so it runs as one implicit transaction (a failure
--- leaves the previous data and schema in place). psql's \i works too.
+-- one multi-statement query (it has DO blocks: never split it on semicolons)
+-- inside one transaction, so a failure leaves the previous data and schema in
+-- place. psql's \i works too. It needs to own the tables (it drops and
+-- recreates their secondary indexes and foreign keys, see below).
 --   gqld.customers        generated customers, ids 1..N
 --   gqld.products         generated products, ids p000001..
 --   gqld.orders           orders, ids 1..N, order_ref 1000000 + id

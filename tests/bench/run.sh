@@ -36,6 +36,7 @@ meson compile -C build >"$root/.dev/meson-compile-build.log" 2>&1 ||
 gqld=$root/build/server/gqld
 
 tmp=$(mktemp -d "$root/.dev/bench-$$-XXXXXX")
+chmod 755 "$tmp" # the services' unprivileged users pass through it
 gqld_pid=
 cleanup() {
     if [[ -n $gqld_pid ]]; then
@@ -114,6 +115,7 @@ ms() {
     awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: warming up ($warmup each), then $duration per scenario, $connections connections" >&2
 run_wrk "$warmup" tests/bench/healthz.lua "$base/healthz" >/dev/null
 run_wrk "$warmup" tests/bench/product.lua "$base/graphql" >/dev/null
@@ -124,6 +126,11 @@ ceiling_rps=$(field "$ceiling" rps)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 version=$("$gqld" --version 2>/dev/null | head -1 || echo gqld)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+# shellcheck disable=SC2016 # JavaScript, not shell
+buildtype=$(node -e '
+    const o = require(process.argv[1]).find((x) => x.name === "buildtype");
+    console.log(o ? o.value : "unknown");
+' "$root/build/meson-info/intro-buildoptions.json" 2>/dev/null || echo unknown)
 
 row() {
     local name=$1 line=$2 rps
@@ -137,7 +144,8 @@ cat <<EOF
 ## gqld load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 - machine: $(nproc) cores, ${cpu:-unknown CPU}; $placement
-- server: $version ($commit), GQLD_THREADS=1, PostgreSQL and memcached on the same machine
+- server: $version ($commit, $buildtype build), GQLD_THREADS=1, PostgreSQL and memcached on the same machine
+- machine load average before the runs: $load
 - load: wrk -t1 -c$connections -d$duration after a $warmup warm-up, keep-alive, loopback
 
 | scenario | req/s | p50 | p99 | ratio to ceiling |

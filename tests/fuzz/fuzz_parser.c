@@ -238,6 +238,7 @@ static void check_definition(const input *in, const gql_definition *d)
     size_t n = 0;
     switch (d->kind) {
     case GQL_DEF_OPERATION:
+        REQUIRE(d->name.ptr == NULL || d->name.len > 0);
         for (const gql_variable_definition *v = d->variables.first; v != NULL; v = v->next, n++) {
             check_str(&v->name, true);
             check_loc(in, v->loc);
@@ -250,8 +251,9 @@ static void check_definition(const input *in, const gql_definition *d)
         check_selection_set(in, d->selection_set, 1);
         break;
     case GQL_DEF_FRAGMENT:
+        check_str(&d->name, true);
         check_str(&d->type_condition, true);
-        REQUIRE(strcmp(d->name.ptr, "on") != 0);
+        REQUIRE(d->name.ptr != NULL && strcmp(d->name.ptr, "on") != 0);
         check_selection_set(in, d->selection_set, 1);
         break;
     case GQL_DEF_OBJECT:

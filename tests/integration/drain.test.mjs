@@ -45,16 +45,21 @@ async function lockProducts() {
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.on('close', resolve));
   child.stdin.write('BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE;\n');
-  await pollUntil(
-    async () =>
-      (await psql(
-        `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-         WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-           AND c.relname = 'products' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
-        { url: db.url },
-      )) === '1',
-    { timeoutMs: 10000, what: `the lock on products (psql: ${stderr})` },
-  );
+  try {
+    await pollUntil(
+      async () =>
+        (await psql(
+          `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+           WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND c.relname = 'products' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+          { url: db.url },
+        )) === '1',
+      { timeoutMs: 10000, what: `the lock on products (psql: ${stderr})` },
+    );
+  } catch (err) {
+    child.kill('SIGKILL'); // a stray lock holder would keep the test process alive
+    throw err;
+  }
   return {
     async release() {
       if (child.exitCode === null) child.stdin.end('COMMIT;\n');

@@ -203,7 +203,9 @@ export async function runGqld(args, env = {}, { timeoutMs = 60000 } = {}) {
 // Runs a command, resolving with {code, stdout, stderr} (never rejects on status).
 export function run(file, args, { env = process.env, input, timeoutMs = 60000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input: stdin is /dev/null, so a child that exits without reading it
+    // (psql -c) cannot make our write fail with EPIPE.
+    const child = spawn(file, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -214,7 +216,10 @@ export function run(file, args, { env = process.env, input, timeoutMs = 60000 } 
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}); // the exit status tells what happened
+      child.stdin.end(input);
+    }
   });
 }
 

@@ -1017,7 +1017,11 @@ static void truncated_inputs(void)
     every_prefix(kitchen_sink_sdl);
 }
 
-/* Inputs the fuzzer found or that once broke an invariant. */
+/*
+ * Lexical errors met through the lookahead or inside an optional token, where
+ * a later expectation could overwrite the first message. Add inputs the fuzzer
+ * finds here (none so far).
+ */
 static void regressions(void)
 {
     /* A lexer error in the lookahead after a description. */
