@@ -3,18 +3,16 @@
 // from psql, in a database of this test's own so that no other test waits on it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import {
   NOTEBOOK_BODY,
   PRODUCT_QUERY,
-  PSQL,
   assertCleanExit,
   connectRefused,
-  createDatabase,
+  createSeededDatabase,
   graphql,
+  lockTable,
+  lockWaiters,
   pollUntil,
-  psql,
-  runGqld,
   startServer,
   withTimeout,
 } from './lib.mjs';
@@ -22,68 +20,12 @@ import {
 let db;
 
 before(async () => {
-  db = await createDatabase('gqld_drain');
-  for (const args of [
-    ['migrate', '--database-url', db.url],
-    ['seed', '--database-url', db.url, '--customers', '10', '--products', '10', '--orders', '10', '--items-per-order', '2'],
-  ]) {
-    const r = await runGqld(args);
-    assert.equal(r.code, 0, `gqld ${args[0]}: ${r.stderr}`);
-  }
+  db = await createSeededDatabase('gqld_drain');
 });
 
 after(async () => {
   if (db) await db.drop();
 });
-
-// A psql session holding ACCESS EXCLUSIVE on products until release().
-async function lockProducts() {
-  const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('close', resolve));
-  child.stdin.write('BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE;\n');
-  try {
-    await pollUntil(
-      async () =>
-        (await psql(
-          `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-           WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND c.relname = 'products' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
-          { url: db.url },
-        )) === '1',
-      { timeoutMs: 10000, what: `the lock on products (psql: ${stderr})` },
-    );
-  } catch (err) {
-    child.kill('SIGKILL'); // a stray lock holder would keep the test process alive
-    throw err;
-  }
-  return {
-    async release() {
-      if (child.exitCode === null) child.stdin.end('COMMIT;\n');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-// Waits until some backend of the test database waits for a lock: the request is in flight.
-function requestBlocked() {
-  return pollUntil(
-    async () =>
-      Number(
-        await psql(
-          `SELECT count(*) FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          { url: db.url },
-        ),
-      ) > 0,
-    { timeoutMs: 10000, what: 'the request to wait on the lock' },
-  );
-}
 
 // Polls new connections until one is refused: the listener is closed.
 function listenerClosed(port) {
@@ -94,11 +36,11 @@ const serverEnv = () => ({ DATABASE_URL: db.url, MEMCACHED_SERVERS: '', DB_STATE
 
 test('SIGTERM: refuse new connections, finish the request in flight, exit 0', async () => {
   const server = await startServer({ ...serverEnv(), GQLD_DRAIN_TIMEOUT_MS: 20000 });
-  const lock = await lockProducts();
+  const lock = await lockTable(db.url, 'products');
   try {
     const inflight = graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 30000 });
     inflight.catch(() => {});
-    await requestBlocked();
+    await lockWaiters(db.url, 1);
 
     server.proc.kill('SIGTERM');
     await listenerClosed(server.port);
@@ -118,11 +60,11 @@ test('SIGTERM: refuse new connections, finish the request in flight, exit 0', as
 
 test('SIGTERM with a request stuck past GQLD_DRAIN_TIMEOUT_MS: exit 0 without it', async () => {
   const server = await startServer({ ...serverEnv(), GQLD_DRAIN_TIMEOUT_MS: 500 });
-  const lock = await lockProducts();
+  const lock = await lockTable(db.url, 'products');
   try {
     const inflight = graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 30000 });
     inflight.catch(() => {});
-    await requestBlocked();
+    await lockWaiters(db.url, 1);
 
     const signalled = Date.now();
     server.proc.kill('SIGTERM');

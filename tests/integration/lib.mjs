@@ -256,6 +256,74 @@ export async function createDatabase(prefix) {
   };
 }
 
+// A database of the test's own, migrated and seeded small, so that a test that
+// locks tables or stops things cannot stall the others.
+export async function createSeededDatabase(prefix) {
+  const db = await createDatabase(prefix);
+  for (const args of [
+    ['migrate', '--database-url', db.url],
+    ['seed', '--database-url', db.url, '--customers', '10', '--products', '10', '--orders', '10', '--items-per-order', '2'],
+  ]) {
+    const r = await runGqld(args);
+    if (r.code !== 0) {
+      await db.drop();
+      throw new Error(`gqld ${args[0]} failed (${r.code}): ${r.stderr}`);
+    }
+  }
+  return db;
+}
+
+// A psql session holding ACCESS EXCLUSIVE on a table until release(): requests
+// that read it stay in flight as long as the test wants.
+export async function lockTable(url, table) {
+  const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  child.stdin.on('error', () => {}); // psql's exit status and stderr tell what happened
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  child.stdin.write(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\n`);
+  try {
+    await pollUntil(
+      async () =>
+        (await psql(
+          `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+           WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND c.relname = '${table}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+          { url },
+        )) === '1',
+      { timeoutMs: 10000, what: `the lock on ${table} (psql: ${stderr})` },
+    );
+  } catch (err) {
+    child.kill('SIGKILL'); // a stray lock holder would keep the test process alive
+    throw err;
+  }
+  return {
+    async release() {
+      if (child.exitCode === null) child.stdin.end('COMMIT;\n');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// Waits until at least n backends of the database wait for a lock: that many statements are in flight.
+export function lockWaiters(url, n) {
+  return pollUntil(
+    async () =>
+      Number(
+        await psql(
+          `SELECT count(*) FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          { url },
+        ),
+      ) >= n,
+    { timeoutMs: 10000, what: `${n} statement(s) to wait on the lock` },
+  );
+}
+
 export function migrationFiles() {
   return readdirSync(path.join(ROOT, 'infra', 'db', 'migrations')).filter((f) => /^\d+_.*\.sql$/.test(f));
 }
