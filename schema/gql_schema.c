@@ -50,6 +50,73 @@ const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, siz
     return NULL;
 }
 
+const gql_directivedef *gql_schema_directive(const gql_schema *schema, const char *name, size_t len)
+{
+    for (size_t i = 0; i < schema->ndirectives; i++)
+        if (str_eq(schema->directives[i].name, name, len))
+            return &schema->directives[i];
+    return NULL;
+}
+
+bool gql_type_possible(const gql_typedef *type, const gql_typedef *object)
+{
+    if (type == object)
+        return true;
+    if (type->kind == GQL_INTERFACE) {
+        for (size_t i = 0; i < type->nimplementations; i++)
+            if (type->implementations[i] == object)
+                return true;
+    } else if (type->kind == GQL_UNION) {
+        for (size_t i = 0; i < type->nmembers; i++)
+            if (type->members[i] == object)
+                return true;
+    }
+    return false;
+}
+
+static const char *const location_names[GQL_DIRLOC_COUNT] = {
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+};
+
+const char *gql_directive_location_name(unsigned bit_index)
+{
+    return bit_index < GQL_DIRLOC_COUNT ? location_names[bit_index] : "";
+}
+
+/* The directives every schema has (graphql-js 16's specifiedDirectives, with their descriptions). */
+static const char builtin_directives_sdl[] =
+    "\"Directs the executor to include this field or fragment only when the `if` argument is true.\"\n"
+    "directive @include(\"Included when true.\" if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT\n"
+    "\"Directs the executor to skip this field or fragment when the `if` argument is true.\"\n"
+    "directive @skip(\"Skipped when true.\" if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT\n"
+    "\"Marks an element of a GraphQL schema as no longer supported.\"\n"
+    "directive @deprecated(\"Explains why this element was deprecated, usually also including a suggestion "
+    "for how "
+    "to access supported similar data. Formatted using the Markdown syntax, as specified by "
+    "[CommonMark](https://commonmark.org/).\" reason: String = \"No longer supported\") "
+    "on FIELD_DEFINITION | ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE\n"
+    "\"Exposes a URL that specifies the behavior of this scalar.\"\n"
+    "directive @specifiedBy(\"The URL that specifies the behavior of this scalar.\" url: String!) on "
+    "SCALAR\n";
+
 const gql_typedef *gql_tref_named(const gql_tref *ref)
 {
     while (ref->wrap != GQL_TYPE_NAMED)
@@ -217,6 +284,73 @@ static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, 
     return 0;
 }
 
+static int build_directive(builder *b, const gql_definition *d, gql_directivedef *out)
+{
+    if (gql_schema_directive(b->s, d->name.ptr, d->name.len) != NULL)
+        return fail(b, d->name_loc, "Directive \"@%s\" already exists in the schema. It cannot be redefined.",
+                    d->name.ptr);
+    out->name = d->name.ptr;
+    out->description = d->description.ptr;
+    out->repeatable = d->repeatable;
+    if (build_inputs(b, &d->args, &out->args, &out->nargs) != 0)
+        return -1;
+    for (const gql_name_list *l = d->locations; l != NULL; l = l->next) {
+        unsigned bit = 0;
+        while (bit < GQL_DIRLOC_COUNT && strcmp(location_names[bit], l->name.ptr) != 0)
+            bit++;
+        if (bit == GQL_DIRLOC_COUNT)
+            return fail(b, l->loc, "Unknown directive location \"%s\".", l->name.ptr);
+        out->locations |= 1u << bit;
+    }
+    return 0;
+}
+
+/* Adds the directive definitions of one document (the built-ins, then the SDL's). */
+static int build_directives(builder *b, const gql_document *doc, size_t capacity)
+{
+    gql_directivedef *dirs = (gql_directivedef *)b->s->directives;
+    if (dirs == NULL) {
+        dirs = gql_arena_calloc(&b->s->arena, capacity, sizeof(*dirs));
+        if (dirs == NULL)
+            return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+        b->s->directives = dirs;
+    }
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
+        if (d->kind != GQL_DEF_DIRECTIVE)
+            continue;
+        if (build_directive(b, d, &dirs[b->s->ndirectives]) != 0)
+            return -1;
+        b->s->ndirectives++;
+    }
+    return 0;
+}
+
+/* Each interface learns the object types that implement it, for fragments and introspection. */
+static int link_implementations(builder *b)
+{
+    gql_schema *s = b->s;
+    for (size_t i = 0; i < s->ntypes; i++) {
+        gql_typedef *iface = (gql_typedef *)s->types[i];
+        if (iface->kind != GQL_INTERFACE)
+            continue;
+        size_t n = 0;
+        for (size_t j = 0; j < s->ntypes; j++)
+            for (size_t k = 0; s->types[j]->kind == GQL_OBJECT && k < s->types[j]->ninterfaces; k++)
+                n += s->types[j]->interfaces[k] == iface;
+        const gql_typedef **list = gql_arena_calloc(&s->arena, n ? n : 1, sizeof(const gql_typedef *));
+        if (list == NULL)
+            return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+        n = 0;
+        for (size_t j = 0; j < s->ntypes; j++)
+            for (size_t k = 0; s->types[j]->kind == GQL_OBJECT && k < s->types[j]->ninterfaces; k++)
+                if (s->types[j]->interfaces[k] == iface)
+                    list[n++] = s->types[j];
+        iface->implementations = list;
+        iface->nimplementations = n;
+    }
+    return 0;
+}
+
 static gql_kind kind_of(gql_definition_kind k)
 {
     switch (k) {
@@ -240,7 +374,7 @@ static bool is_type_def(const gql_definition *d)
     return d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT;
 }
 
-static int build(builder *b, const gql_document *doc)
+static int build(builder *b, const gql_document *builtins, const gql_document *doc)
 {
     gql_schema *s = b->s;
     size_t cap = 5 + doc->count;
@@ -337,6 +471,15 @@ static int build(builder *b, const gql_document *doc)
             break;
         }
     }
+    size_t ndirectives = builtins->count;
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next)
+        ndirectives += d->kind == GQL_DEF_DIRECTIVE;
+    const char *filename = b->filename;
+    b->filename = "(built-in directives)";
+    int rc = build_directives(b, builtins, ndirectives);
+    b->filename = filename;
+    if (rc != 0 || build_directives(b, doc, ndirectives) != 0 || link_implementations(b) != 0)
+        return -1;
     if (s->query == NULL)
         s->query = gql_schema_type(s, "Query", 5);
     if (s->query == NULL || s->query->kind != GQL_OBJECT)
@@ -360,7 +503,11 @@ gql_schema *gql_schema_load(const char *sdl, size_t len, const char *filename, c
         gql_schema_free(s);
         return NULL;
     }
-    if (build(&b, doc) != 0) {
+    gql_document *builtins =
+        gql_parse(&s->arena, builtin_directives_sdl, sizeof(builtin_directives_sdl) - 1, NULL, &syn);
+    if (builtins == NULL || build(&b, builtins, doc) != 0) {
+        if (builtins == NULL)
+            snprintf(err, errlen, "built-in directives: %s", syn.message);
         gql_schema_free(s);
         return NULL;
     }

@@ -54,6 +54,43 @@ typedef struct gql_enumdef {
     const char *deprecation_reason;
 } gql_enumdef;
 
+/* Where a directive may appear (spec 3.13), as bits so a definition's set is one word. */
+typedef enum gql_directive_location {
+    GQL_DIRLOC_QUERY = 1u << 0,
+    GQL_DIRLOC_MUTATION = 1u << 1,
+    GQL_DIRLOC_SUBSCRIPTION = 1u << 2,
+    GQL_DIRLOC_FIELD = 1u << 3,
+    GQL_DIRLOC_FRAGMENT_DEFINITION = 1u << 4,
+    GQL_DIRLOC_FRAGMENT_SPREAD = 1u << 5,
+    GQL_DIRLOC_INLINE_FRAGMENT = 1u << 6,
+    GQL_DIRLOC_VARIABLE_DEFINITION = 1u << 7,
+    GQL_DIRLOC_SCHEMA = 1u << 8,
+    GQL_DIRLOC_SCALAR = 1u << 9,
+    GQL_DIRLOC_OBJECT = 1u << 10,
+    GQL_DIRLOC_FIELD_DEFINITION = 1u << 11,
+    GQL_DIRLOC_ARGUMENT_DEFINITION = 1u << 12,
+    GQL_DIRLOC_INTERFACE = 1u << 13,
+    GQL_DIRLOC_UNION = 1u << 14,
+    GQL_DIRLOC_ENUM = 1u << 15,
+    GQL_DIRLOC_ENUM_VALUE = 1u << 16,
+    GQL_DIRLOC_INPUT_OBJECT = 1u << 17,
+    GQL_DIRLOC_INPUT_FIELD_DEFINITION = 1u << 18,
+} gql_directive_location;
+
+enum { GQL_DIRLOC_COUNT = 19 };
+
+/* The spec's name of location bit i ("QUERY", "FIELD", ...), in declaration order. */
+const char *gql_directive_location_name(unsigned bit_index);
+
+typedef struct gql_directivedef {
+    const char *name; /* without '@' */
+    const char *description;
+    const gql_argdef *args;
+    size_t nargs;
+    bool repeatable;
+    unsigned locations; /* gql_directive_location bits */
+} gql_directivedef;
+
 struct gql_typedef {
     gql_kind kind;
     const char *name;
@@ -65,6 +102,9 @@ struct gql_typedef {
     size_t ninterfaces;
     const gql_typedef **members; /* unions */
     size_t nmembers;
+    const gql_typedef *
+        *implementations; /* interfaces: the object types that implement them, in schema order */
+    size_t nimplementations;
     const gql_enumdef *values; /* enums */
     size_t nvalues;
     const gql_argdef *input_fields; /* input objects */
@@ -79,6 +119,9 @@ typedef struct gql_schema {
     const gql_typedef *query;
     const gql_typedef *mutation;     /* NULL when not served */
     const gql_typedef *subscription; /* NULL when not served */
+    const gql_directivedef
+        *directives; /* built-in (skip, include, deprecated, specifiedBy) first, then the SDL's */
+    size_t ndirectives;
 } gql_schema;
 
 /*
@@ -91,6 +134,9 @@ void gql_schema_free(gql_schema *schema);
 const gql_typedef *gql_schema_type(const gql_schema *schema, const char *name, size_t len);
 const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, size_t len);
 const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, size_t len);
+const gql_directivedef *gql_schema_directive(const gql_schema *schema, const char *name, size_t len);
+/* True when an object type is `type` itself, implements it (interface) or is one of its members (union). */
+bool gql_type_possible(const gql_typedef *abstract_or_object, const gql_typedef *object);
 
 /* The innermost named type of a reference: [Product!]! -> Product. */
 const gql_typedef *gql_tref_named(const gql_tref *ref);
