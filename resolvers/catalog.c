@@ -63,8 +63,8 @@ int catalog_check(const gql_schema *schema, char *err, size_t errlen)
     }
     for (size_t t = 0; t < schema->ntypes; t++) {
         const gql_typedef *type = schema->types[t];
-        if (type->kind != GQL_OBJECT || type == query)
-            continue;
+        if (type->kind != GQL_OBJECT || type == query || strncmp(type->name, "__", 2) == 0)
+            continue; /* introspection types are answered from the schema itself */
         const rs_entity *e = catalog_entity(type->name);
         if (e == NULL) {
             snprintf(err, errlen, "schema type %s has no table in resolvers/catalog.c", type->name);

@@ -15,7 +15,7 @@ typedef struct builder {
 
 static int fail(builder *b, gql_loc loc, const char *fmt, const char *name)
 {
-    char msg[200];
+    char msg[300];
     snprintf(msg, sizeof(msg), fmt, name);
     snprintf(b->err, b->errlen, "%s:%u:%u: %s", b->filename, loc.line, loc.column, msg);
     return -1;
@@ -32,6 +32,20 @@ const gql_typedef *gql_schema_type(const gql_schema *schema, const char *name, s
         if (str_eq(schema->types[i]->name, name, len))
             return schema->types[i];
     return NULL;
+}
+
+const gql_fielddef *gql_type_field_meta(const gql_schema *schema, const gql_typedef *type, const char *name,
+                                        size_t len)
+{
+    if (len > 2 && name[0] == '_' && name[1] == '_') {
+        if (str_eq("__typename", name, len))
+            return schema->meta_typename;
+        if (type == schema->query && str_eq("__schema", name, len))
+            return schema->meta_schema;
+        if (type == schema->query && str_eq("__type", name, len))
+            return schema->meta_type;
+    }
+    return gql_type_field(type, name, len);
 }
 
 const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, size_t len)
@@ -101,8 +115,79 @@ const char *gql_directive_location_name(unsigned bit_index)
     return bit_index < GQL_DIRLOC_COUNT ? location_names[bit_index] : "";
 }
 
-/* The directives every schema has (graphql-js 16's specifiedDirectives, with their descriptions). */
-static const char builtin_directives_sdl[] =
+/*
+ * What every schema has besides its own SDL: the introspection types of the
+ * working draft (with specifiedByURL, isRepeatable, includeDeprecated on
+ * arguments and input fields) and graphql-js 16's specified directives, with
+ * their descriptions, so introspection tools see exactly what they expect.
+ */
+static const char builtin_sdl[] =
+    "\"A GraphQL Schema defines the capabilities of a GraphQL server. It exposes all available types and "
+    "directives on the server, as well as the entry points for query, mutation, and subscription "
+    "operations.\"\n"
+    "type __Schema { description: String\n"
+    "\"A list of all types supported by this server.\" types: [__Type!]!\n"
+    "\"The type that query operations will be rooted at.\" queryType: __Type!\n"
+    "\"If this server supports mutation, the type that mutation operations will be rooted at.\" "
+    "mutationType: __Type\n"
+    "\"If this server support subscription, the type that subscription operations will be rooted at.\" "
+    "subscriptionType: __Type\n"
+    "\"A list of all directives supported by this server.\" directives: [__Directive!]! }\n"
+    "\"The fundamental unit of any GraphQL Schema is the type. There are many kinds of types in GraphQL as "
+    "represented by the `__TypeKind` enum.\\n\\nDepending on the kind of a type, certain fields describe "
+    "information about that type. Scalar types provide no information beyond a name, description and "
+    "optional "
+    "`specifiedByURL`, while Enum types provide their values. Object and Interface types provide the fields "
+    "they "
+    "describe. Abstract types, Union and Interface, provide the Object types possible at runtime. List and "
+    "NonNull "
+    "types compose other types.\"\n"
+    "type __Type { kind: __TypeKind! name: String description: String specifiedByURL: String\n"
+    "fields(includeDeprecated: Boolean = false): [__Field!] interfaces: [__Type!] possibleTypes: [__Type!]\n"
+    "enumValues(includeDeprecated: Boolean = false): [__EnumValue!]\n"
+    "inputFields(includeDeprecated: Boolean = false): [__InputValue!] ofType: __Type }\n"
+    "\"An enum describing what kind of type a given `__Type` is.\"\n"
+    "enum __TypeKind {\n"
+    "\"Indicates this type is a scalar.\" SCALAR\n"
+    "\"Indicates this type is an object. `fields` and `interfaces` are valid fields.\" OBJECT\n"
+    "\"Indicates this type is an interface. `fields`, `interfaces`, and `possibleTypes` are valid fields.\" "
+    "INTERFACE\n"
+    "\"Indicates this type is a union. `possibleTypes` is a valid field.\" UNION\n"
+    "\"Indicates this type is an enum. `enumValues` is a valid field.\" ENUM\n"
+    "\"Indicates this type is an input object. `inputFields` is a valid field.\" INPUT_OBJECT\n"
+    "\"Indicates this type is a list. `ofType` is a valid field.\" LIST\n"
+    "\"Indicates this type is a non-null. `ofType` is a valid field.\" NON_NULL }\n"
+    "\"Object and Interface types are described by a list of Fields, each of which has a name, potentially a "
+    "list "
+    "of arguments, and a return type.\"\n"
+    "type __Field { name: String! description: String args(includeDeprecated: Boolean = false): "
+    "[__InputValue!]!\n"
+    "type: __Type! isDeprecated: Boolean! deprecationReason: String }\n"
+    "\"Arguments provided to Fields or Directives and the input fields of an InputObject are represented as "
+    "Input "
+    "Values which describe their type and optionally a default value.\"\n"
+    "type __InputValue { name: String! description: String type: __Type!\n"
+    "\"A GraphQL-formatted string representing the default value for this input value.\" defaultValue: "
+    "String\n"
+    "isDeprecated: Boolean! deprecationReason: String }\n"
+    "\"One possible value for a given Enum. Enum values are unique values, not a placeholder for a string or "
+    "numeric value. However an Enum value is returned in a JSON response as a string.\"\n"
+    "type __EnumValue { name: String! description: String isDeprecated: Boolean! deprecationReason: String "
+    "}\n"
+    "\"A Directive provides a way to describe alternate runtime execution and type validation behavior in a "
+    "GraphQL document.\\n\\nIn some cases, you need to provide options to alter GraphQL's execution behavior "
+    "in ways field arguments will not suffice, such as conditionally including or skipping a field. "
+    "Directives "
+    "provide this by describing additional information to the executor.\"\n"
+    "type __Directive { name: String! description: String isRepeatable: Boolean!\n"
+    "locations: [__DirectiveLocation!]! args(includeDeprecated: Boolean = false): [__InputValue!]! }\n"
+    "\"A Directive can be adjacent to many parts of the GraphQL language, a __DirectiveLocation describes "
+    "one "
+    "such possible adjacencies.\"\n"
+    "enum __DirectiveLocation { QUERY MUTATION SUBSCRIPTION FIELD FRAGMENT_DEFINITION FRAGMENT_SPREAD "
+    "INLINE_FRAGMENT VARIABLE_DEFINITION SCHEMA SCALAR OBJECT FIELD_DEFINITION ARGUMENT_DEFINITION INTERFACE "
+    "UNION "
+    "ENUM ENUM_VALUE INPUT_OBJECT INPUT_FIELD_DEFINITION }\n"
     "\"Directs the executor to include this field or fragment only when the `if` argument is true.\"\n"
     "directive @include(\"Included when true.\" if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT\n"
     "\"Directs the executor to skip this field or fragment when the `if` argument is true.\"\n"
@@ -374,24 +459,10 @@ static bool is_type_def(const gql_definition *d)
     return d->kind >= GQL_DEF_SCALAR && d->kind <= GQL_DEF_INPUT_OBJECT;
 }
 
-static int build(builder *b, const gql_document *builtins, const gql_document *doc)
+/* Pass 1: every named type exists before any reference is resolved. */
+static int declare_types(builder *b, const gql_document *doc, bool builtin)
 {
     gql_schema *s = b->s;
-    size_t cap = 5 + doc->count;
-    s->types = gql_arena_calloc(&s->arena, cap, sizeof(const gql_typedef *));
-    if (s->types == NULL)
-        return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
-    for (size_t i = 0; i < 5; i++) {
-        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
-        if (t == NULL)
-            return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
-        t->kind = GQL_SCALAR;
-        t->name = builtin_scalars[i][0];
-        t->description = builtin_scalars[i][1];
-        s->types[s->ntypes++] = t;
-    }
-
-    /* Pass 1: every named type exists before any reference is resolved. */
     for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
         if (d->kind == GQL_DEF_OPERATION || d->kind == GQL_DEF_FRAGMENT)
             return fail(b, d->loc, "%s", "An SDL document cannot contain operations or fragments.");
@@ -401,7 +472,7 @@ static int build(builder *b, const gql_document *builtins, const gql_document *d
             continue;
         if (gql_schema_type(s, d->name.ptr, d->name.len) != NULL)
             return fail(b, d->name_loc, "There can be only one type named \"%s\".", d->name.ptr);
-        if (strncmp(d->name.ptr, "__", 2) == 0)
+        if (!builtin && strncmp(d->name.ptr, "__", 2) == 0)
             return fail(b, d->name_loc, "Name \"%s\" must not begin with \"__\", which is reserved.",
                         d->name.ptr);
         gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
@@ -413,8 +484,13 @@ static int build(builder *b, const gql_document *builtins, const gql_document *d
         t->specified_by_url = specified_by(&d->directives);
         s->types[s->ntypes++] = t;
     }
+    return 0;
+}
 
-    /* Pass 2: fields, arguments, members and values. */
+/* Pass 2: fields, arguments, members, values and root types. */
+static int define_types(builder *b, const gql_document *doc)
+{
+    gql_schema *s = b->s;
     for (const gql_definition *d = doc->first; d != NULL; d = d->next) {
         if (d->kind == GQL_DEF_SCHEMA) {
             s->description = d->description.ptr;
@@ -471,14 +547,67 @@ static int build(builder *b, const gql_document *builtins, const gql_document *d
             break;
         }
     }
-    size_t ndirectives = builtins->count;
+    return 0;
+}
+
+/* The meta fields (spec 4.1 and 4.2): __typename on every type, __schema and __type on the query root. */
+static int build_meta_fields(builder *b)
+{
+    gql_schema *s = b->s;
+    static const char sdl[] =
+        "type __Meta { __typename: String! __schema: __Schema! __type(name: String!): __Type }";
+    gql_syntax_error syn;
+    gql_document *doc = gql_parse(&s->arena, sdl, sizeof(sdl) - 1, NULL, &syn);
+    if (doc == NULL)
+        return fail(b, syn.loc, "%s", syn.message);
+    gql_typedef holder = {.name = "__Meta"};
+    if (build_fields(b, doc->first, &holder) != 0)
+        return -1;
+    s->meta_typename = &holder.fields[0];
+    s->meta_schema = &holder.fields[1];
+    s->meta_type = &holder.fields[2];
+    return 0;
+}
+
+static int build(builder *b, const gql_document *builtins, const gql_document *doc)
+{
+    gql_schema *s = b->s;
+    size_t cap = 5 + builtins->count + doc->count;
+    s->types = gql_arena_calloc(&s->arena, cap, sizeof(const gql_typedef *));
+    if (s->types == NULL)
+        return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+    for (size_t i = 0; i < 5; i++) {
+        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
+        if (t == NULL)
+            return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
+        t->kind = GQL_SCALAR;
+        t->name = builtin_scalars[i][0];
+        t->description = builtin_scalars[i][1];
+        s->types[s->ntypes++] = t;
+    }
+    /* Errors in the built-ins would be ours, not the SDL author's: name them apart. */
+    const char *filename = b->filename;
+    b->filename = "(built-in definitions)";
+    int rc = declare_types(b, builtins, true);
+    b->filename = filename;
+    if (rc != 0 || declare_types(b, doc, false) != 0)
+        return -1;
+    b->filename = "(built-in definitions)";
+    rc = define_types(b, builtins);
+    b->filename = filename;
+    if (rc != 0 || define_types(b, doc) != 0)
+        return -1;
+
+    size_t ndirectives = 0;
+    for (const gql_definition *d = builtins->first; d != NULL; d = d->next)
+        ndirectives += d->kind == GQL_DEF_DIRECTIVE;
     for (const gql_definition *d = doc->first; d != NULL; d = d->next)
         ndirectives += d->kind == GQL_DEF_DIRECTIVE;
-    const char *filename = b->filename;
-    b->filename = "(built-in directives)";
-    int rc = build_directives(b, builtins, ndirectives);
+    b->filename = "(built-in definitions)";
+    rc = build_directives(b, builtins, ndirectives ? ndirectives : 1);
     b->filename = filename;
-    if (rc != 0 || build_directives(b, doc, ndirectives) != 0 || link_implementations(b) != 0)
+    if (rc != 0 || build_directives(b, doc, ndirectives ? ndirectives : 1) != 0 ||
+        link_implementations(b) != 0 || build_meta_fields(b) != 0)
         return -1;
     if (s->query == NULL)
         s->query = gql_schema_type(s, "Query", 5);
@@ -503,11 +632,11 @@ gql_schema *gql_schema_load(const char *sdl, size_t len, const char *filename, c
         gql_schema_free(s);
         return NULL;
     }
-    gql_document *builtins =
-        gql_parse(&s->arena, builtin_directives_sdl, sizeof(builtin_directives_sdl) - 1, NULL, &syn);
+    gql_document *builtins = gql_parse(&s->arena, builtin_sdl, sizeof(builtin_sdl) - 1, NULL, &syn);
     if (builtins == NULL || build(&b, builtins, doc) != 0) {
         if (builtins == NULL)
-            snprintf(err, errlen, "built-in directives: %s", syn.message);
+            snprintf(err, errlen, "built-in definitions:%u:%u: %s", syn.loc.line, syn.loc.column,
+                     syn.message);
         gql_schema_free(s);
         return NULL;
     }

@@ -1,6 +1,7 @@
 /*
  * gql_schema: the type system that validation, execution and introspection
- * read, built once at start-up from SDL (schema/schema.graphql). Immutable after
+ * read, built once at start-up from SDL (schema/schema.graphql) plus the
+ * built-in scalars, introspection types and directives. Immutable after
  * loading and shared by every thread without locks.
  */
 #ifndef GQL_SCHEMA_H
@@ -119,9 +120,13 @@ typedef struct gql_schema {
     const gql_typedef *query;
     const gql_typedef *mutation;     /* NULL when not served */
     const gql_typedef *subscription; /* NULL when not served */
-    const gql_directivedef
-        *directives; /* built-in (skip, include, deprecated, specifiedBy) first, then the SDL's */
+    /* Built-in (include, skip, deprecated, specifiedBy) first, then the SDL's. */
+    const gql_directivedef *directives;
     size_t ndirectives;
+    /* The meta fields: __typename (every composite type), __schema and __type (the query root). */
+    const gql_fielddef *meta_typename;
+    const gql_fielddef *meta_schema;
+    const gql_fielddef *meta_type;
 } gql_schema;
 
 /*
@@ -133,6 +138,10 @@ void gql_schema_free(gql_schema *schema);
 
 const gql_typedef *gql_schema_type(const gql_schema *schema, const char *name, size_t len);
 const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, size_t len);
+/* As gql_type_field, plus the meta fields where the spec puts them (validation and execution use this one).
+ */
+const gql_fielddef *gql_type_field_meta(const gql_schema *schema, const gql_typedef *type, const char *name,
+                                        size_t len);
 const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, size_t len);
 const gql_directivedef *gql_schema_directive(const gql_schema *schema, const char *name, size_t len);
 /* True when an object type is `type` itself, implements it (interface) or is one of its members (union). */
