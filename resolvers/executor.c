@@ -194,13 +194,12 @@ static void on_result(void *ctx, const db_result *r)
 static void resolve_root(rs_exec *x, root_slot *slot)
 {
     const gql_field_group *g = slot->group;
-    if (g->def == NULL) {
-        set_slot(slot, "\"Query\""); /* __typename: validation admits no other meta field yet */
-        if (strcmp(g->field->name.ptr, "__typename") != 0)
-            set_slot(slot, "null");
+    const gql_schema *schema = x->ctx.schema;
+    if (g->def == schema->meta_typename) {
+        set_slot(slot, "\"Query\"");
         return;
     }
-    const rs_root_lookup *root = catalog_root(g->def->name);
+    const rs_root_lookup *root = g->def != NULL ? catalog_root(g->def->name) : NULL;
     int rc = root ? plan_root_lookup(&x->ctx, g, root, &slot->path, &slot->plan) : -1;
     if (rc != 0) {
         set_slot(slot, "null"); /* a null key, or an argument error already recorded at the path */

@@ -34,8 +34,9 @@ int plan_root_lookup(const gql_exec_ctx *ctx, const gql_field_group *group, cons
         return -1;
     for (size_t i = 0; i < e->ncolumns; i++)
         position[i] = -1;
+    const gql_fielddef *typename_def = ctx->schema->meta_typename;
     for (const gql_field_group *f = fields.first; f != NULL; f = f->next)
-        if (f->def != NULL)
+        if (f->def != NULL && f->def != typename_def)
             position[catalog_column(e, f->def->name)] = 0;
     gql_buf sql;
     gql_buf_init(&sql);
@@ -56,7 +57,7 @@ int plan_root_lookup(const gql_exec_ctx *ctx, const gql_field_group *group, cons
         o->key = f->response_key;
         o->node = f->field;
         o->def = f->def;
-        if (f->def == NULL) {
+        if (f->def == NULL || f->def == typename_def) {
             o->kind = RS_OUT_TYPENAME; /* validation admits no other meta field here */
         } else {
             o->kind = RS_OUT_COLUMN;

@@ -460,7 +460,7 @@ static int add_field(collector *c, const gql_selection *sel)
     g->field = sel;
     g->nodes = nodes;
     g->nnodes = 1;
-    g->def = gql_type_field(c->type, sel->name.ptr, sel->name.len);
+    g->def = gql_type_field_meta(c->ctx->schema, c->type, sel->name.ptr, sel->name.len);
     if (c->last != NULL)
         c->last->next = g;
     else

@@ -46,7 +46,7 @@ typedef struct gql_field_group gql_field_group;
 struct gql_field_group {
     const char *response_key;
     const gql_selection *field; /* the first field node for this key */
-    const gql_fielddef *def;    /* NULL for __typename (and other meta fields) */
+    const gql_fielddef *def;    /* meta fields too (schema->meta_typename, ...); NULL only if unvalidated */
     const gql_selection **nodes;
     size_t nnodes;
     gql_field_group *next;
