@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_lru.h"
 #include "catalog.h"
 #include "gql_buf.h"
 #include "gql_errors.h"
@@ -15,7 +16,21 @@
 struct rs_worker {
     const rs_engine *engine;
     db_pool *pool;
+    cache_lru *documents; /* parsed and validated documents by SHA-256 of their text */
 };
+
+/* A parsed, validated document, shared read-only by this thread's requests while pinned. */
+typedef struct rs_document {
+    gql_arena arena;
+    gql_document *doc;
+} rs_document;
+
+static void free_document(void *value)
+{
+    rs_document *d = value;
+    gql_arena_free(&d->arena);
+    free(d);
+}
 
 typedef struct rs_exec rs_exec;
 
@@ -39,6 +54,7 @@ struct rs_exec {
     bool overloaded;
     rs_done_cb done;
     void *user;
+    cache_entry *document; /* pinned until the response is written */
 };
 
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
@@ -55,8 +71,14 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
         return NULL;
     }
     w->engine = engine;
-    w->pool = db_pool_create(loop, pool, err, errlen);
+    w->documents =
+        cache_lru_create(engine->limits.doc_cache_entries ? engine->limits.doc_cache_entries : 1,
+                         engine->limits.doc_cache_bytes ? engine->limits.doc_cache_bytes : 1, free_document);
+    w->pool = w->documents != NULL ? db_pool_create(loop, pool, err, errlen) : NULL;
     if (w->pool == NULL) {
+        if (w->documents == NULL)
+            snprintf(err, errlen, "out of memory");
+        cache_lru_destroy(w->documents);
         free(w);
         return NULL;
     }
@@ -68,6 +90,7 @@ void rs_worker_destroy(rs_worker *worker)
     if (worker == NULL)
         return;
     db_pool_destroy(worker->pool);
+    cache_lru_destroy(worker->documents);
     free(worker);
 }
 
@@ -131,6 +154,8 @@ static void finish(rs_exec *x, rs_outcome outcome)
         x->done(x->user, outcome, body.data, body.len);
     }
     gql_buf_free(&body);
+    if (x->document != NULL)
+        cache_entry_unpin(x->document);
     gql_arena_free(&x->arena);
     free(x);
 }
@@ -209,6 +234,50 @@ static void resolve_root(rs_exec *x, root_slot *slot)
     db_pool_query(x->worker->pool, slot->plan.sql, slot->plan.nparams, slot->plan.params, on_result, slot);
 }
 
+/*
+ * The document for the request's text: from this thread's cache, or parsed and
+ * validated now and cached when valid (invalid ones are not kept: their errors
+ * go to the response). NULL with errors added to x->errors when invalid.
+ */
+static const gql_document *document_for(rs_exec *x, const rs_request *request)
+{
+    rs_worker *w = x->worker;
+    const rs_engine *engine = w->engine;
+    if (engine->limits.max_query_bytes != 0 && request->query_len > engine->limits.max_query_bytes) {
+        gql_errors_add(&x->errors, NULL, "The query is %zu bytes long; the limit is %zu bytes.",
+                       request->query_len, engine->limits.max_query_bytes);
+        return NULL;
+    }
+    uint8_t key[CACHE_KEY_BYTES];
+    cache_sha256(request->query, request->query_len, key);
+    x->document = cache_lru_get(w->documents, key);
+    if (x->document != NULL)
+        return ((rs_document *)cache_entry_value(x->document))->doc;
+
+    rs_document *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        gql_errors_add(&x->errors, NULL, "Out of memory.");
+        return NULL;
+    }
+    gql_arena_init(&d->arena, engine->limits.max_arena_bytes);
+    gql_parse_limits limits = {engine->limits.max_tokens, engine->limits.max_depth};
+    gql_syntax_error syntax;
+    d->doc = gql_parse(&d->arena, request->query, request->query_len, &limits, &syntax);
+    if (d->doc == NULL)
+        gql_errors_add(&x->errors, &syntax.loc, "%s", syntax.message);
+    if (d->doc == NULL || gql_validate(engine->schema, d->doc, &x->errors) > 0) {
+        free_document(d);
+        return NULL;
+    }
+    x->document = cache_lru_put(w->documents, key, d, d->arena.total + sizeof(*d));
+    if (x->document == NULL) {
+        free_document(d);
+        gql_errors_add(&x->errors, NULL, "Out of memory.");
+        return NULL;
+    }
+    return d->doc;
+}
+
 void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user)
 {
     const rs_engine *engine = worker->engine;
@@ -223,17 +292,9 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
 
-    gql_parse_limits limits = {engine->limits.max_tokens, engine->limits.max_depth};
-    gql_syntax_error syntax;
-    gql_document *doc = gql_parse(&x->arena, request->query, request->query_len, &limits, &syntax);
-    if (doc == NULL) {
-        gql_errors_add(&x->errors, &syntax.loc, "%s", syntax.message);
-        finish(x, RS_REQUEST_ERROR);
-        return;
-    }
-    if (gql_validate(engine->schema, doc, &x->errors) > 0 ||
-        gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name, request->variables, &x->arena,
-                         &x->errors) != 0) {
+    const gql_document *doc = document_for(x, request);
+    if (doc == NULL || gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name,
+                                        request->variables, &x->arena, &x->errors) != 0) {
         finish(x, RS_REQUEST_ERROR);
         return;
     }

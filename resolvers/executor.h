@@ -20,9 +20,12 @@
 #include "gql_schema.h"
 
 typedef struct rs_limits {
-    size_t max_tokens;      /* parser token limit */
-    size_t max_depth;       /* parser nesting limit */
-    size_t max_arena_bytes; /* memory one request may use */
+    size_t max_query_bytes;   /* document text size limit */
+    size_t max_tokens;        /* parser token limit */
+    size_t max_depth;         /* parser nesting limit */
+    size_t max_arena_bytes;   /* memory one request (and one cached document) may use */
+    size_t doc_cache_entries; /* parsed documents kept per thread */
+    size_t doc_cache_bytes;   /* and their memory, per thread */
 } rs_limits;
 
 typedef struct rs_engine {

@@ -61,6 +61,14 @@ static const setting settings[] = {
      "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
     {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
      "one JSON line per request on stdout"},
+    {"GQLD_MAX_QUERY_BYTES", "max-query-bytes", SET_SIZE, AT(max_query_bytes), "65536", 64, 1ULL << 30,
+     "largest GraphQL document text accepted"},
+    {"GQLD_MAX_TOKENS", "max-tokens", SET_UINT, AT(max_tokens), "10000", 16, 10000000,
+     "most lexical tokens in one document (bounds parsing work)"},
+    {"GQLD_DOC_CACHE_ENTRIES", "doc-cache-entries", SET_UINT, AT(doc_cache_entries), "1024", 1, 10000000,
+     "parsed and validated documents kept per thread (keyed by SHA-256 of the text)"},
+    {"GQLD_DOC_CACHE_BYTES", "doc-cache-bytes", SET_SIZE, AT(doc_cache_bytes), "16777216", 4096, 1ULL << 34,
+     "memory those cached documents may use per thread"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };

@@ -28,6 +28,10 @@ typedef struct gqld_config {
     size_t max_body_bytes;
     unsigned drain_timeout_ms;
     bool access_log;
+    size_t max_query_bytes;
+    unsigned max_tokens;
+    unsigned doc_cache_entries;
+    size_t doc_cache_bytes;
 } gqld_config;
 
 /*

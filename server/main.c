@@ -126,7 +126,15 @@ static int cmd_serve(const gqld_config *cfg)
     }
     rs_engine engine = {
         .schema = schema,
-        .limits = {.max_tokens = 20000, .max_depth = 64, .max_arena_bytes = 16u << 20},
+        .limits =
+            {
+                .max_query_bytes = cfg->max_query_bytes,
+                .max_tokens = cfg->max_tokens,
+                .max_depth = 64,
+                .max_arena_bytes = 16u << 20,
+                .doc_cache_entries = cfg->doc_cache_entries,
+                .doc_cache_bytes = cfg->doc_cache_bytes,
+            },
         .log_error = log_db_error,
     };
     if (rs_engine_check(&engine, err, sizeof(err)) != 0) {
