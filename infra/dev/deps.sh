@@ -35,7 +35,9 @@ command -v node >/dev/null || missing+=(nodejs)
 
 ((${#missing[@]} == 0)) && exit 0
 
-apt_install=(apt-get install -y --no-install-recommends "${missing[@]}")
+# A fresh machine may still run apt-daily/unattended-upgrades: wait for the dpkg lock.
+apt_lock=(-o DPkg::Lock::Timeout=600)
+apt_install=(apt-get "${apt_lock[@]}" install -y --no-install-recommends "${missing[@]}")
 if [[ $(id -u) -eq 0 ]]; then
     sudo=()
 elif command -v sudo >/dev/null; then
@@ -48,6 +50,6 @@ fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_lock[@]}" update -qq
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt_install[@]}" -qq \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold >/dev/null

@@ -263,6 +263,12 @@ svc_mc_start() {
     svc_die "memcached did not come up on port $port"
 }
 
+# A process that exited but waits to be reaped (a zombie) counts as gone: some
+# init processes reap orphans late.
+svc_pid_alive() {
+    [[ -d /proc/$1 && $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
+}
+
 svc_mc_stop() {
     local dir=${1:?mc-stop DIR} running pid i
     [[ -d $dir ]] || return 0
@@ -270,10 +276,10 @@ svc_mc_stop() {
     pid=${running##* }
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-        [[ -d /proc/$pid ]] || break
+        svc_pid_alive "$pid" || break
         sleep 0.05
     done
-    if [[ -d /proc/$pid ]]; then
+    if svc_pid_alive "$pid"; then
         kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$dir/memcached.pid"
