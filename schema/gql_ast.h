@@ -270,6 +270,10 @@ struct gql_definition {
     gql_definition *next;
 };
 
+/* The spec's DirectiveLocation names ("QUERY" ... "INPUT_FIELD_DEFINITION"), in the spec's order. */
+enum { GQL_DIRECTIVE_LOCATION_COUNT = 19 };
+extern const char *const gql_directive_location_names[GQL_DIRECTIVE_LOCATION_COUNT];
+
 typedef struct gql_document {
     gql_definition *first;
     size_t count;

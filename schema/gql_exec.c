@@ -402,21 +402,10 @@ static bool should_include(const gql_exec_ctx *ctx, const gql_directives *dirs)
 
 static bool type_applies(const gql_exec_ctx *ctx, const gql_typedef *object_type, const gql_str *condition)
 {
-    if (condition->ptr == NULL || strcmp(condition->ptr, object_type->name) == 0)
+    if (condition->ptr == NULL)
         return true;
     const gql_typedef *t = gql_schema_type(ctx->schema, condition->ptr, condition->len);
-    if (t == NULL)
-        return false;
-    if (t->kind == GQL_INTERFACE) {
-        for (size_t i = 0; i < object_type->ninterfaces; i++)
-            if (object_type->interfaces[i] == t)
-                return true;
-    } else if (t->kind == GQL_UNION) {
-        for (size_t i = 0; i < t->nmembers; i++)
-            if (t->members[i] == object_type)
-                return true;
-    }
-    return false;
+    return t != NULL && gql_type_possible(t, object_type);
 }
 
 static const gql_definition *find_fragment(const gql_document *doc, const char *name)

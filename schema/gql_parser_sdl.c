@@ -151,31 +151,33 @@ static bool parse_root_operations(gql_parser *p, gql_definition *def)
     return !p->failed;
 }
 
+/* The spec's DirectiveLocation names, in its order; gql_schema maps them to location bits. */
+const char *const gql_directive_location_names[GQL_DIRECTIVE_LOCATION_COUNT] = {
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+};
+
 static bool is_directive_location(const gql_parser *p, const gql_token *tok)
 {
-    static const char *const locations[] = {
-        "QUERY",
-        "MUTATION",
-        "SUBSCRIPTION",
-        "FIELD",
-        "FRAGMENT_DEFINITION",
-        "FRAGMENT_SPREAD",
-        "INLINE_FRAGMENT",
-        "VARIABLE_DEFINITION",
-        "SCHEMA",
-        "SCALAR",
-        "OBJECT",
-        "FIELD_DEFINITION",
-        "ARGUMENT_DEFINITION",
-        "INTERFACE",
-        "UNION",
-        "ENUM",
-        "ENUM_VALUE",
-        "INPUT_OBJECT",
-        "INPUT_FIELD_DEFINITION",
-    };
-    for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++)
-        if (gql_parser_is_keyword(p, tok, locations[i]))
+    for (size_t i = 0; i < GQL_DIRECTIVE_LOCATION_COUNT; i++)
+        if (gql_parser_is_keyword(p, tok, gql_directive_location_names[i]))
             return true;
     return false;
 }

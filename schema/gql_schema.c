@@ -88,31 +88,10 @@ bool gql_type_possible(const gql_typedef *type, const gql_typedef *object)
     return false;
 }
 
-static const char *const location_names[GQL_DIRLOC_COUNT] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
-};
-
 const char *gql_directive_location_name(unsigned bit_index)
 {
-    return bit_index < GQL_DIRLOC_COUNT ? location_names[bit_index] : "";
+    /* The location bits follow the spec's order, as the parser's name table does. */
+    return bit_index < GQL_DIRECTIVE_LOCATION_COUNT ? gql_directive_location_names[bit_index] : "";
 }
 
 /*
@@ -381,7 +360,7 @@ static int build_directive(builder *b, const gql_definition *d, gql_directivedef
         return -1;
     for (const gql_name_list *l = d->locations; l != NULL; l = l->next) {
         unsigned bit = 0;
-        while (bit < GQL_DIRLOC_COUNT && strcmp(location_names[bit], l->name.ptr) != 0)
+        while (bit < GQL_DIRLOC_COUNT && strcmp(gql_directive_location_names[bit], l->name.ptr) != 0)
             bit++;
         if (bit == GQL_DIRLOC_COUNT)
             return fail(b, l->loc, "Unknown directive location \"%s\".", l->name.ptr);

@@ -78,7 +78,7 @@ typedef enum gql_directive_location {
     GQL_DIRLOC_INPUT_FIELD_DEFINITION = 1u << 18,
 } gql_directive_location;
 
-enum { GQL_DIRLOC_COUNT = 19 };
+enum { GQL_DIRLOC_COUNT = GQL_DIRECTIVE_LOCATION_COUNT };
 
 /* The spec's name of location bit i ("QUERY", "FIELD", ...), in declaration order. */
 const char *gql_directive_location_name(unsigned bit_index);
