@@ -8,10 +8,12 @@
 #include "gql_buf.h"
 #include "gql_errors.h"
 #include "gql_exec.h"
+#include "gql_introspect.h"
 #include "gql_parser.h"
 #include "gql_validate.h"
 #include "plan.h"
 #include "render.h"
+#include "sql_build.h"
 
 struct rs_worker {
     const rs_engine *engine;
@@ -38,7 +40,7 @@ typedef struct root_slot {
     rs_exec *exec;
     const gql_field_group *group;
     gql_path path;
-    rs_plan plan;
+    rs_plan plan;     /* plan.sql set: a statement to send */
     const char *json; /* the rendered value; NULL while pending */
     size_t len;
 } root_slot;
@@ -52,6 +54,8 @@ struct rs_exec {
     size_t nslots;
     size_t pending;
     bool overloaded;
+    rs_principal principal;    /* who reads: decides what the statements may return */
+    gql_errors request_errors; /* from planning (limits): the request fails before anything is sent */
     rs_done_cb done;
     void *user;
     cache_entry *document; /* pinned until the response is written */
@@ -178,34 +182,34 @@ static const char *error_code(db_status status, const char **message)
     }
 }
 
+/* The root field is null, with an error at its path. */
+static void slot_error(root_slot *slot, const char *code, const char *message)
+{
+    rs_exec *x = slot->exec;
+    gql_error *e = gql_errors_add(&x->errors, &slot->group->field->loc, "%s", message);
+    if (e != NULL) {
+        e->code = code;
+        e->path = gql_path_copy(&x->arena, &slot->path);
+    }
+    set_slot(slot, "null");
+}
+
 static void on_result(void *ctx, const db_result *r)
 {
     root_slot *slot = ctx;
     rs_exec *x = slot->exec;
     if (r->status == DB_OK) {
-        if (PQntuples(r->res) == 0) {
-            set_slot(slot, "null");
-        } else {
-            gql_buf out;
-            gql_buf_init(&out);
-            if (render_row(&slot->plan, r->res, 0, &slot->path, &x->errors, &out) != 0 || out.failed)
-                set_slot(slot, "null");
-            else
-                set_slot(slot, gql_arena_strndup(&x->arena, out.data, out.len) ?: "null");
-            gql_buf_free(&out);
-        }
+        /* The value is the statement's JSON text as PostgreSQL built it (sql_build.h). */
+        const rs_plan *plan = &slot->plan;
+        if (render_value(plan, r->res, &slot->path, &x->errors, &x->arena, &slot->json, &slot->len) != 0)
+            slot_error(slot, "INTERNAL", "Internal server error.");
     } else if (r->status == DB_ERR_OVERLOADED) {
         x->overloaded = true;
         set_slot(slot, "null");
     } else {
         const char *message;
         const char *code = error_code(r->status, &message);
-        gql_error *e = gql_errors_add(&x->errors, &slot->group->field->loc, "%s", message);
-        if (e != NULL) {
-            e->code = code;
-            e->path = gql_path_copy(&x->arena, &slot->path);
-        }
-        set_slot(slot, "null");
+        slot_error(slot, code, message);
         /* SQL text and server messages stay in the server log, never in the response. */
         if (x->worker->engine->log_error != NULL)
             x->worker->engine->log_error(code, r->message != NULL ? r->message : "");
@@ -221,17 +225,46 @@ static void resolve_root(rs_exec *x, root_slot *slot)
     const gql_field_group *g = slot->group;
     const gql_schema *schema = x->ctx.schema;
     if (g->def == schema->meta_typename) {
-        set_slot(slot, "\"Query\"");
+        const char *name = gql_exec_root_type(&x->ctx)->name;
+        gql_buf quoted;
+        gql_buf_init(&quoted);
+        gql_buf_json_string(&quoted, name, strlen(name));
+        set_slot(slot, quoted.failed ? "null" : gql_arena_strndup(&x->arena, quoted.data, quoted.len) ?: "null");
+        gql_buf_free(&quoted);
         return;
     }
-    const rs_root_lookup *root = g->def != NULL ? catalog_root(g->def->name) : NULL;
-    int rc = root ? plan_root_lookup(&x->ctx, g, root, &slot->path, &slot->plan) : -1;
-    if (rc != 0) {
-        set_slot(slot, "null"); /* a null key, or an argument error already recorded at the path */
+    if (g->def == schema->meta_schema || g->def == schema->meta_type) {
+        /* Introspection reads only the schema: answered now, no database round trip. */
+        gql_buf out;
+        gql_buf_init(&out);
+        const char *json = NULL;
+        if (gql_introspect_root(&x->ctx, g, &slot->path, &out) == 0 && !out.failed)
+            json = gql_arena_strndup(&x->arena, out.data, out.len);
+        set_slot(slot, json != NULL ? json : "null"); /* null: the error is recorded at the path */
+        gql_buf_free(&out);
         return;
     }
+    /* Planned only: rs_execute sends the statements once every root field is planned (plan.h). */
+    const rs_engine *engine = x->worker->engine;
+    const rs_plan_ctx pc = {&x->ctx, x->principal, engine->limits.list_default, engine->limits.list_max,
+                            &x->request_errors};
+    const rs_root *root = g->def != NULL ? catalog_root(g->def->name) : NULL;
+    rs_plan_status status = root ? plan_root(&pc, g, root, &slot->path, &slot->plan) : RS_PLAN_VALUE;
+    if (status == RS_PLAN_QUERY && sql_build(&slot->plan, &x->arena) != 0)
+        slot_error(slot, "INTERNAL", "Internal server error.");
+    else if (status != RS_PLAN_QUERY)
+        set_slot(slot, "null"); /* a denial or argument error at the path, or a request error */
+}
+
+/* One statement per root field, whatever the depth of its selection (sql_build.h). */
+static void send_root(rs_exec *x, root_slot *slot)
+{
     x->pending++;
-    db_pool_query(x->worker->pool, slot->plan.sql, slot->plan.nparams, slot->plan.params, on_result, slot);
+    if (db_pool_query(x->worker->pool, slot->plan.sql, (int)slot->plan.nparams, slot->plan.params, on_result,
+                      slot) == NULL) {
+        x->pending--;
+        slot_error(slot, "INTERNAL", "Out of memory.");
+    }
 }
 
 /*
@@ -265,7 +298,8 @@ static const gql_document *document_for(rs_exec *x, const rs_request *request)
     d->doc = gql_parse(&d->arena, request->query, request->query_len, &limits, &syntax);
     if (d->doc == NULL)
         gql_errors_add(&x->errors, &syntax.loc, "%s", syntax.message);
-    if (d->doc == NULL || gql_validate(engine->schema, d->doc, &x->errors) > 0) {
+    if (d->doc == NULL || gql_validate(engine->schema, d->doc, &x->errors) > 0 ||
+        (!engine->introspection && gql_introspect_reject(engine->schema, d->doc, &x->errors) > 0)) {
         free_document(d);
         return NULL;
     }
@@ -291,8 +325,19 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->user = user;
     gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
+    gql_errors_init(&x->request_errors, &x->arena);
+    x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
 
     const gql_document *doc = document_for(x, request);
+    if (doc != NULL && request->forbid_mutations) {
+        const gql_definition *op = gql_exec_find_operation(doc, request->operation_name, &x->errors);
+        if (op == NULL || op->operation == GQL_OP_MUTATION) {
+            if (op != NULL)
+                gql_errors_add(&x->errors, &op->loc, "Mutations cannot be sent with GET; use POST.");
+            finish(x, op == NULL ? RS_REQUEST_ERROR : RS_METHOD_NOT_ALLOWED);
+            return;
+        }
+    }
     if (doc == NULL || gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name,
                                         request->variables, &x->arena, &x->errors) != 0) {
         finish(x, RS_REQUEST_ERROR);
@@ -307,8 +352,6 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
         finish(x, RS_REQUEST_ERROR);
         return;
     }
-    /* Every statement is sent before any answer is read: one round trip for all root fields. */
-    x->pending = 1;
     for (const gql_field_group *g = roots.first; g != NULL; g = g->next) {
         root_slot *slot = &x->slots[x->nslots++];
         slot->exec = x;
@@ -316,6 +359,16 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
         slot->path.key = g->response_key;
         resolve_root(x, slot);
     }
+    if (x->request_errors.count > 0) {
+        x->errors = x->request_errors; /* a request error alone, like a validation error */
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+    /* Every statement is sent before any answer is read: one round trip for all root fields. */
+    x->pending = 1;
+    for (size_t i = 0; i < x->nslots; i++)
+        if (x->slots[i].json == NULL)
+            send_root(x, &x->slots[i]);
     if (--x->pending == 0)
         finish(x, RS_DATA);
 }

@@ -16,6 +16,7 @@
 
 #include <h2o.h>
 
+#include "auth_scope.h"
 #include "db_pool.h"
 #include "gql_schema.h"
 
@@ -26,11 +27,15 @@ typedef struct rs_limits {
     size_t max_arena_bytes;   /* memory one request (and one cached document) may use */
     size_t doc_cache_entries; /* parsed documents kept per thread */
     size_t doc_cache_bytes;   /* and their memory, per thread */
+    unsigned list_default;    /* `first` of a list whose schema gives no default */
+    unsigned list_max;        /* the largest `first`; lists without one return at most this many */
 } rs_limits;
 
 typedef struct rs_engine {
     const gql_schema *schema;
     rs_limits limits;
+    bool introspection;     /* answer __schema and __type; when false they are validation errors */
+    rs_auth_mode auth_mode; /* RS_AUTH_NONE (development): every request runs as an admin */
     /* Where the executor reports database failures (server log); may be NULL. */
     void (*log_error)(const char *msg, const char *detail);
 } rs_engine;
@@ -46,9 +51,10 @@ void rs_worker_destroy(rs_worker *worker);
 db_pool *rs_worker_pool(rs_worker *worker);
 
 typedef enum rs_outcome {
-    RS_DATA,          /* executed: `data` present, maybe with field errors */
-    RS_REQUEST_ERROR, /* parse, validation or coercion failed: errors only, no `data` */
-    RS_OVERLOADED,    /* the database queue is full: HTTP 503 */
+    RS_DATA,               /* executed: `data` present, maybe with field errors */
+    RS_REQUEST_ERROR,      /* parse, validation or coercion failed: errors only, no `data` */
+    RS_OVERLOADED,         /* the database queue is full: HTTP 503 */
+    RS_METHOD_NOT_ALLOWED, /* a mutation in a request with forbid_mutations: HTTP 405, Allow: POST */
 } rs_outcome;
 
 typedef struct rs_request {
@@ -56,6 +62,8 @@ typedef struct rs_request {
     size_t query_len;
     const char *operation_name; /* NULL when none */
     const json_t *variables;    /* NULL or a JSON object */
+    bool forbid_mutations;      /* GET: a mutation is refused (GraphQL over HTTP), before it runs */
+    rs_principal principal;     /* who asks; the zero value is anonymous (auth_scope.h) */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */

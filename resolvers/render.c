@@ -3,98 +3,200 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool is_json_number(const char *s, size_t len)
+#include "gql_buf.h"
+
+typedef struct walk {
+    const char *s;
+    size_t len;
+    size_t pos;
+    gql_buf out;
+    gql_errors *errors;
+    gql_arena *arena;
+    bool bad; /* not the shape the plan describes */
+} walk;
+
+static bool at(const walk *w, const char *text)
 {
-    size_t i = 0;
-    if (i < len && s[i] == '-')
-        i++;
-    if (i >= len)
-        return false;
-    if (s[i] == '0')
-        i++;
-    else if (s[i] >= '1' && s[i] <= '9')
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-    else
-        return false;
-    if (i < len && s[i] == '.') {
-        size_t start = ++i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start)
-            return false;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start)
-            return false;
-    }
-    return i == len;
+    size_t n = strlen(text);
+    return w->len - w->pos >= n && memcmp(w->s + w->pos, text, n) == 0;
 }
 
-/* Writes one leaf value; -1 (nothing written) when the text cannot be represented as the scalar. */
-static int render_scalar(const gql_typedef *type, const char *text, size_t len, gql_buf *out)
+static void expect(walk *w, char c, bool copy)
 {
-    const char *n = type->name;
-    if (strcmp(n, "Int") == 0 || strcmp(n, "Float") == 0) {
-        if (!is_json_number(text, len))
-            return -1;
-        gql_buf_append(out, text, len);
-    } else if (strcmp(n, "Boolean") == 0) {
-        gql_buf_puts(out, text[0] == 't' ? "true" : "false");
-    } else {
-        gql_buf_json_string(out, text, len); /* ID, String, enums and custom scalars */
+    if (w->pos >= w->len || w->s[w->pos] != c) {
+        w->bad = true;
+        return;
     }
-    return 0;
+    w->pos++;
+    if (copy)
+        gql_buf_putc(&w->out, c);
 }
 
-int render_row(const rs_plan *plan, const PGresult *res, int row, const gql_path *path, gql_errors *errors,
-               gql_buf *out)
+/* The end of the value at pos: a string, a literal or number, or a nested object or array. */
+static size_t value_end(const walk *w)
 {
-    gql_buf_putc(out, '{');
-    for (size_t i = 0; i < plan->noutputs; i++) {
-        const rs_output *o = &plan->outputs[i];
+    int depth = 0;
+    for (size_t i = w->pos; i < w->len; i++) {
+        char c = w->s[i];
+        if (c == '"') {
+            for (i++; i < w->len && w->s[i] != '"'; i++)
+                if (w->s[i] == '\\')
+                    i++;
+            if (i >= w->len)
+                return w->len;
+            if (depth == 0)
+                return i + 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i;
+            if (--depth == 0)
+                return i + 1;
+        } else if (c == ',' && depth == 0) {
+            return i;
+        }
+    }
+    return w->len;
+}
+
+static void copy_value(walk *w)
+{
+    size_t end = value_end(w);
+    if (end == w->pos)
+        w->bad = true;
+    gql_buf_append(&w->out, w->s + w->pos, end - w->pos);
+    w->pos = end;
+}
+
+static int walk_list(walk *w, const rs_node *n, const rs_output *outs, size_t nouts, const gql_path *path);
+
+/* NaN, Infinity, -Infinity: what PostgreSQL prints for a numeric JSON has no number for. */
+static bool not_a_number(const walk *w)
+{
+    return at(w, "NaN") || at(w, "Infinity") || at(w, "-Infinity");
+}
+
+/* A value JSON cannot hold: an error at its path, and null in its place. */
+static void unrepresentable(walk *w, const rs_output *o, const gql_path *path)
+{
+    size_t end = value_end(w);
+    const char *text = w->s + w->pos;
+    int len = (int)(end - w->pos);
+    w->pos = end;
+    gql_error *e = gql_errors_add(w->errors, &o->node->loc, "%s cannot represent value: %.*s",
+                                  gql_tref_named(o->def->type)->name, len > 40 ? 40 : len, text);
+    if (e != NULL)
+        e->path = gql_path_copy(w->arena, path);
+    gql_buf_puts(&w->out, "null");
+}
+
+/*
+ * Copies the object of `outs` at pos (or null). Returns true when a non-null
+ * field of it is null: the object is written as null and its holder decides.
+ */
+static bool walk_object(walk *w, const rs_node *n, const rs_output *outs, size_t nouts, const gql_path *path)
+{
+    if (at(w, "null")) {
+        copy_value(w);
+        return false;
+    }
+    size_t start = w->out.len;
+    bool nulled = false;
+    expect(w, '{', true);
+    for (size_t i = 0; i < nouts && !w->bad; i++) {
+        const rs_output *o = &outs[i];
         if (i > 0)
-            gql_buf_putc(out, ',');
-        gql_buf_json_string(out, o->key, strlen(o->key));
-        gql_buf_putc(out, ':');
-        if (o->kind == RS_OUT_TYPENAME) {
-            gql_buf_json_string(out, plan->type->name, strlen(plan->type->name));
-            continue;
-        }
+            expect(w, ',', true);
+        copy_value(w); /* the key */
+        expect(w, ':', true);
         gql_path here = {path, o->key, 0};
-        bool non_null = o->def->type->wrap == GQL_TYPE_NON_NULL;
-        if (PQgetisnull(res, row, o->column)) {
-            if (non_null) {
-                gql_error *e =
-                    gql_errors_add(errors, &o->node->loc, "Cannot return null for non-nullable field %s.%s.",
-                                   plan->type->name, o->def->name);
-                if (e != NULL)
-                    e->path = gql_path_copy(errors->arena, &here);
-                return -1;
+        bool null_here = false;
+        switch (o->kind) {
+        case RS_OUT_COLUMN:
+            if (o->column->format == RS_FMT_FLOAT && not_a_number(w)) {
+                unrepresentable(w, o, &here);
+                null_here = true;
+            } else {
+                copy_value(w);
             }
-            gql_buf_puts(out, "null");
-            continue;
+            break;
+        case RS_OUT_CHILD:
+            null_here = o->child->kind == RS_NODE_ONE
+                            ? walk_object(w, o->child, o->child->outputs, o->child->noutputs, &here)
+                            : walk_list(w, o->child, o->child->outputs, o->child->noutputs, &here);
+            break;
+        case RS_OUT_ITEMS:
+            null_here = walk_list(w, n, o->fields, o->nfields, &here);
+            break;
+        case RS_OUT_PAGE_INFO:
+            null_here = walk_object(w, n, o->fields, o->nfields, &here);
+            break;
+        default:
+            copy_value(w);
+            break;
         }
-        const gql_typedef *leaf = gql_tref_named(o->def->type);
-        const char *text = PQgetvalue(res, row, o->column);
-        size_t len = (size_t)PQgetlength(res, row, o->column);
-        if (render_scalar(leaf, text, len, out) != 0) {
-            gql_error *e = gql_errors_add(errors, &o->node->loc, "%s cannot represent value: %.*s",
-                                          leaf->name, (int)(len > 40 ? 40 : len), text);
-            if (e != NULL)
-                e->path = gql_path_copy(errors->arena, &here);
-            if (non_null)
-                return -1;
-            gql_buf_puts(out, "null"); /* render_scalar appended nothing */
-        }
+        nulled |= null_here && !o->nullable;
     }
-    gql_buf_putc(out, '}');
-    return 0;
+    expect(w, '}', true);
+    if (nulled) {
+        w->out.len = start;
+        gql_buf_puts(&w->out, "null");
+    }
+    return nulled;
+}
+
+/* Copies a list of non-null objects; true when one of them is null: the list is written as null. */
+static int walk_list(walk *w, const rs_node *n, const rs_output *outs, size_t nouts, const gql_path *path)
+{
+    size_t start = w->out.len;
+    bool nulled = false;
+    expect(w, '[', true);
+    for (size_t i = 0; !w->bad && w->pos < w->len && w->s[w->pos] != ']'; i++) {
+        if (i > 0)
+            expect(w, ',', true);
+        gql_path item = {path, NULL, i};
+        nulled |= walk_object(w, n, outs, nouts, &item);
+    }
+    expect(w, ']', true);
+    if (nulled) {
+        w->out.len = start;
+        gql_buf_puts(&w->out, "null");
+    }
+    return nulled;
+}
+
+int render_value(const rs_plan *plan, const PGresult *res, const gql_path *path, gql_errors *errors,
+                 gql_arena *arena, const char **json, size_t *len)
+{
+    int rows = PQntuples(res);
+    if (PQnfields(res) != 1 || rows > 1)
+        return -1;
+    if (rows == 0) {
+        *json = "null";
+        *len = 4;
+        return 0;
+    }
+    /* NULL only if a NOT NULL column the catalog relies on held one: never splice half an answer. */
+    if (PQgetisnull(res, 0, 0))
+        return -1;
+    const char *text = PQgetvalue(res, 0, 0);
+    size_t n = (size_t)PQgetlength(res, 0, 0);
+    if (memmem(text, n, "NaN", 3) == NULL && memmem(text, n, "Infinity", 8) == NULL) {
+        *len = n;
+        *json = gql_arena_strndup(arena, text, n);
+        return *json != NULL ? 0 : -1;
+    }
+    walk w = {.s = text, .len = n, .errors = errors, .arena = arena};
+    gql_buf_init(&w.out);
+    const rs_node *root = plan->root;
+    if (root->kind == RS_NODE_LIST)
+        walk_list(&w, root, root->outputs, root->noutputs, path);
+    else
+        walk_object(&w, root, root->outputs, root->noutputs, path);
+    bool ok = !w.bad && !w.out.failed && w.pos == w.len;
+    *len = w.out.len;
+    *json = ok ? gql_arena_strndup(arena, w.out.data, w.out.len) : NULL;
+    gql_buf_free(&w.out);
+    return *json != NULL ? 0 : -1;
 }

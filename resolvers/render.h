@@ -1,24 +1,33 @@
 /*
- * render: rows from PostgreSQL (text format) to the response's JSON, typed by
- * the schema: ID and String as JSON strings (escaped), Int and Float as JSON
- * numbers (checked, since numeric can hold NaN), Boolean as true/false.
+ * render: the answer of a root field's statement -> the field's JSON value.
+ * PostgreSQL already wrote the value in the exact shape of the response
+ * (sql_build.h), so the answer is spliced as it is: one row with one text
+ * column, or no row for an object that does not exist (null).
+ *
+ * One value the statement writes is not JSON: a numeric NaN in a Float field
+ * prints as NaN (and an unbounded numeric's infinities as Infinity). Only when
+ * the text contains such a word (two memmem calls tell; it may also be inside
+ * a string) is it walked along the plan: a Float value that is no number
+ * becomes a field error at its path (list indexes included) and null, and a
+ * null in a non-null position nulls its parent, up to the nearest nullable
+ * one (spec 6.4.4); everything else is copied byte for byte.
  */
 #ifndef RS_RENDER_H
 #define RS_RENDER_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 
-#include "gql_buf.h"
+#include "gql_arena.h"
 #include "gql_errors.h"
 #include "plan.h"
 
 /*
- * Appends row `row` of `res` as the object the plan's selection describes.
- * Returns 0; or -1 when a non-null field came back null or unrepresentable:
- * the error is added at its path and the caller must null the object (the
- * spec's null propagation) after discarding what was appended.
+ * The root field's value (in the arena: the result dies with the callback),
+ * with field errors added at `path`. -1 when the result is not one value of
+ * the plan's shape (or out of memory): the caller answers null with INTERNAL.
  */
-int render_row(const rs_plan *plan, const PGresult *res, int row, const gql_path *path, gql_errors *errors,
-               gql_buf *out);
+int render_value(const rs_plan *plan, const PGresult *res, const gql_path *path, gql_errors *errors,
+                 gql_arena *arena, const char **json, size_t *len);
 
 #endif

@@ -129,6 +129,7 @@ struct gql_selection {
     gql_loc loc;            /* field: of the alias or name; fragments: of the '...' */
     gql_str alias;          /* FIELD: ptr NULL when there is none */
     gql_str name;           /* FIELD: field name; FRAGMENT_SPREAD: fragment name */
+    gql_loc name_loc;       /* FIELD, FRAGMENT_SPREAD: of the name (validation reports some errors there) */
     gql_str type_condition; /* INLINE_FRAGMENT: ptr NULL when there is none */
     gql_loc type_condition_loc;
     gql_arguments args;               /* FIELD */
@@ -147,8 +148,9 @@ typedef enum gql_operation_type {
 
 typedef struct gql_variable_definition gql_variable_definition;
 struct gql_variable_definition {
-    gql_str name; /* without '$' */
-    gql_loc loc;  /* of the '$' */
+    gql_str name;     /* without '$' */
+    gql_loc loc;      /* of the '$' */
+    gql_loc name_loc; /* of the name after the '$' */
     gql_type_ref *type;
     gql_value *default_value; /* NULL when there is none */
     gql_directives directives;

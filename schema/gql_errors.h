@@ -20,7 +20,8 @@ struct gql_path {
     size_t index;
 };
 
-enum { GQL_ERROR_MAX_LOCS = 8 };
+/* graphql-js lists every node of an error: a nested field conflict names two per level. */
+enum { GQL_ERROR_MAX_LOCS = 16 };
 
 typedef struct gql_error gql_error;
 struct gql_error {

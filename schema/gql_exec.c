@@ -8,7 +8,7 @@
 
 /* ---- operation selection (spec 6.1 GetOperation) ---- */
 
-static const gql_definition *find_operation(const gql_document *doc, const char *name, gql_errors *errors)
+const gql_definition *gql_exec_find_operation(const gql_document *doc, const char *name, gql_errors *errors)
 {
     const gql_definition *found = NULL;
     size_t ops = 0;
@@ -333,7 +333,7 @@ int gql_exec_prepare(gql_exec_ctx *ctx, const gql_schema *schema, const gql_docu
     ctx->doc = doc;
     ctx->arena = arena;
     ctx->errors = errors;
-    ctx->operation = find_operation(doc, operation_name, errors);
+    ctx->operation = gql_exec_find_operation(doc, operation_name, errors);
     if (ctx->operation == NULL)
         return -1;
     if (variables != NULL && !json_is_object(variables)) {

@@ -29,6 +29,9 @@ typedef struct gql_exec_ctx {
     size_t nvars;
 } gql_exec_ctx;
 
+/* The operation a request names (or its only one); NULL with a request error added when there is none. */
+const gql_definition *gql_exec_find_operation(const gql_document *doc, const char *name, gql_errors *errors);
+
 /*
  * Picks the operation (by name, or the only one), coerces the variables
  * (JSON object or NULL) and fills ctx. Returns 0, or -1 with request errors

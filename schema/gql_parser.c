@@ -386,9 +386,10 @@ static gql_selection *parse_field(gql_parser *p)
     sel->kind = GQL_SELECTION_FIELD;
     if (!gql_parser_name(p, &sel->name, &sel->loc))
         return NULL;
+    sel->name_loc = sel->loc;
     if (gql_parser_accept(p, GQL_TOK_COLON)) {
         sel->alias = sel->name;
-        if (!gql_parser_name(p, &sel->name, NULL))
+        if (!gql_parser_name(p, &sel->name, &sel->name_loc))
             return NULL;
     }
     if (!parse_arguments(p, false, &sel->args) || !gql_parser_directives(p, false, &sel->directives))
@@ -411,7 +412,8 @@ static gql_selection *parse_fragment(gql_parser *p)
     bool has_type_condition = gql_parser_accept_keyword(p, "on");
     if (!has_type_condition && p->tok.kind == GQL_TOK_NAME) {
         sel->kind = GQL_SELECTION_FRAGMENT_SPREAD;
-        if (!gql_parser_name(p, &sel->name, NULL) || !gql_parser_directives(p, false, &sel->directives))
+        if (!gql_parser_name(p, &sel->name, &sel->name_loc) ||
+            !gql_parser_directives(p, false, &sel->directives))
             return NULL;
         return sel;
     }
@@ -466,7 +468,7 @@ static bool parse_variable_definitions(gql_parser *p, gql_variable_definitions *
         if (var == NULL || !gql_parser_description(p, NULL))
             return false;
         var->loc = p->tok.loc;
-        if (!gql_parser_expect(p, GQL_TOK_DOLLAR) || !gql_parser_name(p, &var->name, NULL) ||
+        if (!gql_parser_expect(p, GQL_TOK_DOLLAR) || !gql_parser_name(p, &var->name, &var->name_loc) ||
             !gql_parser_expect(p, GQL_TOK_COLON) || (var->type = gql_parser_type_ref(p)) == NULL)
             return false;
         if (gql_parser_accept(p, GQL_TOK_EQUALS) && (var->default_value = gql_parser_value(p, true)) == NULL)

@@ -163,10 +163,27 @@ static const char builtin_sdl[] =
     "\"A Directive can be adjacent to many parts of the GraphQL language, a __DirectiveLocation describes "
     "one "
     "such possible adjacencies.\"\n"
-    "enum __DirectiveLocation { QUERY MUTATION SUBSCRIPTION FIELD FRAGMENT_DEFINITION FRAGMENT_SPREAD "
-    "INLINE_FRAGMENT VARIABLE_DEFINITION SCHEMA SCALAR OBJECT FIELD_DEFINITION ARGUMENT_DEFINITION INTERFACE "
-    "UNION "
-    "ENUM ENUM_VALUE INPUT_OBJECT INPUT_FIELD_DEFINITION }\n"
+    "enum __DirectiveLocation {\n"
+    "\"Location adjacent to a query operation.\" QUERY\n"
+    "\"Location adjacent to a mutation operation.\" MUTATION\n"
+    "\"Location adjacent to a subscription operation.\" SUBSCRIPTION\n"
+    "\"Location adjacent to a field.\" FIELD\n"
+    "\"Location adjacent to a fragment definition.\" FRAGMENT_DEFINITION\n"
+    "\"Location adjacent to a fragment spread.\" FRAGMENT_SPREAD\n"
+    "\"Location adjacent to an inline fragment.\" INLINE_FRAGMENT\n"
+    "\"Location adjacent to a variable definition.\" VARIABLE_DEFINITION\n"
+    "\"Location adjacent to a schema definition.\" SCHEMA\n"
+    "\"Location adjacent to a scalar definition.\" SCALAR\n"
+    "\"Location adjacent to an object type definition.\" OBJECT\n"
+    "\"Location adjacent to a field definition.\" FIELD_DEFINITION\n"
+    "\"Location adjacent to an argument definition.\" ARGUMENT_DEFINITION\n"
+    "\"Location adjacent to an interface definition.\" INTERFACE\n"
+    "\"Location adjacent to a union definition.\" UNION\n"
+    "\"Location adjacent to an enum definition.\" ENUM\n"
+    "\"Location adjacent to an enum value definition.\" ENUM_VALUE\n"
+    "\"Location adjacent to an input object type definition.\" INPUT_OBJECT\n"
+    "\"Location adjacent to an input object field definition.\" INPUT_FIELD_DEFINITION\n"
+    "}\n"
     "\"Directs the executor to include this field or fragment only when the `if` argument is true.\"\n"
     "directive @include(\"Included when true.\" if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT\n"
     "\"Directs the executor to skip this field or fragment when the `if` argument is true.\"\n"
@@ -356,6 +373,7 @@ static int build_directive(builder *b, const gql_definition *d, gql_directivedef
     out->name = d->name.ptr;
     out->description = d->description.ptr;
     out->repeatable = d->repeatable;
+    out->declared_locations = d->locations;
     if (build_inputs(b, &d->args, &out->args, &out->nargs) != 0)
         return -1;
     for (const gql_name_list *l = d->locations; l != NULL; l = l->next) {
@@ -588,8 +606,17 @@ static int build(builder *b, const gql_document *builtins, const gql_document *d
     if (rc != 0 || build_directives(b, doc, ndirectives ? ndirectives : 1) != 0 ||
         link_implementations(b) != 0 || build_meta_fields(b) != 0)
         return -1;
-    if (s->query == NULL)
+    /* Without a schema block the root types go by their conventional names, as graphql-js does. */
+    bool explicit_roots = false;
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next)
+        explicit_roots |= d->kind == GQL_DEF_SCHEMA;
+    if (!explicit_roots) {
         s->query = gql_schema_type(s, "Query", 5);
+        const gql_typedef *m = gql_schema_type(s, "Mutation", 8),
+                          *sub = gql_schema_type(s, "Subscription", 12);
+        s->mutation = m != NULL && m->kind == GQL_OBJECT ? m : NULL;
+        s->subscription = sub != NULL && sub->kind == GQL_OBJECT ? sub : NULL;
+    }
     if (s->query == NULL || s->query->kind != GQL_OBJECT)
         return fail(b, (gql_loc){1, 1, 0}, "%s", "The schema must define a Query object type.");
     return 0;

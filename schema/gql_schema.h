@@ -89,7 +89,8 @@ typedef struct gql_directivedef {
     const gql_argdef *args;
     size_t nargs;
     bool repeatable;
-    unsigned locations; /* gql_directive_location bits */
+    unsigned locations;                      /* gql_directive_location bits */
+    const gql_name_list *declared_locations; /* as written: introspection lists them in this order */
 } gql_directivedef;
 
 struct gql_typedef {

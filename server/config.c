@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@ typedef enum setting_kind {
     SET_SIZE,
     SET_BOOL,
     SET_LISTEN,
-    SET_HOSTPORTS
+    SET_HOSTPORTS,
+    SET_ORIGINS,
+    SET_AUTH_MODE
 } setting_kind;
 
 typedef struct setting {
@@ -61,6 +64,8 @@ static const setting settings[] = {
      "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
     {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
      "one JSON line per request on stdout"},
+    {"GQLD_INTROSPECTION", "introspection", SET_BOOL, AT(introspection), "on", 0, 0,
+     "answer __schema and __type queries (turn off in production to hide the schema)"},
     {"GQLD_MAX_QUERY_BYTES", "max-query-bytes", SET_SIZE, AT(max_query_bytes), "65536", 64, 1ULL << 30,
      "largest GraphQL document text accepted"},
     {"GQLD_MAX_TOKENS", "max-tokens", SET_UINT, AT(max_tokens), "10000", 16, 10000000,
@@ -69,6 +74,20 @@ static const setting settings[] = {
      "parsed and validated documents kept per thread (keyed by SHA-256 of the text)"},
     {"GQLD_DOC_CACHE_BYTES", "doc-cache-bytes", SET_SIZE, AT(doc_cache_bytes), "16777216", 4096, 1ULL << 34,
      "memory those cached documents may use per thread"},
+    {"GQLD_CORS_ORIGINS", "cors-origins", SET_ORIGINS, AT(cors_origins), "", 0, 0,
+     "origins whose pages may call /graphql (CORS), comma-separated, e.g. http://localhost:3000; * for any; "
+     "empty: CORS off"},
+    {"GQLD_CORS_MAX_AGE", "cors-max-age", SET_UINT, AT(cors_max_age), "600", 0, 86400,
+     "seconds a browser may cache a CORS preflight answer"},
+    {"GQLD_PLAYGROUND", "playground", SET_BOOL, AT(playground), "on", 0, 0,
+     "serve the GraphiQL playground at / and /playground (off: those paths answer 404)"},
+    {"GQLD_LIST_DEFAULT", "list-default", SET_UINT, AT(list_default), "50", 0, 100000,
+     "items a list returns when its `first` argument is omitted and the schema gives no default"},
+    {"GQLD_LIST_MAX", "list-max", SET_UINT, AT(list_max), "200", 1, 100000,
+     "largest `first` a query may ask for (more is an error); lists without `first` return this many at "
+     "most"},
+    {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
+     "jwt: customers and orders need a token; none: DEVELOPMENT ONLY, every request is an admin"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
@@ -144,6 +163,42 @@ static int parse_hostports(const char *s)
     return 0;
 }
 
+/* One origin as browsers send it: http(s)://host[:port], without a path or a trailing slash. */
+static int parse_origin(const char *s, size_t len)
+{
+    size_t scheme = strncasecmp(s, "http://", 7) == 0 ? 7 : strncasecmp(s, "https://", 8) == 0 ? 8 : 0;
+    if (scheme == 0 || scheme >= len)
+        return -1;
+    for (size_t i = scheme; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && strchr("-.:[]", s[i]) == NULL)
+            return -1;
+    return 0;
+}
+
+/* "*" alone, or comma-separated origins (blanks around them allowed); "" turns CORS off. */
+static int parse_origins(const char *s)
+{
+    size_t entries = 0;
+    bool any = false;
+    while (*s != '\0') {
+        size_t len = strcspn(s, ",");
+        const char *entry = s;
+        while (len > 0 && *entry == ' ')
+            entry++, len--;
+        while (len > 0 && entry[len - 1] == ' ')
+            len--;
+        entries++;
+        if (len == 1 && *entry == '*')
+            any = true;
+        else if (parse_origin(entry, len) != 0)
+            return -1;
+        s += strcspn(s, ",");
+        if (*s == ',' && *++s == '\0')
+            return -1; /* a trailing comma is a typo */
+    }
+    return any && entries > 1 ? -1 : 0;
+}
+
 /* host:port or [v6]:port; the host must be an IP literal (or localhost) so start-up never waits on DNS. */
 static int parse_listen(const char *s, gqld_config *cfg)
 {
@@ -176,6 +231,10 @@ static const char *expected(const setting *s)
         return "IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
     case SET_HOSTPORTS:
         return "comma-separated host:port";
+    case SET_ORIGINS:
+        return "* or comma-separated origins such as http://localhost:3000 (scheme://host[:port], no path)";
+    case SET_AUTH_MODE:
+        return "jwt or none";
     default:
         return "a value";
     }
@@ -211,6 +270,16 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         rc = parse_hostports(value);
         if (rc == 0)
             *(const char **)(base + s->offset) = value;
+        break;
+    case SET_ORIGINS:
+        rc = parse_origins(value);
+        if (rc == 0)
+            *(const char **)(base + s->offset) = value;
+        break;
+    case SET_AUTH_MODE:
+        rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 ? 0 : -1;
+        if (rc == 0)
+            *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n' ? GQLD_AUTH_NONE : GQLD_AUTH_JWT;
         break;
     }
     if (rc != 0) {
@@ -269,6 +338,11 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
     for (size_t i = 0; i < NSETTINGS; i++)
         if (value[i] != NULL && apply(cfg, &settings[i], value[i], source[i], err, errlen) != 0)
             return -1;
+    if (cfg->list_default > cfg->list_max) {
+        snprintf(err, errlen, "GQLD_LIST_DEFAULT (%u) is above GQLD_LIST_MAX (%u)", cfg->list_default,
+                 cfg->list_max);
+        return -1;
+    }
     return 0;
 }
 

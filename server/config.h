@@ -12,6 +12,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Who a request runs as: see AUTH_MODE in config.c. */
+typedef enum gqld_auth_mode {
+    GQLD_AUTH_JWT,  /* the default: the request's token decides (anonymous until tokens are checked) */
+    GQLD_AUTH_NONE, /* development only: every request is an admin */
+} gqld_auth_mode;
+
 typedef struct gqld_config {
     char listen_host[256];
     uint16_t listen_port;
@@ -28,10 +34,17 @@ typedef struct gqld_config {
     size_t max_body_bytes;
     unsigned drain_timeout_ms;
     bool access_log;
+    bool introspection;
     size_t max_query_bytes;
     unsigned max_tokens;
     unsigned doc_cache_entries;
     size_t doc_cache_bytes;
+    const char *cors_origins; /* "" (CORS off), "*", or comma-separated origins */
+    unsigned cors_max_age;
+    bool playground;
+    unsigned list_default; /* `first` of a list without a default of its own */
+    unsigned list_max;     /* the largest `first`, and the bound of lists without one */
+    gqld_auth_mode auth_mode;
 } gqld_config;
 
 /*

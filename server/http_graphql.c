@@ -1,61 +1,91 @@
 /*
- * http_graphql: GraphQL over HTTP (the GraphQL-over-HTTP draft) in front of the
- * executor. Decodes GET (URL parameters) and POST (application/json) into a
- * request, negotiates the response media type, and maps the executor's
- * outcome to the status code the draft asks for under that media type.
+ * http_graphql: GraphQL over HTTP (the GraphQL-over-HTTP draft, as the
+ * graphql-http audit checks it) in front of the executor. The checks run in
+ * the draft's order, each with its status: the method (405, with Allow), the
+ * Accept header (406), the Content-Type of a POST (415), the request
+ * parameters (400); then the executor runs the request and its outcome, under
+ * the negotiated media type, gives the status. CORS (http_cors) answers
+ * OPTIONS and adds its headers to every answer, errors included.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gql_buf.h"
+#include "http_cors.h"
+#include "http_negotiate.h"
 #include "http_worker.h"
-
-static const char JSON_TYPE[] = "application/json; charset=utf-8";
-static const char GQL_RESPONSE_TYPE[] = "application/graphql-response+json; charset=utf-8";
 
 typedef struct graphql_call {
     http_pending pending;
-    bool graphql_response; /* the client accepts application/graphql-response+json */
+    http_media media;
 } graphql_call;
 
-static void respond_error(h2o_req_t *req, int status, const char *reason, const char *message)
+/* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
+typedef struct graphql_params {
+    const char *query;
+    size_t query_len;
+    const char *operation_name; /* NULL when absent or null */
+    json_t *variables;          /* NULL when absent or null; a reference we own */
+    json_t *extensions;         /* likewise; checked, not used */
+} graphql_params;
+
+static void respond_error(h2o_req_t *req, http_media media, int status, const char *reason,
+                          const char *message)
 {
-    size_t len = strlen(message);
     gql_buf b;
     gql_buf_init(&b);
     gql_buf_puts(&b, "{\"errors\":[{\"message\":");
-    gql_buf_json_string(&b, message, len);
+    gql_buf_json_string(&b, message, strlen(message));
     gql_buf_puts(&b, "}]}");
-    http_respond(req, status, reason, JSON_TYPE, b.failed ? "{}" : b.data, b.failed ? 2 : b.len);
+    http_respond(req, status, reason, http_media_content_type(media), b.failed ? "{}" : b.data,
+                 b.failed ? 2 : b.len);
     gql_buf_free(&b);
 }
 
-static bool header_has(h2o_iovec_t value, const char *needle)
+static bool method_is(h2o_req_t *req, const char *method, size_t len)
 {
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= value.len; i++)
-        if (strncasecmp(value.base + i, needle, n) == 0)
-            return true;
-    return false;
+    return h2o_memis(req->method.base, req->method.len, method, len);
 }
 
-/* 1 = graphql-response+json, 0 = application/json, -1 = nothing acceptable. */
-static int negotiate(h2o_req_t *req)
+/* Several Accept headers count as one list (RFC 9110 5.3). */
+static http_media negotiate(h2o_req_t *req)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
     if (at < 0)
-        return 0; /* no Accept: the draft says treat it as application/json */
+        return HTTP_MEDIA_JSON; /* the draft: no Accept is application/json, until its watershed */
     h2o_iovec_t accept = req->headers.entries[at].value;
-    if (header_has(accept, "application/graphql-response+json"))
-        return 1;
-    if (header_has(accept, "application/json") || header_has(accept, "*/*") ||
-        header_has(accept, "application/*"))
-        return 0;
-    return -1;
+    while ((at = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, at)) >= 0)
+        accept =
+            h2o_concat(&req->pool, accept, h2o_iovec_init(H2O_STRLIT(",")), req->headers.entries[at].value);
+    return http_negotiate_accept(accept.base, accept.len);
 }
 
-/* ---- URL parameters ---- */
+/* ---- the parameters, from JSON values ---- */
+
+enum { P_QUERY, P_OPERATION_NAME, P_VARIABLES, P_EXTENSIONS, NPARAMS };
+static const char *const param_names[NPARAMS] = {"query", "operationName", "variables", "extensions"};
+
+static const char *object_param_problem(int param)
+{
+    return param == P_VARIABLES ? "The \"variables\" parameter must be a JSON object or null."
+                                : "The \"extensions\" parameter must be a JSON object or null.";
+}
+
+/* variables and extensions: a JSON object, or null (or absent). */
+static bool object_or_null_ok(const json_t *value)
+{
+    return value == NULL || json_is_object(value) || json_is_null(value);
+}
+
+/* Takes a reference to an object parameter (none for null). */
+static json_t *object_or_null(json_t *value)
+{
+    return json_is_object(value) ? json_incref(value) : NULL;
+}
+
+/* ---- GET: the parameters from the URL ---- */
 
 static int hexval(char c)
 {
@@ -68,20 +98,17 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decodes application/x-www-form-urlencoded text into the request pool; NULL on a bad escape. */
-static char *url_decode(h2o_mem_pool_t *pool, const char *s, size_t len, size_t *outlen)
+/* Decodes application/x-www-form-urlencoded text into out (room for len + 1); -1 on a bad escape. */
+static ssize_t url_decode(const char *s, size_t len, char *out)
 {
-    char *out = h2o_mem_alloc_pool(pool, len + 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '+') {
             out[o++] = ' ';
         } else if (s[i] == '%') {
-            if (i + 2 >= len)
-                return NULL;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = i + 2 < len ? hexval(s[i + 1]) : -1, lo = i + 2 < len ? hexval(s[i + 2]) : -1;
             if (hi < 0 || lo < 0)
-                return NULL;
+                return -1;
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -89,47 +116,119 @@ static char *url_decode(h2o_mem_pool_t *pool, const char *s, size_t len, size_t 
         }
     }
     out[o] = '\0';
-    *outlen = o;
-    return out;
+    return (ssize_t)o;
 }
 
-typedef struct get_params {
-    h2o_iovec_t query, operation_name, variables, extensions;
-    bool has_query, has_operation_name, has_variables;
-} get_params;
-
-static int parse_query_string(h2o_req_t *req, get_params *p)
+/* The four parameters, URL-decoded into the request's pool (NUL-terminated); unknown names are ignored. */
+static const char *parse_query_string(h2o_req_t *req, h2o_iovec_t values[NPARAMS], bool seen[NPARAMS],
+                                      char *message, size_t size)
 {
-    memset(p, 0, sizeof(*p));
+    memset(seen, 0, NPARAMS * sizeof(*seen));
     if (req->query_at == SIZE_MAX)
-        return 0;
+        return NULL;
     const char *s = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
     while (s < end) {
-        const char *amp = memchr(s, '&', (size_t)(end - s));
-        const char *stop = amp ? amp : end;
+        const char *stop = memchr(s, '&', (size_t)(end - s));
+        stop = stop != NULL ? stop : end;
         const char *eq = memchr(s, '=', (size_t)(stop - s));
-        if (eq != NULL) {
-            h2o_iovec_t *slot = NULL;
-            bool *flag = NULL;
-            size_t klen = (size_t)(eq - s);
-            if (h2o_memis(s, klen, H2O_STRLIT("query")))
-                slot = &p->query, flag = &p->has_query;
-            else if (h2o_memis(s, klen, H2O_STRLIT("operationName")))
-                slot = &p->operation_name, flag = &p->has_operation_name;
-            else if (h2o_memis(s, klen, H2O_STRLIT("variables")))
-                slot = &p->variables, flag = &p->has_variables;
-            if (slot != NULL) {
-                size_t len;
-                char *v = url_decode(&req->pool, eq + 1, (size_t)(stop - eq - 1), &len);
-                if (v == NULL)
-                    return -1;
-                *slot = h2o_iovec_init(v, len);
-                *flag = true;
+        const char *key_end = eq != NULL ? eq : stop;
+        char key[16];
+        ssize_t key_len =
+            (size_t)(key_end - s) < sizeof(key) ? url_decode(s, (size_t)(key_end - s), key) : -1;
+        for (int i = 0; i < NPARAMS && key_len >= 0; i++) {
+            if ((size_t)key_len != strlen(param_names[i]) ||
+                memcmp(key, param_names[i], (size_t)key_len) != 0)
+                continue;
+            if (seen[i]) {
+                snprintf(message, size, "The \"%s\" parameter appears twice in the URL.", param_names[i]);
+                return message;
             }
+            const char *v = eq != NULL ? eq + 1 : stop;
+            char *out = h2o_mem_alloc_pool(&req->pool, (size_t)(stop - v) + 1);
+            ssize_t len = url_decode(v, (size_t)(stop - v), out);
+            if (len < 0)
+                return "The URL has an invalid percent-encoding.";
+            values[i] = h2o_iovec_init(out, (size_t)len);
+            seen[i] = true;
         }
         s = stop + 1;
     }
-    return 0;
+    return NULL;
+}
+
+/* variables= or extensions= from the URL: JSON text; empty counts as absent. */
+static const char *url_json_param(const h2o_iovec_t values[NPARAMS], const bool seen[NPARAMS], int param,
+                                  json_t **out)
+{
+    *out = NULL;
+    if (!seen[param] || values[param].len == 0)
+        return NULL;
+    json_error_t jerr;
+    json_t *value =
+        json_loadb(values[param].base, values[param].len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    bool ok = value != NULL && object_or_null_ok(value);
+    *out = ok ? object_or_null(value) : NULL;
+    json_decref(value);
+    return ok ? NULL : object_param_problem(param);
+}
+
+static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *message, size_t size)
+{
+    h2o_iovec_t values[NPARAMS];
+    bool seen[NPARAMS];
+    const char *problem = parse_query_string(req, values, seen, message, size);
+    if (problem != NULL)
+        return problem;
+    if (!seen[P_QUERY])
+        return "Missing the \"query\" parameter.";
+    p->query = values[P_QUERY].base;
+    p->query_len = values[P_QUERY].len;
+    p->operation_name =
+        seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
+    problem = url_json_param(values, seen, P_VARIABLES, &p->variables);
+    if (problem == NULL)
+        problem = url_json_param(values, seen, P_EXTENSIONS, &p->extensions);
+    return problem;
+}
+
+/* ---- POST: the parameters from a JSON body ---- */
+
+/* *body keeps the document alive while p points into it. */
+static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **body, char *message,
+                                    size_t size)
+{
+    json_error_t jerr;
+    *body = json_loadb(req->entity.base != NULL ? req->entity.base : "", req->entity.len,
+                       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (*body == NULL) {
+        if (req->entity.len == 0)
+            return "The request body is empty; it must be a JSON object with a \"query\".";
+        snprintf(message, size, "The request body is not valid JSON: %s (line %d, column %d).", jerr.text,
+                 jerr.line, jerr.column);
+        return message;
+    }
+    if (!json_is_object(*body))
+        return "The request body must be a JSON object.";
+    json_t *query = json_object_get(*body, "query");
+    json_t *operation_name = json_object_get(*body, "operationName");
+    json_t *variables = json_object_get(*body, "variables");
+    json_t *extensions = json_object_get(*body, "extensions");
+    if (query == NULL)
+        return "The request body has no \"query\".";
+    if (!json_is_string(query))
+        return "The \"query\" parameter must be a string.";
+    if (operation_name != NULL && !json_is_string(operation_name) && !json_is_null(operation_name))
+        return "The \"operationName\" parameter must be a string or null.";
+    if (!object_or_null_ok(variables))
+        return object_param_problem(P_VARIABLES);
+    if (!object_or_null_ok(extensions))
+        return object_param_problem(P_EXTENSIONS);
+    p->query = json_string_value(query);
+    p->query_len = json_string_length(query);
+    p->operation_name = json_is_string(operation_name) ? json_string_value(operation_name) : NULL;
+    p->variables = object_or_null(variables);
+    p->extensions = object_or_null(extensions);
+    return NULL;
 }
 
 /* ---- executing ---- */
@@ -141,120 +240,85 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     if (req != NULL) {
         int status = 200;
         const char *reason = "OK";
-        if (outcome == RS_OVERLOADED) {
+        switch (outcome) {
+        case RS_OVERLOADED:
             status = 503, reason = "Service Unavailable";
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
-        } else if (outcome == RS_REQUEST_ERROR && call->graphql_response) {
-            status = 400, reason = "Bad Request"; /* the draft: request errors are 4xx under this type */
+            break;
+        case RS_METHOD_NOT_ALLOWED: /* a mutation over GET */
+            status = 405, reason = "Method Not Allowed";
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
+            break;
+        case RS_REQUEST_ERROR:
+            /* The draft: 4xx under its own type; 200 under application/json, which legacy clients expect. */
+            if (call->media == HTTP_MEDIA_GRAPHQL_RESPONSE)
+                status = 400, reason = "Bad Request";
+            break;
+        case RS_DATA:
+            break;
         }
-        http_respond(req, status, reason, call->graphql_response ? GQL_RESPONSE_TYPE : JSON_TYPE, body, len);
+        http_respond(req, status, reason, http_media_content_type(call->media), body, len);
     }
     free(call);
 }
 
-static void execute(h2o_req_t *req, bool graphql_response, const char *query, size_t query_len,
-                    const char *operation_name, const json_t *variables)
+static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations)
 {
     graphql_call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
-        respond_error(req, 503, "Service Unavailable", "Out of memory.");
+        respond_error(req, media, 503, "Service Unavailable", "Out of memory.");
         return;
     }
-    call->graphql_response = graphql_response;
+    call->media = media;
     http_pending_start(&call->pending, req);
-    rs_request r = {query, query_len, operation_name, variables};
+    rs_request r = {
+        .query = p->query,
+        .query_len = p->query_len,
+        .operation_name = p->operation_name,
+        .variables = p->variables,
+        .forbid_mutations = forbid_mutations,
+    };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
-}
-
-static void handle_get(h2o_req_t *req, bool graphql_response)
-{
-    get_params p;
-    if (parse_query_string(req, &p) != 0) {
-        respond_error(req, 400, "Bad Request", "The URL query string has an invalid percent-encoding.");
-        return;
-    }
-    if (!p.has_query) {
-        respond_error(req, 400, "Bad Request", "Missing the \"query\" parameter.");
-        return;
-    }
-    json_t *variables = NULL;
-    if (p.has_variables && p.variables.len > 0) {
-        json_error_t jerr;
-        variables = json_loadb(p.variables.base, p.variables.len, JSON_REJECT_DUPLICATES, &jerr);
-        if (variables == NULL || !(json_is_object(variables) || json_is_null(variables))) {
-            json_decref(variables);
-            respond_error(req, 400, "Bad Request", "The \"variables\" parameter must be a JSON object.");
-            return;
-        }
-    }
-    execute(req, graphql_response, p.query.base, p.query.len,
-            p.has_operation_name && p.operation_name.len > 0 ? p.operation_name.base : NULL,
-            json_is_object(variables) ? variables : NULL);
-    json_decref(variables);
-}
-
-static void handle_post(h2o_req_t *req, bool graphql_response)
-{
-    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
-    h2o_iovec_t ctype = at >= 0 ? req->headers.entries[at].value : h2o_iovec_init(NULL, 0);
-    size_t base_len = 0;
-    while (base_len < ctype.len && ctype.base[base_len] != ';' && ctype.base[base_len] != ' ')
-        base_len++;
-    if (!h2o_lcstris(ctype.base, base_len, H2O_STRLIT("application/json"))) {
-        respond_error(req, 415, "Unsupported Media Type",
-                      "POST requests must use Content-Type: application/json.");
-        return;
-    }
-    json_error_t jerr;
-    json_t *body =
-        json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (body == NULL) {
-        char message[300];
-        snprintf(message, sizeof(message), "The request body is not valid JSON: %s (line %d, column %d).",
-                 jerr.text, jerr.line, jerr.column);
-        respond_error(req, 400, "Bad Request", message);
-        return;
-    }
-    json_t *query = json_object_get(body, "query");
-    json_t *operation_name = json_object_get(body, "operationName");
-    json_t *variables = json_object_get(body, "variables");
-    const char *problem = NULL;
-    if (!json_is_object(body))
-        problem = "The request body must be a JSON object.";
-    else if (!json_is_string(query))
-        problem = "The request body must have a \"query\" string.";
-    else if (operation_name != NULL && !json_is_string(operation_name) && !json_is_null(operation_name))
-        problem = "\"operationName\" must be a string or null.";
-    else if (variables != NULL && !json_is_object(variables) && !json_is_null(variables))
-        problem = "\"variables\" must be an object or null.";
-    if (problem != NULL) {
-        respond_error(req, 400, "Bad Request", problem);
-    } else {
-        execute(req, graphql_response, json_string_value(query), json_string_length(query),
-                json_is_string(operation_name) ? json_string_value(operation_name) : NULL,
-                json_is_object(variables) ? variables : NULL);
-    }
-    json_decref(body);
 }
 
 int http_graphql_handle(h2o_req_t *req)
 {
-    bool get = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"));
-    bool post = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"));
+    const gqld_config *cfg = http_worker_of(req)->cfg;
+    if (method_is(req, H2O_STRLIT("OPTIONS")) && http_cors_options(req, cfg))
+        return 0;
+    bool get = method_is(req, H2O_STRLIT("GET")), post = method_is(req, H2O_STRLIT("POST"));
     if (!get && !post) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET, POST"));
-        respond_error(req, 405, "Method Not Allowed", "Only GET and POST are supported on /graphql.");
+        const char *allow = http_cors_allowed_methods(cfg);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+        respond_error(req, HTTP_MEDIA_JSON, 405, "Method Not Allowed", "Use GET or POST on /graphql.");
         return 0;
     }
-    int media = negotiate(req);
-    if (media < 0) {
-        respond_error(req, 406, "Not Acceptable",
+    http_media media = negotiate(req);
+    if (media == HTTP_MEDIA_NONE) {
+        respond_error(req, HTTP_MEDIA_JSON, 406, "Not Acceptable",
                       "Accept must allow application/graphql-response+json or application/json.");
         return 0;
     }
-    if (get)
-        handle_get(req, media == 1);
+    if (post) {
+        ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+        if (at < 0 || !http_content_type_is_json(req->headers.entries[at].value.base,
+                                                 req->headers.entries[at].value.len)) {
+            respond_error(req, media, 415, "Unsupported Media Type",
+                          "POST requests must have Content-Type: application/json (charset utf-8, if any).");
+            return 0;
+        }
+    }
+    graphql_params p = {0};
+    json_t *body = NULL;
+    char message[300];
+    const char *problem = get ? params_from_url(req, &p, message, sizeof(message))
+                              : params_from_body(req, &p, &body, message, sizeof(message));
+    if (problem != NULL)
+        respond_error(req, media, 400, "Bad Request", problem);
     else
-        handle_post(req, media == 1);
+        execute(req, media, &p, get);
+    json_decref(p.variables);
+    json_decref(p.extensions);
+    json_decref(body);
     return 0;
 }

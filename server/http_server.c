@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "http_cors.h"
+#include "http_playground.h"
 #include "http_worker.h"
 #include "log.h"
 #include "request_id.h"
@@ -51,6 +53,8 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
         return http_health_handle(req);
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/readyz")))
         return http_ready_handle(req);
+    if (http_playground_handle(req) == 0)
+        return 0;
     static const char body[] = "{\"error\":\"not found\"}";
     http_respond(req, 404, "Not Found", "application/json; charset=utf-8", body, sizeof(body) - 1);
     return 0;
@@ -241,6 +245,9 @@ static void setup_globalconf(server *srv)
     handler->on_req = on_request;
     if (srv->cfg->access_log)
         access_log_register(path);
+    /* Also on the fallback path, where h2o answers by itself (413 for a body over the limit). */
+    http_cors_register(path, srv->cfg);
+    http_cors_register(&host->fallback_path, srv->cfg);
 }
 
 int http_server_run(const gqld_config *cfg, const rs_engine *engine)

@@ -134,7 +134,11 @@ static int cmd_serve(const gqld_config *cfg)
                 .max_arena_bytes = 16u << 20,
                 .doc_cache_entries = cfg->doc_cache_entries,
                 .doc_cache_bytes = cfg->doc_cache_bytes,
+                .list_default = cfg->list_default,
+                .list_max = cfg->list_max,
             },
+        .introspection = cfg->introspection,
+        .auth_mode = cfg->auth_mode == GQLD_AUTH_NONE ? RS_AUTH_NONE : RS_AUTH_JWT,
         .log_error = log_db_error,
     };
     if (rs_engine_check(&engine, err, sizeof(err)) != 0) {
@@ -142,6 +146,11 @@ static int cmd_serve(const gqld_config *cfg)
         gql_schema_free(schema);
         return 1;
     }
+    if (cfg->auth_mode == GQLD_AUTH_NONE)
+        log_event("warn",
+                  "AUTH_MODE=none: every request is treated as an admin and sees every customer's "
+                  "data; for development only, never in production",
+                  NULL);
     int status = http_server_run(cfg, &engine);
     gql_schema_free(schema);
     return status;

@@ -10,7 +10,8 @@ set -euo pipefail
 
 packages=(build-essential pkg-config meson ninja-build
     libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev
-    postgresql memcached)
+    postgresql memcached
+    chromium) # the browser tests (tests/browser); its fonts come with it (fontconfig-config -> fonts-dejavu-core)
 
 for profile in "$@"; do
     case $profile in
@@ -32,6 +33,8 @@ for p in "${packages[@]}"; do
 done
 # Node runs the integration tests; any node >= 18 on PATH will do.
 command -v node >/dev/null || missing+=(nodejs)
+# npm installs the tests' packages and, at build time, the playground's (infra/playground).
+command -v npm >/dev/null || missing+=(npm)
 
 ((${#missing[@]} == 0)) && exit 0
 

@@ -168,6 +168,8 @@ max_connections = 200
 logging_collector = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
+# Statement counts for tests (tests/integration/orders.test.mjs); needs a restart to change.
+shared_preload_libraries = 'pg_stat_statements'
 EOF
     if ! svc_as "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -s start \
         >/dev/null 2>"$dir/pg_ctl.err"; then

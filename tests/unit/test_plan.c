@@ -1,28 +1,45 @@
-/* Planning root fields into SQL and rendering rows back, with PGresults built in memory. */
+/*
+ * Planning root fields into one SQL statement each: the statement text for a
+ * few shapes, what reaches it as parameters, the visibility rule, the list
+ * limits, cursors, and taking the answer out of a PGresult built in memory.
+ * No server needed.
+ */
 #include "check.h"
+#include "auth_scope.h"
 #include "catalog.h"
+#include "cursor.h"
 #include "gql_exec.h"
 #include "gql_parser.h"
 #include "gql_validate.h"
 #include "plan.h"
 #include "render.h"
+#include "sql_build.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 static gql_schema *schema;
 
+static const rs_principal admin = {RS_PRINCIPAL_ADMIN, NULL};
+static const rs_principal anonymous = {RS_PRINCIPAL_ANONYMOUS, NULL};
+static const rs_principal customer_4567 = {RS_PRINCIPAL_CUSTOMER, "4567"};
+
 typedef struct planned {
     gql_arena arena;
     gql_errors errors;
+    gql_errors request_errors;
     gql_exec_ctx ctx;
     rs_plan plan;
-    int rc;
+    rs_plan_status status;
+    const char *sql; /* "" unless planned into a statement */
 } planned;
 
-static void plan_query(planned *p, const char *query, const char *vars)
+/* Plans the first root field of `query` as `who`, with list default 50 and maximum 200. */
+static void plan_as(planned *p, const rs_principal *who, const char *query, const char *vars)
 {
     gql_arena_init(&p->arena, 0);
     gql_errors_init(&p->errors, &p->arena);
+    gql_errors_init(&p->request_errors, &p->arena);
     gql_syntax_error syn;
     gql_document *doc = gql_parse(&p->arena, query, strlen(query), NULL, &syn);
     CHECK(doc != NULL);
@@ -33,99 +50,474 @@ static void plan_query(planned *p, const char *query, const char *vars)
     gql_field_groups roots;
     CHECK_INT(gql_collect_fields(&p->ctx, schema->query, p->ctx.operation->selection_set, &roots), 0);
     gql_path path = {NULL, roots.first->response_key, 0};
-    p->rc = plan_root_lookup(&p->ctx, roots.first, catalog_root(roots.first->def->name), &path, &p->plan);
+    rs_plan_ctx pc = {&p->ctx, *who, 50, 200, &p->request_errors};
+    p->status = plan_root(&pc, roots.first, catalog_root(roots.first->def->name), &path, &p->plan);
+    p->sql = "";
+    if (p->status == RS_PLAN_QUERY) {
+        CHECK_INT(sql_build(&p->plan, &p->arena), 0);
+        p->sql = p->plan.sql;
+    }
 }
 
-static PGresult *make_result(int ncols, const char *const *names, const char *const *values)
+static void plan_query(planned *p, const char *query, const char *vars)
 {
-    PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-    PGresAttDesc attrs[8];
-    memset(attrs, 0, sizeof(attrs));
-    for (int i = 0; i < ncols; i++)
-        attrs[i].name = (char *)names[i];
-    PQsetResultAttrs(res, ncols, attrs);
-    for (int i = 0; i < ncols; i++)
-        PQsetvalue(res, 0, i, (char *)values[i], values[i] ? (int)strlen(values[i]) : -1);
-    return res;
+    plan_as(p, &admin, query, vars);
 }
 
-static void sql_follows_selection(void)
+static const char *param(const planned *p, unsigned n)
+{
+    return n >= 1 && n <= p->plan.nparams ? p->plan.params[n - 1] : "(no such parameter)";
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+    return strstr(haystack, needle) != NULL;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static size_t occurrences(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void one_object_one_statement(void)
 {
     planned a, b, c;
     plan_query(&a, "{ Product(productId: \"notebook\") { productId productName price } }", NULL);
-    CHECK_INT(a.rc, 0);
-    CHECK_STR(a.plan.sql, "SELECT product_id, product_name, price FROM products WHERE product_id = $1::text");
-    CHECK_STR(a.plan.params[0], "notebook");
-    /* Aliases, order and repetition do not change the statement: one prepared plan serves them all. */
-    plan_query(&b, "query ($id: ID!) { p: Product(productId: $id) { price x: productName productId price } }",
+    CHECK_INT(a.status, RS_PLAN_QUERY);
+    CHECK_STR(a.sql, "SELECT '{\"productId\":' || to_json(t0.product_id)::text || ',\"productName\":' || "
+                     "to_json(t0.product_name)::text || ',\"price\":' || t0.price::text || '}' FROM (SELECT "
+                     "t0.product_id, t0.product_name, t0.price FROM products t0 WHERE t0.product_id = "
+                     "$1::text) t0");
+    CHECK_INT(a.plan.nparams, 1);
+    CHECK_STR(param(&a, 1), "notebook");
+    /* Values are parameters: the same shape with another id (here a variable) is the same statement. */
+    plan_query(&b, "query ($id: ID!) { Product(productId: $id) { productId productName price } }",
                "{\"id\": 42}");
-    CHECK_INT(b.rc, 0);
-    CHECK_STR(b.plan.sql, a.plan.sql);
-    CHECK_STR(b.plan.params[0], "42");
-    CHECK_INT(b.plan.noutputs, 3);
-    /* Only __typename: existence still decides null, no column is read. */
-    plan_query(&c, "{ Product(productId: \"n\") { __typename } }", NULL);
-    CHECK_STR(c.plan.sql, "SELECT 1 FROM products WHERE product_id = $1::text");
+    CHECK_STR(b.sql, a.sql);
+    CHECK_STR(param(&b, 1), "42");
+    /* Aliases are response keys, written by the statement; __typename is a literal; nullable is coalesced. */
+    plan_query(&c, "{ Product(productId: \"n\") { __typename name: productName description } }", NULL);
+    CHECK_STR(c.sql, "SELECT '{\"__typename\":\"Product\",\"name\":' || to_json(t0.product_name)::text || "
+                     "',\"description\":' || coalesce(to_json(t0.description)::text, 'null') || '}' FROM "
+                     "(SELECT t0.product_name, t0.description FROM products t0 WHERE t0.product_id = "
+                     "$1::text) t0");
     gql_arena_free(&a.arena);
     gql_arena_free(&b.arena);
     gql_arena_free(&c.arena);
 }
 
-static void rows_render_as_json(void)
+static void nested_lists_are_laterals_of_one_statement(void)
 {
     planned p;
-    plan_query(&p, "{ Product(productId: \"n\") { __typename name: productName price description } }", NULL);
-    const char *names[] = {"product_name", "price", "description"};
-    const char *values[] = {"say \"hi\"\\\n\x01 é", "19.99", NULL};
-    PGresult *res = make_result(3, names, values);
-    gql_buf out;
-    gql_buf_init(&out);
-    gql_path path = {NULL, "Product", 0};
-    CHECK_INT(render_row(&p.plan, res, 0, &path, &p.errors, &out), 0);
-    CHECK_STR(out.data,
-              "{\"__typename\":\"Product\",\"name\":\"say \\\"hi\\\"\\\\\\n\\u0001 é\",\"price\":19.99,"
-              "\"description\":null}");
-    PQclear(res);
-
-    /* NaN is not JSON: a non-null Float that cannot be represented nulls its parent, with an error at its
-     * path. */
-    const char *nan_values[] = {"x", "NaN", NULL};
-    res = make_result(3, names, nan_values);
-    out.len = 0;
-    CHECK_INT(render_row(&p.plan, res, 0, &path, &p.errors, &out), -1);
-    CHECK_INT(p.errors.count, 1);
-    CHECK_STR(p.errors.first->message, "Float cannot represent value: NaN");
-    gql_buf err;
-    gql_buf_init(&err);
-    gql_errors_write(&p.errors, &err);
-    CHECK_STR(err.data,
-              "[{\"message\":\"Float cannot represent value: NaN\",\"locations\":[{\"line\":1,\"column\":"
-              "58}],\"path\":[\"Product\",\"price\"]}]");
-    PQclear(res);
-
-    /* A null in a non-null column is the spec's null propagation case too. */
-    const char *null_values[] = {NULL, "1.00", NULL};
-    res = make_result(3, names, null_values);
-    out.len = 0;
-    CHECK_INT(render_row(&p.plan, res, 0, &path, &p.errors, &out), -1);
-    CHECK_STR(p.errors.last->message, "Cannot return null for non-nullable field Product.productName.");
-    PQclear(res);
-    gql_buf_free(&out);
-    gql_buf_free(&err);
+    plan_query(&p,
+               "{ Order(customerId: \"4567\") { orderId createdAt total items { quantity product { "
+               "productName price } } } }",
+               NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_STR(
+        p.sql,
+        "SELECT coalesce('[' || string_agg('{\"orderId\":\"' || t0.order_id::text || '\",\"createdAt\":\"' "
+        "|| "
+        "to_char(t0.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '\",\"total\":' || "
+        "c0_4.v::text || ',\"items\":' || j1.j || '}', ',' ORDER BY t0.created_at DESC, t0.order_id DESC) || "
+        "']', '[]') FROM "
+        "(SELECT t0.order_id, t0.created_at FROM orders t0 WHERE t0.customer_id = $1::bigint ORDER BY "
+        "t0.created_at DESC, t0.order_id DESC LIMIT $2::integer) t0 CROSS JOIN LATERAL (SELECT "
+        "coalesce(sum(i.quantity * i.unit_price), 0.00) AS v FROM order_items i WHERE i.order_id = "
+        "t0.order_id) "
+        "c0_4 CROSS JOIN LATERAL "
+        "(SELECT coalesce('[' || string_agg('{\"quantity\":' || t1.quantity::text || ',\"product\":' || "
+        "coalesce(j2.j, 'null') || '}', ',' ORDER BY t1.order_id, t1.order_item_id) || ']', '[]') AS j FROM "
+        "(SELECT t1.quantity, t1.product_id, t1.order_id, t1.order_item_id FROM order_items t1 WHERE "
+        "t1.order_id = t0.order_id ORDER BY t1.order_id, t1.order_item_id LIMIT $3::integer) t1 LEFT JOIN "
+        "LATERAL (SELECT '{\"productName\":' || to_json(t2.product_name)::text || ',\"price\":' || "
+        "t2.price::text || '}' AS j FROM (SELECT t2.product_name, t2.price FROM products t2 WHERE "
+        "t2.product_id = t1.product_id) t2) j2 ON true) j1");
+    /* The key, then each list's bound: lists without `first` return at most the list maximum. */
+    CHECK_INT(p.plan.nparams, 3);
+    CHECK_STR(param(&p, 1), "4567");
+    CHECK_STR(param(&p, 2), "200");
+    CHECK_STR(param(&p, 3), "200");
     gql_arena_free(&p.arena);
 }
 
-static void null_key_needs_no_query(void)
+static void fragments_directives_and_merging_at_every_level(void)
 {
     planned p;
-    plan_query(&p, "query ($id: ID) { Product(productId: $id) { price } }", "{}");
-    /* An unprovided variable for a required argument is a field error at the field's path (spec 6.4.1). */
-    CHECK_INT(p.rc, -1);
-    CHECK_STR(p.errors.first->message,
-              "Argument \"productId\" of required type \"ID!\" was provided the variable "
-              "\"$id\" which was not provided a runtime value.");
-    CHECK(p.errors.first->path != NULL && strcmp(p.errors.first->path->key, "Product") == 0);
+    plan_query(&p,
+               "query ($skip: Boolean!) { Order(customerId: 1) { ...F items @skip(if: $skip) { quantity } "
+               "o: orderId ... on Order { items { unitPrice } } } } "
+               "fragment F on Order { orderId items { orderItemId product @include(if: false) { price } } }",
+               "{\"skip\": false}");
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    /* orderId, then the merged items {orderItemId quantity unitPrice}, then o; no product join at all. */
+    const rs_node *order = p.plan.root;
+    CHECK_INT(order->noutputs, 3);
+    CHECK_STR(order->outputs[0].key, "orderId");
+    CHECK_STR(order->outputs[1].key, "items");
+    CHECK_STR(order->outputs[2].key, "o");
+    const rs_node *items = order->outputs[1].child;
+    CHECK_INT(items->noutputs, 3);
+    CHECK_STR(items->outputs[0].key, "orderItemId");
+    CHECK_STR(items->outputs[1].key, "quantity");
+    CHECK_STR(items->outputs[2].key, "unitPrice");
+    CHECK(!contains(p.sql, "products"));
+    CHECK(contains(p.sql, "'{\"orderItemId\":\"' || t1.order_item_id::text || '\",\"quantity\":' || "
+                          "t1.quantity::text || ',\"unitPrice\":' || t1.unit_price::text || '}'"));
     gql_arena_free(&p.arena);
+
+    plan_query(&p, "query ($skip: Boolean!) { Order(customerId: 1) { items @skip(if: $skip) { quantity } } }",
+               "{\"skip\": true}");
+    CHECK(!contains(p.sql, "order_items"));
+    CHECK(contains(p.sql, "string_agg('{}'"));
+    gql_arena_free(&p.arena);
+}
+
+static void visibility_is_a_predicate_of_the_statement(void)
+{
+    planned p;
+    const char *q = "{ Order(customerId: \"4567\") { orderId customer { name } items { quantity } } }";
+    /* An admin: no predicate. */
+    plan_as(&p, &admin, q, NULL);
+    CHECK(!contains(p.sql, "$3::bigint") && !contains(p.sql, "EXISTS"));
+    gql_arena_free(&p.arena);
+
+    /* A customer: their own rows where private rows are entered; what hangs below shares their owner. */
+    plan_as(&p, &customer_4567, q, NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK(
+        contains(p.sql, "FROM orders t0 WHERE t0.customer_id = $2::bigint AND t0.customer_id = $1::bigint "));
+    CHECK_INT(occurrences(p.sql, "$1::bigint"), 1);
+    CHECK_STR(param(&p, 1), "4567");
+    CHECK_STR(param(&p, 2), "4567");
+    gql_arena_free(&p.arena);
+
+    /* Order items belong to a customer through their order. */
+    plan_as(&p, &customer_4567, "{ OrderItem(order: \"52\") { quantity } }", NULL);
+    CHECK(contains(p.sql,
+                   "FROM order_items t0 WHERE t0.order_id = $2::bigint AND EXISTS (SELECT 1 FROM orders "
+                   "own WHERE own.order_id = t0.order_id AND own.customer_id = $1::bigint) ORDER BY"));
+    gql_arena_free(&p.arena);
+
+    /* Anonymous: no statement, null with UNAUTHENTICATED at the root field. */
+    plan_as(&p, &anonymous, "{ customer(customerId: \"4567\") { name } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_VALUE);
+    CHECK_STR(p.plan.value, "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(p.errors.first->code, "UNAUTHENTICATED");
+    CHECK(p.errors.first->path != NULL && strcmp(p.errors.first->path->key, "customer") == 0);
+    gql_arena_free(&p.arena);
+
+    /* A customer id that is not an id owns nothing. */
+    rs_principal odd = {RS_PRINCIPAL_CUSTOMER, "4567 OR 1=1"};
+    plan_as(&p, &odd, q, NULL);
+    CHECK_INT(p.status, RS_PLAN_VALUE);
+    CHECK_STR(p.errors.first->code, "FORBIDDEN");
+    gql_arena_free(&p.arena);
+
+    /* Products are public. */
+    plan_as(&p, &anonymous, "{ Product(productId: \"notebook\") { price } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    gql_arena_free(&p.arena);
+
+    rs_principal given = {RS_PRINCIPAL_ANONYMOUS, NULL};
+    CHECK_INT(auth_scope_principal(RS_AUTH_NONE, &given).kind, RS_PRINCIPAL_ADMIN);
+    CHECK_INT(auth_scope_principal(RS_AUTH_JWT, &given).kind, RS_PRINCIPAL_ANONYMOUS);
+}
+
+static void ids_that_cannot_exist_match_nothing(void)
+{
+    planned p;
+    plan_query(&p, "{ Order(customerId: \"' OR 1=1 --\") { orderId } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK(p.plan.params[0] == NULL); /* SQL NULL: equal to nothing */
+    gql_arena_free(&p.arena);
+    plan_query(&p, "{ Product(productId: \"' OR 1=1 --\") { price } }", NULL);
+    CHECK_STR(param(&p, 1), "' OR 1=1 --");
+    gql_arena_free(&p.arena);
+
+    CHECK(catalog_value_valid(RS_SQL_BIGINT, "0"));
+    CHECK(catalog_value_valid(RS_SQL_BIGINT, "-12"));
+    CHECK(catalog_value_valid(RS_SQL_BIGINT, "9223372036854775807"));
+    CHECK(catalog_value_valid(RS_SQL_BIGINT, "-9223372036854775808"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, "9223372036854775808"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, "052"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, "-0"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, " 52"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, "52 "));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, ""));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, "+1"));
+    CHECK(!catalog_value_valid(RS_SQL_BIGINT, NULL));
+}
+
+static void pages_continue_after_a_cursor(void)
+{
+    planned p;
+    /* "cDAwMDA0MA" is base64url("p000040"), as the statement writes endCursor. */
+    plan_query(
+        &p,
+        "{ products(first: 2, after: \"cDAwMDA0MA\", nameContains: \"50%_off\\\\\") { items { productId } "
+        "pageInfo { hasNextPage endCursor } } }",
+        NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_STR(
+        p.sql,
+        "SELECT '{\"items\":' || coalesce('[' || string_agg('{\"productId\":' || "
+        "to_json(t0.product_id)::text "
+        "|| '}', ',' ORDER BY t0.product_id) FILTER (WHERE t0.gqld_row <= $3::integer) || ']', '[]') || "
+        "',\"pageInfo\":{\"hasNextPage\":' || CASE WHEN count(*) > $3::integer THEN 'true' ELSE 'false' END "
+        "|| "
+        "',\"endCursor\":' || coalesce('\"' || translate(encode(convert_to(((array_agg(t0.product_id ORDER "
+        "BY "
+        "t0.gqld_row DESC) FILTER (WHERE t0.gqld_row <= $3::integer))[1])::text, 'UTF8'), 'base64'), "
+        "E'+/=\\n', '-_') || '\"', 'null') || '}}' FROM (SELECT t0.product_id, row_number() OVER (ORDER BY "
+        "t0.product_id) AS gqld_row FROM products t0 WHERE t0.product_id > $1::text AND t0.product_name "
+        "ILIKE "
+        "$2::text ORDER BY t0.product_id LIMIT $3::integer + 1) t0");
+    CHECK_STR(param(&p, 1), "p000040");
+    CHECK_STR(param(&p, 2), "%50\\%\\_off\\\\%"); /* the client's wildcards are plain characters */
+    CHECK_STR(param(&p, 3), "2");
+    gql_arena_free(&p.arena);
+
+    /* Without after and nameContains: the default page size of the schema, 20. */
+    plan_query(&p, "{ products { pageInfo { hasNextPage } } }", NULL);
+    CHECK(!contains(p.sql, "WHERE t0"));
+    CHECK_STR(param(&p, 1), "20");
+    gql_arena_free(&p.arena);
+
+    /* Customer.orders continues after an order of the same customer, by its position newest first. */
+    plan_query(&p, "{ customer(customerId: 1) { orders(first: 2, after: \"9119\") { orderId } } }", NULL);
+    CHECK(contains(p.sql,
+                   "WHERE t1.customer_id = t0.customer_id AND (t1.created_at, t1.order_id) < (SELECT "
+                   "a1.created_at, a1.order_id FROM orders a1 WHERE a1.order_id = $2::bigint AND "
+                   "a1.customer_id = t0.customer_id) ORDER BY t1.created_at DESC, t1.order_id DESC LIMIT "
+                   "$3::integer"));
+    CHECK_STR(param(&p, 2), "9119");
+    CHECK_STR(param(&p, 3), "2");
+    gql_arena_free(&p.arena);
+    /* ... and its default size is the list default. */
+    plan_query(&p, "{ customer(customerId: 1) { orders { orderId } } }", NULL);
+    CHECK_STR(param(&p, 2), "50");
+    gql_arena_free(&p.arena);
+
+    gql_arena a;
+    gql_arena_init(&a, 0);
+    CHECK_STR(cursor_decode(&a, "cDAwMDA0MA"), "p000040");
+    CHECK_STR(cursor_decode(&a, "bm90ZWJvb2s"), "notebook");
+    CHECK_STR(cursor_decode(&a, "w6k"), "\xc3\xa9");
+    CHECK(cursor_decode(&a, "") == NULL);
+    CHECK(cursor_decode(&a, "a") == NULL);            /* no whole byte */
+    CHECK(cursor_decode(&a, "cDAwMDA0MB") == NULL);   /* not canonical: stray bits */
+    CHECK(cursor_decode(&a, "cDAwMDA0MA==") == NULL); /* no padding */
+    CHECK(cursor_decode(&a, "cDAw+DA0MA") == NULL);   /* base64url only */
+    CHECK(cursor_decode(&a, "_w") == NULL);           /* 0xFF: not UTF-8 */
+    CHECK(cursor_decode(&a, "AA") == NULL);           /* NUL */
+    CHECK(cursor_decode(&a, "7aCA") == NULL);         /* a surrogate */
+    gql_arena_free(&a);
+}
+
+static void lists_beyond_the_maximum_are_request_errors(void)
+{
+    planned p;
+    plan_query(&p, "{ products(first: 1000) { items { productId } } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
+    CHECK_INT(p.request_errors.count, 1);
+    CHECK_STR(p.request_errors.first->message,
+              "Argument \"first\" of field \"Query.products\" is 1000, above the maximum list size of 200.");
+    CHECK_INT(p.request_errors.first->locs[0].column, 12); /* at the argument */
+    CHECK(p.request_errors.first->path == NULL);
+    gql_arena_free(&p.arena);
+
+    plan_query(&p, "query ($n: Int) { customer(customerId: 1) { orders(first: $n) { orderId } } }",
+               "{\"n\": -1}");
+    CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
+    CHECK_STR(p.request_errors.first->message,
+              "Argument \"first\" of field \"Customer.orders\" must not be negative; got -1.");
+    gql_arena_free(&p.arena);
+
+    plan_query(&p, "{ products(first: 200) { items { productId } } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    gql_arena_free(&p.arena);
+
+    plan_query(&p, "{ products(after: \"not a cursor\") { items { productId } } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
+    CHECK_STR(p.request_errors.first->message,
+              "Argument \"after\" of field \"Query.products\" is not a cursor from this server.");
+    gql_arena_free(&p.arena);
+}
+
+static PGresult *make_result(int nrows, const char *value)
+{
+    PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+    PGresAttDesc attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.name = (char *)"j";
+    PQsetResultAttrs(res, 1, &attr);
+    for (int r = 0; r < nrows; r++)
+        PQsetvalue(res, r, 0, (char *)value, value ? (int)strlen(value) : -1);
+    return res;
+}
+
+/* Renders `value` as the answer of the first root field of `query` (admin); returns the JSON or NULL. */
+static const char *render_as(planned *p, const char *query, int nrows, const char *value)
+{
+    plan_query(p, query, NULL);
+    PGresult *res = make_result(nrows, value);
+    gql_path path = {NULL, p->plan.root ? "root" : "", 0};
+    const char *json = NULL;
+    size_t len = 0;
+    int rc = render_value(&p->plan, res, &path, &p->errors, &p->arena, &json, &len);
+    PQclear(res);
+    return rc == 0 && json != NULL && strlen(json) == len ? json : NULL;
+}
+
+static const char *error_path(const gql_error *e, char *buf, size_t size)
+{
+    const char *keys[32];
+    size_t idx[32], n = 0;
+    for (const gql_path *p = e ? e->path : NULL; p != NULL && n < 32; p = p->parent, n++) {
+        keys[n] = p->key;
+        idx[n] = p->index;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    while (n-- > 0 && used < size)
+        used += (size_t)(keys[n] ? snprintf(buf + used, size - used, "/%s", keys[n])
+                                 : snprintf(buf + used, size - used, "/%zu", idx[n]));
+    return buf;
+}
+
+static void answers_are_spliced_as_they_are(void)
+{
+    planned p;
+    char path[256];
+    const char *order = "{ Order(customerId: 1) { orderId items { unitPrice product { price } } } }";
+    const char *text = "[{\"orderId\":\"1\",\"items\":[{\"unitPrice\":1.50,\"product\":{\"price\":1.50}}]}]";
+    CHECK_STR(render_as(&p, order, 1, text), text);
+    CHECK_INT(p.errors.count, 0);
+    gql_arena_free(&p.arena);
+    CHECK_STR(render_as(&p, "{ Product(productId: \"x\") { price } }", 0, NULL), "null"); /* no such row */
+    gql_arena_free(&p.arena);
+    CHECK(render_as(&p, "{ Product(productId: \"x\") { price } }", 1, NULL) == NULL); /* half an answer */
+    gql_arena_free(&p.arena);
+    CHECK(render_as(&p, "{ Product(productId: \"x\") { price } }", 2, "{}") == NULL);
+    gql_arena_free(&p.arena);
+
+    /* A NaN deep down: the error at its path, null up to the nearest nullable position (here the root list).
+     */
+    CHECK_STR(
+        render_as(
+            &p, order, 1,
+            "[{\"orderId\":\"1\",\"items\":[{\"unitPrice\":1.50,\"product\":{\"price\":2}},{\"unitPrice\":"
+            "1.50,\"product\":{\"price\":NaN}}]}]"),
+        "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(p.errors.first->message, "Float cannot represent value: NaN");
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/0/items/1/product/price");
+    CHECK_INT(p.errors.first->locs[0].column, strstr(order, "price }") - order + 1);
+    gql_arena_free(&p.arena);
+
+    /* A nullable root stops it; NaN in a string is text. */
+    CHECK_STR(render_as(&p, "{ customer(customerId: 1) { name orders { orderRef total } } }", 1,
+                        "{\"name\":\"NaN, \\\"Infinity\",\"orders\":[{\"orderRef\":1,\"total\":-Infinity}]}"),
+              "null");
+    CHECK_STR(p.errors.first->message, "Float cannot represent value: -Infinity");
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/orders/0/total");
+    gql_arena_free(&p.arena);
+    CHECK_STR(render_as(&p, "{ customer(customerId: 1) { name orders { total } } }", 1,
+                        "{\"name\":\"NaN\",\"orders\":[{\"total\":1.00}]}"),
+              "{\"name\":\"NaN\",\"orders\":[{\"total\":1.00}]}");
+    CHECK_INT(p.errors.count, 0);
+    gql_arena_free(&p.arena);
+
+    /* Pages: an item nulls the items list, which nulls the (non-null) page. */
+    CHECK_STR(
+        render_as(&p, "{ products { pageInfo { hasNextPage } items { productId price } } }", 1,
+                  "{\"pageInfo\":{\"hasNextPage\":false},\"items\":[{\"productId\":\"NaN\",\"price\":NaN}]}"),
+        "null");
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/items/0/price");
+    gql_arena_free(&p.arena);
+
+    /* What the plan does not describe is refused, not spliced. */
+    CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":NaN}]") == NULL);
+    gql_arena_free(&p.arena);
+    CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":[]},NaN]") == NULL);
+    gql_arena_free(&p.arena);
+}
+
+/* Runs the statement of `query` as `who` against the seeded test database; the JSON, or NULL. */
+static const char *run_as(PGconn *conn, planned *p, const rs_principal *who, const char *query)
+{
+    plan_as(p, who, query, NULL);
+    if (p->status != RS_PLAN_QUERY)
+        return NULL;
+    PGresult *res = PQexecParams(conn, p->sql, (int)p->plan.nparams, NULL, p->plan.params, NULL, NULL, 0);
+    const char *json = NULL;
+    size_t len;
+    gql_path path = {NULL, "root", 0};
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fprintf(stderr, "%s\n%s\n", PQresultErrorMessage(res), p->sql);
+    else if (render_value(&p->plan, res, &path, &p->errors, &p->arena, &json, &len) != 0)
+        json = NULL;
+    PQclear(res);
+    return json;
+}
+
+/* The statements run, and the rule holds in PostgreSQL itself (when ./dev test provides one). */
+static void customers_read_only_their_own_rows(void)
+{
+    const char *url = getenv("GQLD_TEST_DATABASE_URL");
+    if (url == NULL) {
+        fprintf(stderr, "GQLD_TEST_DATABASE_URL is not set: statements not run against PostgreSQL\n");
+        return;
+    }
+    PGconn *conn = PQconnectdb(url);
+    CHECK(PQstatus(conn) == CONNECTION_OK);
+    PGresult *other =
+        PQexec(conn, "SELECT o.order_id, o.customer_id FROM orders o WHERE o.customer_id <> 4567 "
+                     "ORDER BY o.order_id LIMIT 1");
+    CHECK(PQntuples(other) == 1);
+    char q[256];
+    planned p;
+
+    CHECK_STR(run_as(conn, &p, &customer_4567, "{ Order(customerId: 4567) { orderId } }"),
+              "[{\"orderId\":\"52\"}]");
+    gql_arena_free(&p.arena);
+    snprintf(q, sizeof(q), "{ Order(customerId: %s) { orderId } }", PQgetvalue(other, 0, 1));
+    CHECK_STR(run_as(conn, &p, &customer_4567, q), "[]");
+    gql_arena_free(&p.arena);
+    CHECK(strcmp(run_as(conn, &p, &admin, q), "[]") != 0);
+    gql_arena_free(&p.arena);
+
+    const char *items =
+        run_as(conn, &p, &customer_4567, "{ OrderItem(order: 52) { product { productId } } }");
+    CHECK(starts_with(items, "[{\"product\":{\"productId\":\"notebook\"}}"));
+    gql_arena_free(&p.arena);
+    snprintf(q, sizeof(q), "{ OrderItem(order: %s) { orderItemId } }", PQgetvalue(other, 0, 0));
+    CHECK_STR(run_as(conn, &p, &customer_4567, q), "[]");
+    gql_arena_free(&p.arena);
+    CHECK(strcmp(run_as(conn, &p, &admin, q), "[]") != 0);
+    gql_arena_free(&p.arena);
+
+    snprintf(q, sizeof(q), "{ customer(customerId: %s) { name } }", PQgetvalue(other, 0, 1));
+    CHECK_STR(run_as(conn, &p, &customer_4567, q), "null");
+    gql_arena_free(&p.arena);
+    const char *own =
+        run_as(conn, &p, &customer_4567,
+               "{ customer(customerId: 4567) { orders { items { order { customer { customerId } } } } } }");
+    CHECK(starts_with(own, "{\"orders\":[{\"items\":[{\"order\":{\"customer\":{\"customerId\":\"4567\"}}}"));
+    CHECK(own != NULL && occurrences(own, "\"customerId\":\"4567\"") == occurrences(own, "\"customerId\""));
+    gql_arena_free(&p.arena);
+    PQclear(other);
+    PQfinish(conn);
 }
 
 int main(int argc, char **argv)
@@ -145,9 +537,15 @@ int main(int argc, char **argv)
         return 1;
     }
     CHECK_INT(catalog_check(schema, err, sizeof(err)), 0);
-    sql_follows_selection();
-    rows_render_as_json();
-    null_key_needs_no_query();
+    one_object_one_statement();
+    nested_lists_are_laterals_of_one_statement();
+    fragments_directives_and_merging_at_every_level();
+    visibility_is_a_predicate_of_the_statement();
+    ids_that_cannot_exist_match_nothing();
+    pages_continue_after_a_cursor();
+    lists_beyond_the_maximum_are_request_errors();
+    answers_are_spliced_as_they_are();
+    customers_read_only_their_own_rows();
     gql_schema_free(schema);
     return CHECK_EXIT();
 }

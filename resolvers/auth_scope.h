@@ -1,0 +1,55 @@
+/*
+ * auth_scope: the visibility rule, decided per table and enforced in SQL.
+ *
+ * Products are public. Customers, orders and order items are private: an
+ * anonymous caller reads none of them (UNAUTHENTICATED at the field), a
+ * customer reads only rows whose owner (rs_owner in catalog.h) is their own
+ * customer id, an admin reads all. The rule is a predicate in the WHERE of the
+ * statement that reads the rows, never a filter applied after the fetch, so a
+ * row a caller may not see never leaves the database.
+ *
+ * The principal comes from the front door (the auth issue fills it from a
+ * JWT; today it is anonymous), except under AUTH_MODE=none (development only),
+ * where every request is an admin.
+ */
+#ifndef RS_AUTH_SCOPE_H
+#define RS_AUTH_SCOPE_H
+
+#include "catalog.h"
+#include "gql_buf.h"
+
+typedef enum rs_principal_kind {
+    RS_PRINCIPAL_ANONYMOUS, /* the zero value: secure by default */
+    RS_PRINCIPAL_CUSTOMER,
+    RS_PRINCIPAL_ADMIN,
+} rs_principal_kind;
+
+typedef struct rs_principal {
+    rs_principal_kind kind;
+    const char *customer_id; /* RS_PRINCIPAL_CUSTOMER: the customer's id, decimal */
+} rs_principal;
+
+typedef enum rs_auth_mode {
+    RS_AUTH_JWT,  /* the default: the request's own principal (anonymous until the auth issue lands) */
+    RS_AUTH_NONE, /* development only: every request is an admin */
+} rs_auth_mode;
+
+/* The principal a request runs as under `mode`. */
+rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given);
+
+typedef enum rs_access {
+    RS_ACCESS_ALL,             /* no predicate */
+    RS_ACCESS_OWN,             /* rows owned by the principal's customer id only */
+    RS_ACCESS_UNAUTHENTICATED, /* no principal: nothing */
+    RS_ACCESS_FORBIDDEN,       /* a principal that can own nothing (a customer id that is not one): nothing */
+} rs_access;
+
+rs_access auth_scope_access(const rs_principal *principal, const rs_entity *entity);
+
+/* The extensions.code and message of a denial (UNAUTHENTICATED or FORBIDDEN). */
+const char *auth_scope_denial(rs_access access, const char **message);
+
+/* Appends the predicate keeping the rows of `entity` (aliased `alias`) owned by the customer id in $param. */
+void auth_scope_predicate(gql_buf *sql, const rs_entity *entity, const char *alias, unsigned param);
+
+#endif

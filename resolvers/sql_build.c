@@ -1,0 +1,428 @@
+#include "sql_build.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "gql_buf.h"
+
+typedef struct builder {
+    gql_buf sql;
+    bool bad_name;
+} builder;
+
+/* [_A-Za-z][_0-9A-Za-z]*: what validation admits as a response key or type name. */
+static bool graphql_name(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    return s[strspn(s, "_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] == '\0';
+}
+
+/* ---- concatenations: JSON text from literals and SQL expressions ---- */
+
+/*
+ * Adjacent literal text is merged into one SQL string literal, so an object
+ * is `'{"a":' || expr || ',"b":' || expr || '}'`. The literal text is JSON
+ * punctuation, names and type names only: quotes are doubled, and it never
+ * holds a backslash, so it reads the same whatever standard_conforming_strings says.
+ */
+typedef struct concat {
+    builder *b;
+    gql_buf lit;  /* pending literal text */
+    bool started; /* an operand was written */
+} concat;
+
+static void cat_begin(concat *c, builder *b)
+{
+    c->b = b;
+    gql_buf_init(&c->lit);
+    c->started = false;
+}
+
+static void cat_flush(concat *c)
+{
+    if (c->lit.len == 0)
+        return;
+    gql_buf *s = &c->b->sql;
+    if (c->started)
+        gql_buf_puts(s, " || ");
+    gql_buf_putc(s, '\'');
+    for (size_t i = 0; i < c->lit.len; i++) {
+        if (c->lit.data[i] == '\\')
+            c->b->bad_name = true;
+        if (c->lit.data[i] == '\'')
+            gql_buf_putc(s, '\'');
+        gql_buf_putc(s, c->lit.data[i]);
+    }
+    gql_buf_putc(s, '\'');
+    c->lit.len = 0;
+    c->started = true;
+}
+
+static void cat_lit(concat *c, const char *text)
+{
+    gql_buf_puts(&c->lit, text);
+}
+
+/* A JSON string of a GraphQL name, as literal text. */
+static void cat_name(concat *c, const char *name)
+{
+    if (!graphql_name(name))
+        c->b->bad_name = true;
+    gql_buf_json_string(&c->lit, name, strlen(name));
+}
+
+static void cat_key(concat *c, bool first, const char *key)
+{
+    if (!first)
+        cat_lit(c, ",");
+    cat_name(c, key);
+    cat_lit(c, ":");
+}
+
+/* Starts an expression operand: the caller writes it to the returned buffer. */
+static gql_buf *cat_expr(concat *c)
+{
+    cat_flush(c);
+    if (c->started)
+        gql_buf_puts(&c->b->sql, " || ");
+    c->started = true;
+    return &c->b->sql;
+}
+
+static void cat_end(concat *c)
+{
+    cat_flush(c);
+    if (!c->started)
+        gql_buf_puts(&c->b->sql, "''");
+    if (c->lit.failed)
+        c->b->sql.failed = true;
+    gql_buf_free(&c->lit);
+}
+
+/* ---- values ---- */
+
+/* The row's value of a column: t<id>.column, or the column v of its computed LATERAL c<id>_<index>. */
+static void put_value(gql_buf *s, const rs_node *n, const rs_column *col)
+{
+    if (col->computed == NULL)
+        gql_buf_printf(s, "t%u.%s", n->id, col->column);
+    else
+        gql_buf_printf(s, "c%u_%zu.v", n->id, (size_t)(col - n->entity->columns));
+}
+
+static bool uses_column(const rs_output *outs, size_t nouts, const rs_column *col)
+{
+    for (size_t i = 0; i < nouts; i++)
+        if ((outs[i].kind == RS_OUT_COLUMN && outs[i].column == col) ||
+            (outs[i].kind == RS_OUT_ITEMS && uses_column(outs[i].fields, outs[i].nfields, col)))
+            return true;
+    return false;
+}
+
+/*
+ * A computed value is a LATERAL subquery of its row, evaluated once per row
+ * returned (after the row LIMIT), however often the value is written:
+ * " CROSS JOIN LATERAL <computed, with {t} naming the row> c<id>_<index>".
+ */
+static void put_computed(gql_buf *s, const rs_node *n)
+{
+    const rs_entity *e = n->entity;
+    for (size_t i = 0; i < e->ncolumns; i++) {
+        const rs_column *col = &e->columns[i];
+        if (col->computed == NULL || !uses_column(n->outputs, n->noutputs, col))
+            continue;
+        gql_buf_puts(s, " CROSS JOIN LATERAL ");
+        for (const char *p = col->computed; *p != '\0';) {
+            const char *mark = strstr(p, "{t}");
+            size_t len = mark ? (size_t)(mark - p) : strlen(p);
+            gql_buf_append(s, p, len);
+            p += len;
+            if (mark != NULL) {
+                gql_buf_printf(s, "t%u", n->id);
+                p += 3;
+            }
+        }
+        gql_buf_printf(s, " c%u_%zu", n->id, i);
+    }
+}
+
+static const char *const TIMESTAMP_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+
+/* The value as JSON text; quoted formats write their quotes around it (`quote` is the text to use). */
+static void put_json_value(gql_buf *s, const rs_node *n, const rs_column *col)
+{
+    switch (col->format) {
+    case RS_FMT_STRING:
+        gql_buf_puts(s, "to_json(");
+        put_value(s, n, col);
+        gql_buf_puts(s, ")::text");
+        break;
+    case RS_FMT_ID_NUMBER:
+    case RS_FMT_INT:
+    case RS_FMT_FLOAT: /* a NaN prints as NaN, which render.c finds and turns into a field error */
+        put_value(s, n, col);
+        gql_buf_puts(s, "::text");
+        break;
+    case RS_FMT_TIMESTAMP:
+        gql_buf_puts(s, "to_char(");
+        put_value(s, n, col);
+        gql_buf_printf(s, " AT TIME ZONE 'UTC', %s)", TIMESTAMP_FORMAT);
+        break;
+    }
+}
+
+static bool quoted(rs_format format)
+{
+    return format == RS_FMT_ID_NUMBER || format == RS_FMT_TIMESTAMP;
+}
+
+static void put_column(concat *c, const rs_node *n, const rs_output *o)
+{
+    const rs_column *col = o->column;
+    if (o->nullable) {
+        gql_buf *s = cat_expr(c);
+        gql_buf_puts(s, quoted(col->format) ? "coalesce('\"' || " : "coalesce(");
+        put_json_value(s, n, col);
+        gql_buf_puts(s, quoted(col->format) ? " || '\"', 'null')" : ", 'null')");
+        return;
+    }
+    /* Non-null columns are NOT NULL in the database (catalog.c): no coalesce needed. */
+    if (quoted(col->format))
+        cat_lit(c, "\"");
+    put_json_value(cat_expr(c), n, col);
+    if (quoted(col->format))
+        cat_lit(c, "\"");
+}
+
+/* ---- rows ---- */
+
+static void put_sort(gql_buf *s, const rs_node *n)
+{
+    const rs_entity *e = n->entity;
+    for (size_t i = 0; i < e->norder; i++)
+        gql_buf_printf(s, "%st%u.%s%s", i ? ", " : "", n->id, e->order[i], e->descending ? " DESC" : "");
+}
+
+static void put_object(builder *b, const rs_node *n, const rs_output *outs, size_t nouts);
+
+/* coalesce('[' || string_agg(<object>, ',' ORDER BY <sort>) [FILTER (...)] || ']', '[]') */
+static void put_array(builder *b, const rs_node *n, const rs_output *outs, size_t nouts)
+{
+    gql_buf *s = &b->sql;
+    gql_buf_puts(s, "coalesce('[' || string_agg(");
+    put_object(b, n, outs, nouts);
+    gql_buf_puts(s, ", ',' ORDER BY ");
+    put_sort(s, n);
+    gql_buf_putc(s, ')');
+    if (n->kind == RS_NODE_PAGE) /* the extra row only tells whether another page follows */
+        gql_buf_printf(s, " FILTER (WHERE t%u.gqld_row <= $%u::integer)", n->id, n->limit_param);
+    gql_buf_puts(s, " || ']', '[]')");
+}
+
+static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
+{
+    cat_lit(c, "{");
+    for (size_t i = 0; i < o->nfields; i++) {
+        const rs_output *f = &o->fields[i];
+        cat_key(c, i == 0, f->key);
+        if (f->kind == RS_OUT_TYPENAME) {
+            cat_name(c, f->type_name);
+        } else if (f->kind == RS_OUT_END_CURSOR) {
+            gql_buf *s = cat_expr(c);
+            gql_buf last;
+            gql_buf_init(&last);
+            gql_buf_printf(&last,
+                           "(array_agg(t%u.%s ORDER BY t%u.gqld_row DESC) FILTER (WHERE t%u.gqld_row <= "
+                           "$%u::integer))[1]",
+                           n->id, n->entity->key, n->id, n->id, n->limit_param);
+            gql_buf_puts(s, "coalesce('\"' || ");
+            cursor_sql(s, last.failed ? "NULL" : last.data);
+            gql_buf_puts(s, " || '\"', 'null')");
+            if (last.failed)
+                s->failed = true;
+            gql_buf_free(&last);
+        } else {
+            gql_buf_printf(cat_expr(c), "CASE WHEN count(*) > $%u::integer THEN 'true' ELSE 'false' END",
+                           n->limit_param);
+        }
+    }
+    cat_lit(c, "}");
+}
+
+/* '{"key":' || value || ... || '}' for one row of n (or, for a page, the page object). */
+static void put_object(builder *b, const rs_node *n, const rs_output *outs, size_t nouts)
+{
+    concat c;
+    cat_begin(&c, b);
+    cat_lit(&c, "{");
+    for (size_t i = 0; i < nouts; i++) {
+        const rs_output *o = &outs[i];
+        cat_key(&c, i == 0, o->key);
+        switch (o->kind) {
+        case RS_OUT_TYPENAME:
+            cat_name(&c, o->type_name);
+            break;
+        case RS_OUT_COLUMN:
+            put_column(&c, n, o);
+            break;
+        case RS_OUT_CHILD:
+            gql_buf_printf(cat_expr(&c), o->child->kind == RS_NODE_ONE ? "coalesce(j%u.j, 'null')" : "j%u.j",
+                           o->child->id);
+            break;
+        case RS_OUT_ITEMS:
+            cat_expr(&c);
+            put_array(b, n, o->fields, o->nfields);
+            break;
+        case RS_OUT_PAGE_INFO:
+            put_page_info(&c, n, o);
+            break;
+        default:
+            b->bad_name = true; /* pageInfo's own fields appear only inside it */
+            break;
+        }
+    }
+    cat_lit(&c, "}");
+    cat_end(&c);
+}
+
+static void put_from(builder *b, const rs_node *n);
+
+/* Each related object or list is a LATERAL subquery producing one text column `j`. */
+static void put_laterals(builder *b, const rs_output *outs, size_t nouts)
+{
+    gql_buf *s = &b->sql;
+    for (size_t i = 0; i < nouts; i++) {
+        const rs_output *o = &outs[i];
+        if (o->kind == RS_OUT_ITEMS)
+            put_laterals(b, o->fields, o->nfields);
+        if (o->kind != RS_OUT_CHILD)
+            continue;
+        const rs_node *child = o->child;
+        /* A list is an aggregate (always one row); an object may be missing: LEFT JOIN gives NULL. */
+        gql_buf_puts(s, child->kind == RS_NODE_ONE ? " LEFT JOIN LATERAL (SELECT "
+                                                   : " CROSS JOIN LATERAL (SELECT ");
+        if (child->kind == RS_NODE_ONE)
+            put_object(b, child, child->outputs, child->noutputs);
+        else
+            put_array(b, child, child->outputs, child->noutputs);
+        gql_buf_puts(s, " AS j FROM ");
+        put_from(b, child);
+        gql_buf_printf(s, child->kind == RS_NODE_ONE ? ") j%u ON true" : ") j%u", child->id);
+    }
+}
+
+/* How the rows of n are chosen, for the table aliased `alias`. */
+static void put_match(gql_buf *s, const rs_node *n, const char *alias)
+{
+    if (n->parent != NULL)
+        gql_buf_printf(s, "%s.%s = t%u.%s", alias, n->match_column, n->parent->id, n->parent_column);
+    else
+        gql_buf_printf(s, "%s.%s = $%u::%s", alias, n->match_column, n->match_param,
+                       catalog_sql_cast(n->match_type));
+}
+
+/*
+ * Keyset continuation: the rows after the one whose key is $n in the list's
+ * order. When the order is the key itself, a comparison with the key; else
+ * with that row's order columns, looked up among the rows this list could
+ * return (same parent, same owner), so a key from elsewhere continues nowhere.
+ */
+static void put_after(gql_buf *s, const rs_node *n, const char *alias)
+{
+    const rs_entity *e = n->entity;
+    const char *cmp = e->descending ? "<" : ">";
+    const char *cast = catalog_sql_cast(e->key_type);
+    if (e->norder == 1 && strcmp(e->order[0], e->key) == 0) {
+        gql_buf_printf(s, "%s.%s %s $%u::%s", alias, e->key, cmp, n->after_param, cast);
+        return;
+    }
+    gql_buf_putc(s, '(');
+    for (size_t i = 0; i < e->norder; i++)
+        gql_buf_printf(s, "%s%s.%s", i ? ", " : "", alias, e->order[i]);
+    gql_buf_printf(s, ") %s (SELECT ", cmp);
+    for (size_t i = 0; i < e->norder; i++)
+        gql_buf_printf(s, "%sa%u.%s", i ? ", " : "", n->id, e->order[i]);
+    char after_alias[16];
+    snprintf(after_alias, sizeof(after_alias), "a%u", n->id);
+    gql_buf_printf(s, " FROM %s %s WHERE %s.%s = $%u::%s", e->table, after_alias, after_alias, e->key,
+                   n->after_param, cast);
+    if (n->match_column != NULL) {
+        gql_buf_puts(s, " AND ");
+        put_match(s, n, after_alias);
+    }
+    if (n->owner_param != 0) {
+        gql_buf_puts(s, " AND ");
+        auth_scope_predicate(s, e, after_alias, n->owner_param);
+    }
+    gql_buf_putc(s, ')');
+}
+
+/*
+ * (SELECT <the columns read> FROM <table> t<id> WHERE ... ORDER BY ... LIMIT $k) t<id> <laterals>
+ * The rows are chosen, ordered and cut to the limit in the subquery, before
+ * the laterals read their children, so a list's children are read for the
+ * rows returned only.
+ */
+static void put_from(builder *b, const rs_node *n)
+{
+    gql_buf *s = &b->sql;
+    const rs_entity *e = n->entity;
+    gql_buf_puts(s, "(SELECT ");
+    for (size_t i = 0; i < n->nreads; i++)
+        gql_buf_printf(s, "%st%u.%s", i ? ", " : "", n->id, n->reads[i]);
+    if (n->nreads == 0)
+        gql_buf_puts(s, "1"); /* only __typename: the row's existence is the answer */
+    if (n->kind == RS_NODE_PAGE) {
+        gql_buf_puts(s, ", row_number() OVER (ORDER BY ");
+        put_sort(s, n);
+        gql_buf_puts(s, ") AS gqld_row");
+    }
+    char alias[16];
+    snprintf(alias, sizeof(alias), "t%u", n->id);
+    gql_buf_printf(s, " FROM %s %s", e->table, alias);
+    const char *sep = " WHERE ";
+    if (n->match_column != NULL) {
+        gql_buf_puts(s, sep);
+        put_match(s, n, alias);
+        sep = " AND ";
+    }
+    if (n->owner_param != 0) {
+        gql_buf_puts(s, sep);
+        auth_scope_predicate(s, e, alias, n->owner_param);
+        sep = " AND ";
+    }
+    if (n->after_param != 0) {
+        gql_buf_puts(s, sep);
+        put_after(s, n, alias);
+        sep = " AND ";
+    }
+    if (n->search_param != 0)
+        gql_buf_printf(s, "%s%s.%s ILIKE $%u::text", sep, alias, n->search_column, n->search_param);
+    if (n->kind != RS_NODE_ONE) {
+        gql_buf_puts(s, " ORDER BY ");
+        put_sort(s, n);
+        gql_buf_printf(s, " LIMIT $%u::integer%s", n->limit_param, n->kind == RS_NODE_PAGE ? " + 1" : "");
+    }
+    gql_buf_printf(s, ") %s", alias);
+    put_computed(s, n);
+    put_laterals(b, n->outputs, n->noutputs);
+}
+
+int sql_build(rs_plan *plan, gql_arena *arena)
+{
+    builder b = {.bad_name = false};
+    gql_buf_init(&b.sql);
+    const rs_node *n = plan->root;
+    gql_buf_puts(&b.sql, "SELECT ");
+    if (n->kind == RS_NODE_LIST)
+        put_array(&b, n, n->outputs, n->noutputs);
+    else
+        put_object(&b, n, n->outputs, n->noutputs); /* a row, or the page object */
+    gql_buf_puts(&b.sql, " FROM ");
+    put_from(&b, n);
+    plan->sql = b.sql.failed || b.bad_name ? NULL : gql_arena_strndup(arena, b.sql.data, b.sql.len);
+    gql_buf_free(&b.sql);
+    return plan->sql != NULL ? 0 : -1;
+}
