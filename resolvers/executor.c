@@ -298,7 +298,10 @@ static const gql_document *document_for(rs_exec *x, const rs_request *request)
     d->doc = gql_parse(&d->arena, request->query, request->query_len, &limits, &syntax);
     if (d->doc == NULL)
         gql_errors_add(&x->errors, &syntax.loc, "%s", syntax.message);
-    if (d->doc == NULL || gql_validate(engine->schema, d->doc, &x->errors) > 0 ||
+    /* The cheap bounds first, so a fragment bomb never reaches the full validation. */
+    if (d->doc == NULL ||
+        gql_validate_limits(engine->schema, d->doc, &engine->limits.document, &x->errors) > 0 ||
+        gql_validate(engine->schema, d->doc, &x->errors) > 0 ||
         (!engine->introspection && gql_introspect_reject(engine->schema, d->doc, &x->errors) > 0)) {
         free_document(d);
         return NULL;

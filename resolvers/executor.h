@@ -19,11 +19,13 @@
 #include "auth_scope.h"
 #include "db_pool.h"
 #include "gql_schema.h"
+#include "gql_validate.h"
 
 typedef struct rs_limits {
     size_t max_query_bytes;   /* document text size limit */
     size_t max_tokens;        /* parser token limit */
     size_t max_depth;         /* parser nesting limit */
+    gql_doc_limits document;  /* selection depth, aliases and fields after fragment expansion */
     size_t max_arena_bytes;   /* memory one request (and one cached document) may use */
     size_t doc_cache_entries; /* parsed documents kept per thread */
     size_t doc_cache_bytes;   /* and their memory, per thread */

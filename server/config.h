@@ -37,6 +37,10 @@ typedef struct gqld_config {
     bool introspection;
     size_t max_query_bytes;
     unsigned max_tokens;
+    unsigned max_depth;
+    unsigned max_aliases;
+    unsigned max_fields;
+    size_t max_variables_bytes;
     unsigned doc_cache_entries;
     size_t doc_cache_bytes;
     const char *cors_origins; /* "" (CORS off), "*", or comma-separated origins */

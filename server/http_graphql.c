@@ -313,6 +313,13 @@ int http_graphql_handle(h2o_req_t *req)
     char message[300];
     const char *problem = get ? params_from_url(req, &p, message, sizeof(message))
                               : params_from_body(req, &p, &body, message, sizeof(message));
+    /* json_dumpb with no buffer measures the compact form without writing it. */
+    if (problem == NULL && p.variables != NULL &&
+        json_dumpb(p.variables, NULL, 0, JSON_COMPACT) > cfg->max_variables_bytes) {
+        snprintf(message, sizeof(message), "The \"variables\" object is larger than the limit of %zu bytes.",
+                 cfg->max_variables_bytes);
+        problem = message;
+    }
     if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
     else

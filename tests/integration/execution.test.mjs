@@ -139,3 +139,30 @@ test('query text and token limits', async () => {
   const many = await run({ query: `{ ${'a '.repeat(20000)}}` });
   assert.match(many.json.errors[0].message, /^Syntax Error: Document contains more than 10000 tokens/);
 });
+
+test('depth, alias and field limits are checked with fragments expanded, before validation', async () => {
+  // 25 levels through introspection's ofType chain.
+  const deep = `{ __schema { types { ${'ofType { '.repeat(23)}name${' }'.repeat(23)} } } }`;
+  const d = await run({ query: deep });
+  assert.match(d.json.errors[0].message, /maximum depth of 20/);
+  assert.equal('data' in d.json, false);
+
+  const aliases = `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+  const a = await run({ query: aliases });
+  assert.match(a.json.errors[0].message, /alias/i);
+
+  // A fragment bomb: 10 spreads per level, 9 levels = 10^9 fields once expanded.
+  const levels = 9;
+  let bomb = 'query { ...F0 }\n';
+  for (let i = 0; i < levels; i++) bomb += `fragment F${i} on Query { ${`...F${i + 1} `.repeat(10)}}\n`;
+  bomb += `fragment F${levels} on Query { __typename }`;
+  const started = Date.now();
+  const b = await run({ query: bomb });
+  assert.ok(Date.now() - started < 2000, 'refused quickly');
+  assert.match(b.json.errors[0].message, /field/i);
+  assert.equal('data' in b.json, false);
+
+  const big = await postJson(server.url, { query: '{ __typename }', variables: { x: 'y'.repeat(70000) } });
+  assert.equal(big.status, 400);
+  assert.match(big.json.errors[0].message, /variables.*limit of 65536 bytes/);
+});
