@@ -3,13 +3,4 @@
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"query":"{ Product(productId: \\"notebook\\") { productId productName price } }"}'
-
--- One machine-readable line for tests/bench/run.sh (latencies in microseconds).
-done = function(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.status + summary.errors.timeout
-  io.write(string.format("BENCH requests=%d rps=%.0f p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
-    summary.requests, summary.requests / seconds, latency:percentile(50), latency:percentile(99),
-    errors, summary.errors.status))
-end
+dofile("tests/bench/report.lua")

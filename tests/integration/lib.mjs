@@ -49,7 +49,7 @@ export function uniqueName(prefix) {
 export function childEnv(overrides = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(GQLD_|DATABASE_|DB_|MEMCACHED_)/.test(k)) env[k] = v;
+    if (!/^(GQLD_|DATABASE_|DB_|MEMCACHED_|AUTH_|JWT_)/.test(k)) env[k] = v;
   }
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete env[k];
