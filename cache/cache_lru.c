@@ -42,7 +42,7 @@ cache_lru *cache_lru_create(size_t max_entries, size_t max_bytes, cache_free_fn 
     lru->nbuckets = 16;
     while (lru->nbuckets < max_entries && lru->nbuckets < ((size_t)1 << 24))
         lru->nbuckets *= 2;
-    lru->buckets = calloc(lru->nbuckets, sizeof(*lru->buckets));
+    lru->buckets = calloc(lru->nbuckets, sizeof(cache_entry *));
     if (lru->buckets == NULL) {
         free(lru);
         return NULL;
@@ -138,10 +138,13 @@ cache_entry *cache_lru_put(cache_lru *lru, const uint8_t key[CACHE_KEY_BYTES], v
         }
     if (bytes > lru->max_bytes)
         return e; /* too heavy to keep: the caller uses it once */
-    while (lru->tail != NULL &&
-           (lru->entries + 1 > lru->max_entries || lru->bytes + bytes > lru->max_bytes)) {
+    /* Evict from the old end; each victim's predecessor becomes the tail. */
+    cache_entry *victim = lru->tail;
+    while (victim != NULL && (lru->entries + 1 > lru->max_entries || lru->bytes + bytes > lru->max_bytes)) {
+        cache_entry *prev = victim->prev;
         lru->evictions++;
-        detach(lru, lru->tail);
+        detach(lru, victim);
+        victim = prev;
     }
     size_t b = bucket_of(lru, key);
     e->bucket_next = lru->buckets[b];
