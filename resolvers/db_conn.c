@@ -338,7 +338,10 @@ static bool flush(db_conn *c)
 static void on_statement_deadline(h2o_timeout_entry_t *entry)
 {
     db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, deadline, entry);
-    db_conn_fail(q->conn, DB_ERR_TIMEOUT, "no reply within statement_timeout_ms + 1 s: connection reset");
+    db_conn_fail(q->conn, DB_ERR_TIMEOUT,
+                 q->pool->cfg.protocol == DB_PROTOCOL_PROXY
+                     ? "no reply within statement_timeout_ms (proxy protocol): connection reset"
+                     : "no reply within statement_timeout_ms + 1 s: connection reset");
 }
 
 /*
@@ -349,7 +352,7 @@ static void on_statement_deadline(h2o_timeout_entry_t *entry)
 static bool choose_statement(db_conn *c, db_query *q, char *name, size_t namelen, bool *ok)
 {
     *ok = true;
-    if (!c->pool->cfg.prepare || q->retried)
+    if (c->pool->cfg.protocol == DB_PROTOCOL_PROXY || q->retried)
         return false;
     if (c->stmts == NULL && (c->stmts = calloc(DB_STMT_CACHE_SLOTS, sizeof(*c->stmts))) == NULL)
         return false;

@@ -262,7 +262,21 @@ static void set_err(char *err, size_t errlen, const char *msg)
  * conninfo, else PGOPTIONS) because a later keyword replaces an earlier one.
  * A pooler that refuses the `options` parameter (PgBouncer without
  * ignore_startup_parameters) needs statement_timeout_ms = 0 and the timeout
- * set on the role instead. application_name goes in as
+ * set on the role instead.
+ *
+ * DB_PROTOCOL_PROXY sends no `options` of ours: RDS Proxy pins a session
+ * whose startup packet carries options (or refuses it), and a SET would pin
+ * too. The statement timeout is then the client-side deadline alone, at
+ * exactly statement_timeout_ms (no grace: no server-side timeout is coming
+ * first): when it passes, the connection is closed and every statement in
+ * flight on it fails with DB_ERR_TIMEOUT, which frees the pool slot at once
+ * and makes the proxy (or PostgreSQL, once it notices the closed socket)
+ * drop the backend's work. Wrapping each statement in a transaction with
+ * SET LOCAL would cost two extra statements per query and still be session
+ * state the proxy has to track, so we wrap nothing. For a server-side bound
+ * as well, set statement_timeout on the database role (ALTER ROLE ... SET
+ * statement_timeout), which needs no session state from gqld.
+ * application_name goes in as
  * fallback_application_name, which libpq uses only when neither the conninfo
  * nor PGAPPNAME names one.
  */
@@ -288,7 +302,7 @@ static bool build_params(db_pool *pool, char *err, size_t errlen)
     pool->values[n++] = pool->conninfo;
     pool->keywords[n] = "fallback_application_name";
     pool->values[n++] = "gqld";
-    if (pool->cfg.statement_timeout_ms != 0) {
+    if (pool->cfg.statement_timeout_ms != 0 && pool->cfg.protocol != DB_PROTOCOL_PROXY) {
         char own[64];
         snprintf(own, sizeof(own), "-c statement_timeout=%u", pool->cfg.statement_timeout_ms);
         size_t len = (user_options != NULL ? strlen(user_options) + 1 : 0) + strlen(own) + 1;
@@ -319,6 +333,8 @@ static bool valid_config(const db_pool_config *cfg, char *err, size_t errlen)
         why = "pipeline_depth must be between 1 and 65536";
     else if (cfg->connect_timeout_ms < 1)
         why = "connect_timeout_ms must be at least 1";
+    else if (cfg->protocol != DB_PROTOCOL_PREPARED && cfg->protocol != DB_PROTOCOL_PROXY)
+        why = "protocol must be prepared or proxy";
     else if (cfg->statement_timeout_ms > INT32_MAX - DB_CLIENT_GRACE_MS)
         why = "statement_timeout_ms is too large";
     if (why != NULL)
@@ -366,7 +382,8 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
     pool->tick_entry.cb = on_tick;
     h2o_timeout_init(loop, &pool->connect_timeout, cfg->connect_timeout_ms);
     h2o_timeout_init(loop, &pool->statement_timeout,
-                     (uint64_t)cfg->statement_timeout_ms + DB_CLIENT_GRACE_MS);
+                     (uint64_t)cfg->statement_timeout_ms +
+                         (cfg->protocol == DB_PROTOCOL_PROXY ? 0 : DB_CLIENT_GRACE_MS));
     for (size_t i = 0; i < DB_TIMER_STEPS; i++)
         h2o_timeout_init(loop, &pool->steps[i], timer_step_ms[i]);
     for (unsigned i = 0; i < cfg->size; i++)

@@ -4,7 +4,8 @@
  * One pool belongs to one worker thread and its loop; nothing here is shared
  * between threads. Each connection runs in libpq pipeline mode, so several
  * statements are in flight on one socket; statements are prepared once per
- * connection (unless `prepare` is off, as RDS Proxy wants to avoid pinning).
+ * connection in DB_PROTOCOL_PREPARED; DB_PROTOCOL_PROXY keeps no session
+ * state at all (see db_protocol).
  * When every connection is at its pipeline depth, queries wait in a bounded
  * FIFO queue; a full queue refuses at once (DB_ERR_OVERLOADED) so the HTTP side
  * can answer 503 instead of piling up latency.
@@ -29,6 +30,20 @@
 typedef struct db_pool db_pool;
 typedef struct db_query db_query;
 
+/*
+ * How statements travel. PREPARED: named prepared statements per connection
+ * and statement_timeout in the startup packet (fastest against PostgreSQL
+ * directly). PROXY, for RDS Proxy and other transaction poolers: no session
+ * state at all, so the proxy can multiplex without pinning: every statement is
+ * an unnamed Parse/Bind/Execute (PQsendQueryParams), no SET, no startup
+ * `options` (RDS Proxy pins on, or rejects, startup options). The statement
+ * timeout is then enforced on the client side only: see db_pool.c.
+ */
+typedef enum db_protocol {
+    DB_PROTOCOL_PREPARED,
+    DB_PROTOCOL_PROXY,
+} db_protocol;
+
 typedef struct db_pool_config {
     const char *conninfo;          /* libpq URI or key=value conninfo */
     unsigned size;                 /* connections in this pool, >= 1 */
@@ -36,7 +51,7 @@ typedef struct db_pool_config {
     unsigned queue_max;            /* queries waiting for a connection; beyond it: DB_ERR_OVERLOADED */
     unsigned statement_timeout_ms; /* per statement; 0 = none (and no client-side deadline either) */
     unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one; >= 1 */
-    bool prepare;                  /* use named prepared statements (off for RDS Proxy) */
+    db_protocol protocol;          /* PREPARED (the zero value) or PROXY */
 } db_pool_config;
 
 typedef enum db_status {

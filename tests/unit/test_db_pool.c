@@ -143,7 +143,7 @@ static db_pool *make_pool(const char *conninfo, unsigned size, unsigned depth, u
         .queue_max = queue_max,
         .statement_timeout_ms = statement_ms,
         .connect_timeout_ms = connect_ms,
-        .prepare = prepare,
+        .protocol = prepare ? DB_PROTOCOL_PREPARED : DB_PROTOCOL_PROXY,
     };
     char err[256] = "";
     db_pool *pool = db_pool_create(loop, &cfg, err, sizeof(err));
@@ -246,7 +246,12 @@ static void test_simple_query_returns_text_rows(bool prepare)
     reply r = query1(pool, "SELECT current_setting('application_name'), current_setting('statement_timeout')",
                      0, NULL);
     CHECK_STR(r.value, "gqld");
-    CHECK_STR(r.value2, "5s");
+    /* The proxy protocol sends no startup options: the server's default stays. */
+    CHECK_STR(r.value2, prepare ? "5s" : "0");
+    /* ... and no named statements either. */
+    r = query1(pool, "SELECT count(*) FROM pg_prepared_statements", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK(prepare ? strcmp(r.value, "0") != 0 : strcmp(r.value, "0") == 0);
     drop_pool(pool);
 }
 
@@ -498,6 +503,25 @@ static void test_statement_timeout(void)
     db_pool_stats st;
     db_pool_get_stats(pool, &st);
     CHECK_INT(st.reconnects, 0);
+    drop_pool(pool);
+}
+
+/* The proxy protocol: no server-side timeout, the client-side deadline alone, and the connection comes back.
+ */
+static void test_proxy_statement_timeout(void)
+{
+    db_pool *pool = make_pool(db_url, 1, 4, 16, 300, 2000, false);
+    CHECK(run_until(pool_up, pool, 5000));
+    uint64_t t0 = now_ms();
+    reply r = query1(pool, "SELECT pg_sleep(3)", 0, NULL);
+    CHECK_INT(r.status, DB_ERR_TIMEOUT);
+    CHECK(r.at_ms - t0 >= 290);
+    CHECK(r.at_ms - t0 < 1000);
+    t0 = now_ms();
+    r = query1(pool, "SELECT 7", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK_STR(r.value, "7");
+    CHECK(r.at_ms - t0 < 1000);
     drop_pool(pool);
 }
 
@@ -781,6 +805,7 @@ int main(void)
     test_wrong_parameter_count_is_a_query_error();
     test_large_values_both_ways();
     test_statement_timeout();
+    test_proxy_statement_timeout();
     test_terminated_backends_reconnect();
     test_unreachable_server_fails_fast();
     test_silent_server_hits_connect_timeout();
