@@ -36,6 +36,17 @@ void db_copy_message(char *dst, size_t dstlen, const char *msg)
     dst[n] = '\0';
 }
 
+/*
+ * The idle check's clock. Not h2o_now: the loop's cached time is as old as the
+ * last event, and a query can arrive (db_pool_query) before the loop has run.
+ */
+uint64_t db_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 uint64_t db_pool_random(db_pool *pool)
 {
     uint64_t x = pool->rng; /* xorshift64*: jitter only, no secrets */
@@ -84,7 +95,7 @@ void db_timer_disarm(db_timer *t)
 
 /* ---- queries ---- */
 
-static db_query *query_alloc(db_pool *pool)
+db_query *db_query_alloc(db_pool *pool)
 {
     db_query *q = pool->freelist;
     if (q != NULL) {
@@ -157,11 +168,28 @@ static db_conn *pick(db_pool *pool)
     db_conn *best = NULL;
     for (unsigned i = 0; i < pool->cfg.size; i++) {
         db_conn *c = &pool->conns[i];
-        if (db_conn_usable(c) && c->in_flight < pool->cfg.pipeline_depth &&
+        if (db_conn_usable(c) && !c->checking && c->in_flight < pool->cfg.pipeline_depth &&
             (best == NULL || c->in_flight < best->in_flight))
             best = c;
     }
     return best;
+}
+
+/*
+ * pick(), but a connection idle for idle_check_ms first gets its check (and
+ * is skipped until the check answers): see db_conn_check.
+ */
+static db_conn *pick_checked(db_pool *pool)
+{
+    db_conn *c;
+    uint64_t now = pool->cfg.idle_check_ms != 0 ? db_clock_ms() : 0;
+    while ((c = pick(pool)) != NULL) {
+        if (pool->cfg.idle_check_ms == 0 || c->in_flight != 0 ||
+            now - c->last_active < pool->cfg.idle_check_ms)
+            return c;
+        db_conn_check(c); /* on failure c is marked broken: pick() skips it as well */
+    }
+    return NULL;
 }
 
 static bool any_usable(const db_pool *pool)
@@ -215,7 +243,7 @@ void db_pool_requeue_front(db_pool *pool, db_query *q)
 void db_pool_dispatch(db_pool *pool)
 {
     db_conn *c;
-    while (!pool->destroying && !h2o_linklist_is_empty(&pool->waiting) && (c = pick(pool)) != NULL) {
+    while (!pool->destroying && !h2o_linklist_is_empty(&pool->waiting) && (c = pick_checked(pool)) != NULL) {
         db_query *q = pop_first(&pool->waiting);
         h2o_timeout_unlink(&q->deadline);
         pool->nwaiting--;
@@ -396,7 +424,7 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
 db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
                         db_callback cb, void *ctx)
 {
-    db_query *q = query_alloc(pool);
+    db_query *q = db_query_alloc(pool);
     if (q == NULL)
         return NULL;
     q->sql = sql;
@@ -410,7 +438,7 @@ db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char 
     }
     if (h2o_linklist_is_empty(&pool->waiting)) { /* nobody ahead: straight to a connection */
         db_conn *c;
-        while ((c = pick(pool)) != NULL)
+        while ((c = pick_checked(pool)) != NULL)
             if (db_conn_send(c, q))
                 return q;
     }
@@ -461,6 +489,7 @@ void db_pool_get_stats(const db_pool *pool, db_pool_stats *out)
     out->waiting = pool->nwaiting;
     out->statements_sent = pool->statements_sent;
     out->reconnects = pool->reconnects;
+    out->health_checks = pool->health_checks;
 }
 
 static void fail_list(db_pool *pool, h2o_linklist_t *list, bool counted)

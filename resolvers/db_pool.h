@@ -10,6 +10,11 @@
  * FIFO queue; a full queue refuses at once (DB_ERR_OVERLOADED) so the HTTP side
  * can answer 503 instead of piling up latency.
  *
+ * A connection idle for idle_check_ms or longer gets an empty query, and no
+ * work until it answers, before it serves again: a connection that a NAT or
+ * proxy dropped without a word is found out (and replaced) before a request
+ * depends on it.
+ *
  * Lost connections are reset from the loop with exponential backoff; queries
  * that were in flight on them fail with DB_ERR_UNAVAILABLE. Every query has a
  * deadline: the server-side statement_timeout plus a client-side timer that
@@ -52,6 +57,7 @@ typedef struct db_pool_config {
     unsigned statement_timeout_ms; /* per statement; 0 = none (and no client-side deadline either) */
     unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one; >= 1 */
     db_protocol protocol;          /* PREPARED (the zero value) or PROXY */
+    unsigned idle_check_ms;        /* a connection idle this long is checked before use; 0 = never */
 } db_pool_config;
 
 typedef enum db_status {
@@ -78,6 +84,7 @@ typedef struct db_pool_stats {
     unsigned waiting;
     uint64_t statements_sent; /* statements executed (prepare steps not counted; a re-run counts again) */
     uint64_t reconnects;      /* connections re-established after being up once (not first connects) */
+    uint64_t health_checks;   /* idle checks sent (an empty query each; not in statements_sent) */
 } db_pool_stats;
 
 /* Creates the pool and starts connecting (non-blocking). NULL + err on bad config. */

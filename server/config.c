@@ -56,6 +56,8 @@ static const setting settings[] = {
     {"DB_PROTOCOL", "db-protocol", SET_DB_PROTOCOL, AT(db_protocol), "prepared", 0, 0,
      "prepared (named prepared statements) or proxy (no session state: for RDS Proxy, no pinning; "
      "statement timeout enforced client-side only)"},
+    {"DB_IDLE_CHECK_MS", "db-idle-check-ms", SET_UINT, AT(db_idle_check_ms), "30000", 0, 86400000,
+     "a connection idle this long gets an empty query before it serves again (0 = never)"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
      "memcached nodes, comma-separated host:port; empty disables the cache"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,

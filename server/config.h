@@ -35,6 +35,7 @@ typedef struct gqld_config {
     unsigned db_statement_timeout_ms;
     unsigned db_connect_timeout_ms;
     gqld_db_protocol db_protocol;
+    unsigned db_idle_check_ms;
     const char *memcached_servers;
     unsigned threads;
     size_t max_body_bytes;

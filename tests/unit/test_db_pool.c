@@ -525,6 +525,58 @@ static void test_proxy_statement_timeout(void)
     drop_pool(pool);
 }
 
+/*
+ * The backend goes away while the connection is idle and the loop is not
+ * running, so the pool cannot have heard of it (as with a NAT or a proxy that
+ * drops a connection without a word): the next query must still succeed when
+ * the idle check is on, and fails without it (which shows the test bites).
+ */
+static void test_idle_check(bool check, bool prepare)
+{
+    char conninfo[1024];
+    with_app_name(conninfo, sizeof(conninfo), "gqld_test_idle");
+    db_pool_config cfg = {
+        .conninfo = conninfo,
+        .size = 1,
+        .pipeline_depth = 4,
+        .queue_max = 16,
+        .statement_timeout_ms = 5000,
+        .connect_timeout_ms = 2000,
+        .protocol = prepare ? DB_PROTOCOL_PREPARED : DB_PROTOCOL_PROXY,
+        .idle_check_ms = check ? 100 : 0,
+    };
+    char err[256] = "";
+    db_pool *pool = db_pool_create(loop, &cfg, err, sizeof(err));
+    CHECK(pool != NULL);
+    if (pool == NULL)
+        return;
+    CHECK(run_until(pool_up, pool, 5000));
+    reply r = query1(pool, "SELECT 1", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK_INT(terminate_backends("gqld_test_idle"), 1);
+    usleep(300 * 1000); /* the backend exits; our loop does not run meanwhile */
+    r = query1(pool, "SELECT 2", 0, NULL);
+    db_pool_stats st;
+    db_pool_get_stats(pool, &st);
+    if (check) {
+        CHECK_INT(r.status, DB_OK);
+        CHECK_STR(r.value, "2");
+        CHECK(st.health_checks >= 1);
+        CHECK_INT(st.statements_sent, 2); /* the checks are not statements */
+        CHECK_INT(st.reconnects, 1);
+        /* A busy connection is not checked again. */
+        uint64_t checks = st.health_checks;
+        r = query1(pool, "SELECT 3", 0, NULL);
+        CHECK_INT(r.status, DB_OK);
+        db_pool_get_stats(pool, &st);
+        CHECK_INT(st.health_checks, checks);
+    } else {
+        CHECK_INT(r.status, DB_ERR_UNAVAILABLE);
+        CHECK_INT(st.health_checks, 0);
+    }
+    drop_pool(pool);
+}
+
 static void test_terminated_backends_reconnect(void)
 {
     char conninfo[1024];
@@ -807,6 +859,9 @@ int main(void)
     test_statement_timeout();
     test_proxy_statement_timeout();
     test_terminated_backends_reconnect();
+    test_idle_check(true, true);
+    test_idle_check(true, false);
+    test_idle_check(false, true);
     test_unreachable_server_fails_fast();
     test_silent_server_hits_connect_timeout();
     test_cancel();
