@@ -178,6 +178,7 @@ static void teardown(db_conn *c)
     c->state = DBC_DOWN;
     c->broken = false;
     c->needs_drain = false;
+    c->checking = false;
     c->epoch++;
 }
 
@@ -251,6 +252,7 @@ static void established(db_conn *c)
     }
     c->state = DBC_UP;
     c->backoff_ms = 0;
+    c->last_active = db_clock_ms();
     if (c->was_up)
         c->pool->reconnects++;
     c->was_up = true;
@@ -338,7 +340,10 @@ static bool flush(db_conn *c)
 static void on_statement_deadline(h2o_timeout_entry_t *entry)
 {
     db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, deadline, entry);
-    db_conn_fail(q->conn, DB_ERR_TIMEOUT, "no reply within statement_timeout_ms + 1 s: connection reset");
+    db_conn_fail(q->conn, DB_ERR_TIMEOUT,
+                 q->pool->cfg.protocol == DB_PROTOCOL_PROXY
+                     ? "no reply within statement_timeout_ms (proxy protocol): connection reset"
+                     : "no reply within statement_timeout_ms + 1 s: connection reset");
 }
 
 /*
@@ -349,7 +354,7 @@ static void on_statement_deadline(h2o_timeout_entry_t *entry)
 static bool choose_statement(db_conn *c, db_query *q, char *name, size_t namelen, bool *ok)
 {
     *ok = true;
-    if (!c->pool->cfg.prepare || q->retried)
+    if (c->pool->cfg.protocol == DB_PROTOCOL_PROXY || q->retried)
         return false;
     if (c->stmts == NULL && (c->stmts = calloc(DB_STMT_CACHE_SLOTS, sizeof(*c->stmts))) == NULL)
         return false;
@@ -425,6 +430,59 @@ bool db_conn_send(db_conn *c, db_query *q)
     return true;
 }
 
+static void on_check_deadline(h2o_timeout_entry_t *entry)
+{
+    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, deadline, entry);
+    db_conn_fail(q->conn, DB_ERR_UNAVAILABLE, "idle connection check unanswered within connect_timeout_ms");
+}
+
+/*
+ * The idle check: an empty query (Parse/Bind/Execute of "", answered by
+ * EmptyQueryResponse: no plan, no snapshot, no session state, so it is fine
+ * behind RDS Proxy too) + Sync, sent on an idle connection before it serves
+ * again. Until its Sync comes back the connection takes no work (pick() skips
+ * it), so when the server is gone only the check fails: a FATAL or EOF tears
+ * the connection down, the reconnect follows, and the queries that waited go
+ * to a fresh connection without an error reaching their callers. A silent
+ * network is bounded by connect_timeout_ms. Counted in health_checks, not in
+ * statements_sent. Never runs a callback; false = c is marked broken.
+ */
+bool db_conn_check(db_conn *c)
+{
+    db_pool *pool = c->pool;
+    db_query *q = db_query_alloc(pool);
+    if (q == NULL) { /* no check this time: use the connection as it is */
+        c->last_active = db_clock_ms();
+        return true;
+    }
+    q->sql = "";
+    q->health_check = true;
+    q->cancelled = true; /* no callback, and its results are dropped */
+    q->results_expected = 1;
+    if (!PQsendQueryParams(c->pg, "", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(c->pg)) {
+        db_query_release(q);
+        mark_broken(c, PQerrorMessage(c->pg));
+        return false;
+    }
+    q->state = DBQ_IN_FLIGHT;
+    q->conn = c;
+    h2o_linklist_insert(&c->fifo, &q->link);
+    c->in_flight++;
+    c->checking = true;
+    pool->health_checks++;
+    q->deadline.cb = on_check_deadline;
+    h2o_timeout_link(pool->loop, &pool->connect_timeout, &q->deadline);
+    if (!flush(c)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return false; /* q is in the FIFO: the teardown releases it */
+    }
+    if (!c->needs_drain) {
+        c->needs_drain = true;
+        db_pool_kick(pool);
+    }
+    return true;
+}
+
 /* ---- results ---- */
 
 /*
@@ -486,6 +544,9 @@ static void on_sync(db_conn *c, db_query *q)
     h2o_linklist_unlink(&q->link);
     h2o_timeout_unlink(&q->deadline);
     c->in_flight--;
+    c->last_active = db_clock_ms();
+    if (q->health_check)
+        c->checking = false;
     if (q->rerun && !q->cancelled) {
         q->rerun = false;
         db_pool_requeue_front(c->pool, q);

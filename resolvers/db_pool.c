@@ -36,6 +36,17 @@ void db_copy_message(char *dst, size_t dstlen, const char *msg)
     dst[n] = '\0';
 }
 
+/*
+ * The idle check's clock. Not h2o_now: the loop's cached time is as old as the
+ * last event, and a query can arrive (db_pool_query) before the loop has run.
+ */
+uint64_t db_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 uint64_t db_pool_random(db_pool *pool)
 {
     uint64_t x = pool->rng; /* xorshift64*: jitter only, no secrets */
@@ -84,7 +95,7 @@ void db_timer_disarm(db_timer *t)
 
 /* ---- queries ---- */
 
-static db_query *query_alloc(db_pool *pool)
+db_query *db_query_alloc(db_pool *pool)
 {
     db_query *q = pool->freelist;
     if (q != NULL) {
@@ -157,11 +168,28 @@ static db_conn *pick(db_pool *pool)
     db_conn *best = NULL;
     for (unsigned i = 0; i < pool->cfg.size; i++) {
         db_conn *c = &pool->conns[i];
-        if (db_conn_usable(c) && c->in_flight < pool->cfg.pipeline_depth &&
+        if (db_conn_usable(c) && !c->checking && c->in_flight < pool->cfg.pipeline_depth &&
             (best == NULL || c->in_flight < best->in_flight))
             best = c;
     }
     return best;
+}
+
+/*
+ * pick(), but a connection idle for idle_check_ms first gets its check (and
+ * is skipped until the check answers): see db_conn_check.
+ */
+static db_conn *pick_checked(db_pool *pool)
+{
+    db_conn *c;
+    uint64_t now = pool->cfg.idle_check_ms != 0 ? db_clock_ms() : 0;
+    while ((c = pick(pool)) != NULL) {
+        if (pool->cfg.idle_check_ms == 0 || c->in_flight != 0 ||
+            now - c->last_active < pool->cfg.idle_check_ms)
+            return c;
+        db_conn_check(c); /* on failure c is marked broken: pick() skips it as well */
+    }
+    return NULL;
 }
 
 static bool any_usable(const db_pool *pool)
@@ -215,7 +243,7 @@ void db_pool_requeue_front(db_pool *pool, db_query *q)
 void db_pool_dispatch(db_pool *pool)
 {
     db_conn *c;
-    while (!pool->destroying && !h2o_linklist_is_empty(&pool->waiting) && (c = pick(pool)) != NULL) {
+    while (!pool->destroying && !h2o_linklist_is_empty(&pool->waiting) && (c = pick_checked(pool)) != NULL) {
         db_query *q = pop_first(&pool->waiting);
         h2o_timeout_unlink(&q->deadline);
         pool->nwaiting--;
@@ -262,7 +290,21 @@ static void set_err(char *err, size_t errlen, const char *msg)
  * conninfo, else PGOPTIONS) because a later keyword replaces an earlier one.
  * A pooler that refuses the `options` parameter (PgBouncer without
  * ignore_startup_parameters) needs statement_timeout_ms = 0 and the timeout
- * set on the role instead. application_name goes in as
+ * set on the role instead.
+ *
+ * DB_PROTOCOL_PROXY sends no `options` of ours: RDS Proxy pins a session
+ * whose startup packet carries options (or refuses it), and a SET would pin
+ * too. The statement timeout is then the client-side deadline alone, at
+ * exactly statement_timeout_ms (no grace: no server-side timeout is coming
+ * first): when it passes, the connection is closed and every statement in
+ * flight on it fails with DB_ERR_TIMEOUT, which frees the pool slot at once
+ * and makes the proxy (or PostgreSQL, once it notices the closed socket)
+ * drop the backend's work. Wrapping each statement in a transaction with
+ * SET LOCAL would cost two extra statements per query and still be session
+ * state the proxy has to track, so we wrap nothing. For a server-side bound
+ * as well, set statement_timeout on the database role (ALTER ROLE ... SET
+ * statement_timeout), which needs no session state from gqld.
+ * application_name goes in as
  * fallback_application_name, which libpq uses only when neither the conninfo
  * nor PGAPPNAME names one.
  */
@@ -288,7 +330,7 @@ static bool build_params(db_pool *pool, char *err, size_t errlen)
     pool->values[n++] = pool->conninfo;
     pool->keywords[n] = "fallback_application_name";
     pool->values[n++] = "gqld";
-    if (pool->cfg.statement_timeout_ms != 0) {
+    if (pool->cfg.statement_timeout_ms != 0 && pool->cfg.protocol != DB_PROTOCOL_PROXY) {
         char own[64];
         snprintf(own, sizeof(own), "-c statement_timeout=%u", pool->cfg.statement_timeout_ms);
         size_t len = (user_options != NULL ? strlen(user_options) + 1 : 0) + strlen(own) + 1;
@@ -319,6 +361,8 @@ static bool valid_config(const db_pool_config *cfg, char *err, size_t errlen)
         why = "pipeline_depth must be between 1 and 65536";
     else if (cfg->connect_timeout_ms < 1)
         why = "connect_timeout_ms must be at least 1";
+    else if (cfg->protocol != DB_PROTOCOL_PREPARED && cfg->protocol != DB_PROTOCOL_PROXY)
+        why = "protocol must be prepared or proxy";
     else if (cfg->statement_timeout_ms > INT32_MAX - DB_CLIENT_GRACE_MS)
         why = "statement_timeout_ms is too large";
     if (why != NULL)
@@ -366,7 +410,8 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
     pool->tick_entry.cb = on_tick;
     h2o_timeout_init(loop, &pool->connect_timeout, cfg->connect_timeout_ms);
     h2o_timeout_init(loop, &pool->statement_timeout,
-                     (uint64_t)cfg->statement_timeout_ms + DB_CLIENT_GRACE_MS);
+                     (uint64_t)cfg->statement_timeout_ms +
+                         (cfg->protocol == DB_PROTOCOL_PROXY ? 0 : DB_CLIENT_GRACE_MS));
     for (size_t i = 0; i < DB_TIMER_STEPS; i++)
         h2o_timeout_init(loop, &pool->steps[i], timer_step_ms[i]);
     for (unsigned i = 0; i < cfg->size; i++)
@@ -379,7 +424,7 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
 db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
                         db_callback cb, void *ctx)
 {
-    db_query *q = query_alloc(pool);
+    db_query *q = db_query_alloc(pool);
     if (q == NULL)
         return NULL;
     q->sql = sql;
@@ -393,7 +438,7 @@ db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char 
     }
     if (h2o_linklist_is_empty(&pool->waiting)) { /* nobody ahead: straight to a connection */
         db_conn *c;
-        while ((c = pick(pool)) != NULL)
+        while ((c = pick_checked(pool)) != NULL)
             if (db_conn_send(c, q))
                 return q;
     }
@@ -444,6 +489,7 @@ void db_pool_get_stats(const db_pool *pool, db_pool_stats *out)
     out->waiting = pool->nwaiting;
     out->statements_sent = pool->statements_sent;
     out->reconnects = pool->reconnects;
+    out->health_checks = pool->health_checks;
 }
 
 static void fail_list(db_pool *pool, h2o_linklist_t *list, bool counted)

@@ -4,10 +4,16 @@
  * One pool belongs to one worker thread and its loop; nothing here is shared
  * between threads. Each connection runs in libpq pipeline mode, so several
  * statements are in flight on one socket; statements are prepared once per
- * connection (unless `prepare` is off, as RDS Proxy wants to avoid pinning).
+ * connection in DB_PROTOCOL_PREPARED; DB_PROTOCOL_PROXY keeps no session
+ * state at all (see db_protocol).
  * When every connection is at its pipeline depth, queries wait in a bounded
  * FIFO queue; a full queue refuses at once (DB_ERR_OVERLOADED) so the HTTP side
  * can answer 503 instead of piling up latency.
+ *
+ * A connection idle for idle_check_ms or longer gets an empty query, and no
+ * work until it answers, before it serves again: a connection that a NAT or
+ * proxy dropped without a word is found out (and replaced) before a request
+ * depends on it.
  *
  * Lost connections are reset from the loop with exponential backoff; queries
  * that were in flight on them fail with DB_ERR_UNAVAILABLE. Every query has a
@@ -29,6 +35,20 @@
 typedef struct db_pool db_pool;
 typedef struct db_query db_query;
 
+/*
+ * How statements travel. PREPARED: named prepared statements per connection
+ * and statement_timeout in the startup packet (fastest against PostgreSQL
+ * directly). PROXY, for RDS Proxy and other transaction poolers: no session
+ * state at all, so the proxy can multiplex without pinning: every statement is
+ * an unnamed Parse/Bind/Execute (PQsendQueryParams), no SET, no startup
+ * `options` (RDS Proxy pins on, or rejects, startup options). The statement
+ * timeout is then enforced on the client side only: see db_pool.c.
+ */
+typedef enum db_protocol {
+    DB_PROTOCOL_PREPARED,
+    DB_PROTOCOL_PROXY,
+} db_protocol;
+
 typedef struct db_pool_config {
     const char *conninfo;          /* libpq URI or key=value conninfo */
     unsigned size;                 /* connections in this pool, >= 1 */
@@ -36,7 +56,8 @@ typedef struct db_pool_config {
     unsigned queue_max;            /* queries waiting for a connection; beyond it: DB_ERR_OVERLOADED */
     unsigned statement_timeout_ms; /* per statement; 0 = none (and no client-side deadline either) */
     unsigned connect_timeout_ms;   /* per connection attempt; also how long a query waits for one; >= 1 */
-    bool prepare;                  /* use named prepared statements (off for RDS Proxy) */
+    db_protocol protocol;          /* PREPARED (the zero value) or PROXY */
+    unsigned idle_check_ms;        /* a connection idle this long is checked before use; 0 = never */
 } db_pool_config;
 
 typedef enum db_status {
@@ -63,6 +84,7 @@ typedef struct db_pool_stats {
     unsigned waiting;
     uint64_t statements_sent; /* statements executed (prepare steps not counted; a re-run counts again) */
     uint64_t reconnects;      /* connections re-established after being up once (not first connects) */
+    uint64_t health_checks;   /* idle checks sent (an empty query each; not in statements_sent) */
 } db_pool_stats;
 
 /* Creates the pool and starts connecting (non-blocking). NULL + err on bad config. */

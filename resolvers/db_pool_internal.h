@@ -62,11 +62,12 @@ struct db_query {
     uint32_t stmt_id;         /* the Parse sent with this entry, 0 if none */
     uint8_t results_expected; /* 2 when a Parse precedes the statement, else 1 */
     uint8_t results_seen;
-    bool by_name;   /* executed as a named prepared statement */
-    bool answered;  /* the callback ran (or must not): later results are dropped */
-    bool cancelled; /* db_query_cancel: the callback never runs */
-    bool retried;   /* the one unprepared re-run after 26000 has been used */
-    bool rerun;     /* run again (unprepared) once this entry's sync is read */
+    bool by_name;      /* executed as a named prepared statement */
+    bool answered;     /* the callback ran (or must not): later results are dropped */
+    bool cancelled;    /* db_query_cancel: the callback never runs */
+    bool retried;      /* the one unprepared re-run after 26000 has been used */
+    bool rerun;        /* run again (unprepared) once this entry's sync is read */
+    bool health_check; /* the idle check: an empty query of the pool's own, no callback */
 };
 
 typedef enum db_conn_state {
@@ -98,11 +99,13 @@ struct db_conn {
     PGconn *pg;
     h2o_socket_t *sock; /* wraps our dup() of PQsocket, never libpq's own fd */
     db_conn_state state;
-    bool write_wait;  /* h2o_socket_notify_write is pending on sock */
-    bool broken;      /* failed where callbacks may not run: torn down on the next tick */
-    bool needs_drain; /* PQflush may have buffered input that no readiness event will announce */
-    bool was_up;      /* has been established once: the next success counts as a reconnect */
-    unsigned epoch;   /* bumped by every teardown */
+    bool write_wait;      /* h2o_socket_notify_write is pending on sock */
+    bool broken;          /* failed where callbacks may not run: torn down on the next tick */
+    bool needs_drain;     /* PQflush may have buffered input that no readiness event will announce */
+    bool was_up;          /* has been established once: the next success counts as a reconnect */
+    bool checking;        /* the idle check is in flight: nothing else is sent until it answers */
+    uint64_t last_active; /* db_clock_ms() when it was established or a statement last completed */
+    unsigned epoch;       /* bumped by every teardown */
     unsigned in_flight;
     h2o_linklist_t fifo; /* db_query.link, oldest first */
     h2o_timeout_entry_t connect_deadline;
@@ -134,6 +137,7 @@ struct db_pool {
     unsigned nfree;
     uint64_t statements_sent;
     uint64_t reconnects;
+    uint64_t health_checks;
     uint64_t rng;
     bool destroying;
     char last_error[256]; /* last failed connection attempt, for queue-deadline failures */
@@ -151,11 +155,14 @@ void db_query_release(db_query *q);
 void db_timer_arm(db_timer *t, uint64_t delay_ms);
 void db_timer_disarm(db_timer *t);
 void db_copy_message(char *dst, size_t dstlen, const char *msg);
+uint64_t db_clock_ms(void);
+db_query *db_query_alloc(db_pool *pool);
 
 /* db_conn.c */
 void db_conn_init(db_conn *c, db_pool *pool);
 void db_conn_start(db_conn *c);
 bool db_conn_send(db_conn *c, db_query *q);
+bool db_conn_check(db_conn *c);
 void db_conn_drain(db_conn *c);
 void db_conn_fail(db_conn *c, db_status status, const char *message);
 void db_conn_free(db_conn *c);

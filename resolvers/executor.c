@@ -54,6 +54,7 @@ struct rs_exec {
     size_t nslots;
     size_t pending;
     bool overloaded;
+    size_t unavailable;        /* root fields that failed with DB_UNAVAILABLE */
     rs_principal principal;    /* who reads: decides what the statements may return */
     gql_errors request_errors; /* from planning (limits): the request fails before anything is sent */
     rs_done_cb done;
@@ -120,6 +121,20 @@ static void finish(rs_exec *x, rs_outcome outcome)
         gql_buf_puts(&body, "{\"errors\":[{\"message\":\"The server is overloaded; retry later.\","
                             "\"extensions\":{\"code\":\"OVERLOADED\"}}]}");
     } else {
+        /*
+         * Every root field failed because the database is unreachable (Aurora
+         * resuming, a failover, an outage): there is no data to give, so this
+         * is answered as a request failure, `errors` only (each at its root
+         * field's path) and no `data`, which the HTTP side maps to 503 with
+         * Retry-After. Without `data` GraphQL over HTTP requires a 4xx/5xx
+         * under application/graphql-response+json; under application/json it
+         * recommends 200 but, as for OVERLOADED, a 503 tells caches, load
+         * balancers and retrying clients what happened. When any root field
+         * has a value (another root field answered, __typename, introspection)
+         * the response keeps its `data` and stays 200.
+         */
+        if (outcome == RS_DATA && x->nslots > 0 && x->unavailable == x->nslots)
+            outcome = RS_UNAVAILABLE;
         gql_buf_putc(&body, '{');
         if (x->errors.count > 0) {
             gql_buf_puts(&body, "\"errors\":");
@@ -210,6 +225,8 @@ static void on_result(void *ctx, const db_result *r)
         const char *message;
         const char *code = error_code(r->status, &message);
         slot_error(slot, code, message);
+        if (r->status == DB_ERR_UNAVAILABLE || r->status == DB_ERR_SHUTDOWN)
+            x->unavailable++;
         /* SQL text and server messages stay in the server log, never in the response. */
         if (x->worker->engine->log_error != NULL)
             x->worker->engine->log_error(code, r->message != NULL ? r->message : "");

@@ -57,6 +57,7 @@ typedef enum rs_outcome {
     RS_REQUEST_ERROR,      /* parse, validation or coercion failed: errors only, no `data` */
     RS_OVERLOADED,         /* the database queue is full: HTTP 503 */
     RS_METHOD_NOT_ALLOWED, /* a mutation in a request with forbid_mutations: HTTP 405, Allow: POST */
+    RS_UNAVAILABLE,        /* every root field failed with DB_UNAVAILABLE: errors only, HTTP 503 */
 } rs_outcome;
 
 typedef struct rs_request {

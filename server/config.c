@@ -19,7 +19,8 @@ typedef enum setting_kind {
     SET_LISTEN,
     SET_HOSTPORTS,
     SET_ORIGINS,
-    SET_AUTH_MODE
+    SET_AUTH_MODE,
+    SET_DB_PROTOCOL
 } setting_kind;
 
 typedef struct setting {
@@ -52,8 +53,11 @@ static const setting settings[] = {
      3600000, "statement timeout in milliseconds (0 = none)"},
     {"DB_CONNECT_TIMEOUT_MS", "db-connect-timeout-ms", SET_UINT, AT(db_connect_timeout_ms), "3000", 1, 600000,
      "connection attempt timeout; also how long a query waits for a connection"},
-    {"DB_PREPARE", "db-prepare", SET_BOOL, AT(db_prepare), "on", 0, 0,
-     "use prepared statements (turn off behind RDS Proxy to avoid pinning)"},
+    {"DB_PROTOCOL", "db-protocol", SET_DB_PROTOCOL, AT(db_protocol), "prepared", 0, 0,
+     "prepared (named prepared statements) or proxy (no session state: for RDS Proxy, no pinning; "
+     "statement timeout enforced client-side only)"},
+    {"DB_IDLE_CHECK_MS", "db-idle-check-ms", SET_UINT, AT(db_idle_check_ms), "30000", 0, 86400000,
+     "a connection idle this long gets an empty query before it serves again (0 = never)"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
      "memcached nodes, comma-separated host:port; empty disables the cache"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
@@ -243,6 +247,8 @@ static const char *expected(const setting *s)
         return "* or comma-separated origins such as http://localhost:3000 (scheme://host[:port], no path)";
     case SET_AUTH_MODE:
         return "jwt or none";
+    case SET_DB_PROTOCOL:
+        return "prepared or proxy";
     default:
         return "a value";
     }
@@ -288,6 +294,12 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 ? 0 : -1;
         if (rc == 0)
             *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n' ? GQLD_AUTH_NONE : GQLD_AUTH_JWT;
+        break;
+    case SET_DB_PROTOCOL:
+        rc = strcmp(value, "prepared") == 0 || strcmp(value, "proxy") == 0 ? 0 : -1;
+        if (rc == 0)
+            *(gqld_db_protocol *)(base + s->offset) =
+                strcmp(value, "proxy") == 0 ? GQLD_DB_PROXY : GQLD_DB_PREPARED;
         break;
     }
     if (rc != 0) {

@@ -18,6 +18,12 @@ typedef enum gqld_auth_mode {
     GQLD_AUTH_NONE, /* development only: every request is an admin */
 } gqld_auth_mode;
 
+/* How statements reach the database: see DB_PROTOCOL in config.c. */
+typedef enum gqld_db_protocol {
+    GQLD_DB_PREPARED, /* named prepared statements, statement_timeout in the startup packet */
+    GQLD_DB_PROXY,    /* no session state: unnamed statements, no startup options (RDS Proxy) */
+} gqld_db_protocol;
+
 typedef struct gqld_config {
     char listen_host[256];
     uint16_t listen_port;
@@ -28,7 +34,8 @@ typedef struct gqld_config {
     unsigned db_queue_max;
     unsigned db_statement_timeout_ms;
     unsigned db_connect_timeout_ms;
-    bool db_prepare;
+    gqld_db_protocol db_protocol;
+    unsigned db_idle_check_ms;
     const char *memcached_servers;
     unsigned threads;
     size_t max_body_bytes;

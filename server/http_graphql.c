@@ -62,6 +62,13 @@ static http_media negotiate(h2o_req_t *req)
     return http_negotiate_accept(accept.base, accept.len);
 }
 
+/*
+ * Retry-After (seconds) when the database is unreachable: the pool's reconnect
+ * backoff tops out at 5 s, so by then it has tried again at least once (an
+ * Aurora Serverless v2 resume takes up to about 15 s: a few retries).
+ */
+#define RETRY_UNAVAILABLE "5"
+
 /* ---- the parameters, from JSON values ---- */
 
 enum { P_QUERY, P_OPERATION_NAME, P_VARIABLES, P_EXTENSIONS, NPARAMS };
@@ -244,6 +251,11 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
         case RS_OVERLOADED:
             status = 503, reason = "Service Unavailable";
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
+            break;
+        case RS_UNAVAILABLE: /* the database is unreachable: see finish() in executor.c */
+            status = 503, reason = "Service Unavailable";
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                           H2O_STRLIT(RETRY_UNAVAILABLE));
             break;
         case RS_METHOD_NOT_ALLOWED: /* a mutation over GET */
             status = 405, reason = "Method Not Allowed";

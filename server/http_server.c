@@ -270,7 +270,8 @@ int http_server_run(const gqld_config *cfg, const rs_engine *engine)
         .queue_max = cfg->db_queue_max,
         .statement_timeout_ms = cfg->db_statement_timeout_ms,
         .connect_timeout_ms = cfg->db_connect_timeout_ms,
-        .prepare = cfg->db_prepare,
+        .idle_check_ms = cfg->db_idle_check_ms,
+        .protocol = cfg->db_protocol == GQLD_DB_PROXY ? DB_PROTOCOL_PROXY : DB_PROTOCOL_PREPARED,
     };
 
     /* Signals are taken by this thread alone, with sigwait; workers never see them. */

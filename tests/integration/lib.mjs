@@ -128,6 +128,8 @@ export async function startServer(env = {}, { args = [], timeoutMs = 20000 } = {
     DATABASE_URL,
     MEMCACHED_SERVERS: MEMCACHED,
     GQLD_THREADS: 2,
+    // The second meson run of some suites (integration-proxy-*) sets this.
+    ...(process.env.GQLD_TEST_DB_PROTOCOL ? { DB_PROTOCOL: process.env.GQLD_TEST_DB_PROTOCOL } : {}),
     ...env,
   });
   const { child, exited } = spawnTracked(GQLD_BIN, ['serve', ...args], fullEnv);

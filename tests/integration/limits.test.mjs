@@ -2,7 +2,8 @@
 // connection is busy and the queue is full, a request is refused at once with
 // HTTP 503, Retry-After and a GraphQL error coded OVERLOADED, instead of piling
 // up latency; the requests already admitted still complete. A statement past
-// DB_STATEMENT_TIMEOUT_MS is a DB_TIMEOUT error at the field's path. A client
+// DB_STATEMENT_TIMEOUT_MS is a DB_TIMEOUT error at the field's path, and frees
+// its connection for the next request (in both DB_PROTOCOL modes). A client
 // that goes away while its statement runs costs nothing but the statement.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +88,37 @@ test('a statement past DB_STATEMENT_TIMEOUT_MS is DB_TIMEOUT at the field, witho
     await lock.release();
     await server.stop();
   }
+});
+
+test('a statement that hits the timeout frees its connection: the next request succeeds promptly', async () => {
+  // One thread, one connection: if the timed-out statement kept it, nothing else could run.
+  const server = await startServer({
+    DATABASE_URL: db.url,
+    GQLD_THREADS: 1,
+    DB_POOL_SIZE: 1,
+    DB_STATEMENT_TIMEOUT_MS: 300,
+    AUTH_MODE: 'none',
+  });
+  const lock = await lockTable(db.url, 'products'); // held throughout: the timed-out statement never gets it
+  try {
+    const slow = await graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 10000 });
+    assert.equal(slow.json?.errors?.[0]?.extensions?.code, 'DB_TIMEOUT', slow.text);
+    const started = Date.now();
+    const next = await graphql(server.url, '{ customer(customerId: "4567") { customerId } }', undefined,
+      { timeoutMs: 10000 });
+    assert.ok(Date.now() - started < 1000, `answered promptly (${Date.now() - started} ms)`);
+    assert.equal(next.status, 200, next.text);
+    assert.equal(next.json.errors, undefined, next.text);
+    assert.ok('customer' in next.json.data, next.text);
+    // And the locked table times out again rather than hanging.
+    const again = await graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 10000 });
+    assert.equal(again.json?.errors?.[0]?.extensions?.code, 'DB_TIMEOUT', again.text);
+  } finally {
+    await lock.release();
+  }
+  const r = await graphql(server.url, PRODUCT_QUERY);
+  assert.equal(r.text, NOTEBOOK_BODY);
+  await server.stop();
 });
 
 test('a client that disconnects while its statement runs does not disturb the server', async () => {

@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertCleanExit, graphql, pollUntil, request, runGqld, services, startServer } from './lib.mjs';
+import {
+  NOTEBOOK_BODY,
+  PRODUCT_QUERY,
+  assertCleanExit,
+  graphql,
+  pollUntil,
+  request,
+  runGqld,
+  services,
+  sleep,
+  startServer,
+} from './lib.mjs';
 
 let dir;
 let port;
@@ -68,16 +79,29 @@ test('not ready once the database stops; queries fail fast with DB_UNAVAILABLE',
     const started = Date.now();
     const r = await graphql(server.url, freshProductQuery(), undefined, { timeoutMs: 10000 });
     assert.ok(Date.now() - started < 10000);
-    assert.equal(r.status, 200, r.text);
     assert.ok(r.json, r.text);
-    assert.deepEqual(r.json.data, { Product: null });
-    return r.json.errors?.[0]?.extensions?.code === 'DB_UNAVAILABLE' ? r : null;
+    if (r.json.errors?.[0]?.extensions?.code !== 'DB_UNAVAILABLE') {
+      assert.equal(r.status, 200, r.text);
+      return null;
+    }
+    return r;
   }, { timeoutMs: 5000, what: 'a DB_UNAVAILABLE error' });
+  // Every root field failed with DB_UNAVAILABLE: no data, HTTP 503 with Retry-After.
+  assert.equal(failed.status, 503, failed.text);
+  assert.equal(failed.headers.get('retry-after'), '5');
+  assert.equal('data' in failed.json, false, failed.text);
   const [error] = failed.json.errors;
   assert.equal(failed.json.errors.length, 1);
   assert.deepEqual(error.path, ['Product']);
   assert.equal(typeof error.message, 'string');
   assert.notEqual(error.message, '');
+
+  // Some data present (__typename needs no database): 200, data kept, the error at its path.
+  const partial = await graphql(server.url, `{ __typename ${freshProductQuery().slice(1, -1)} }`, undefined,
+    { timeoutMs: 10000 });
+  assert.equal(partial.status, 200, partial.text);
+  assert.deepEqual(partial.json.data, { __typename: 'Query', Product: null });
+  assert.equal(partial.json.errors?.[0]?.extensions?.code, 'DB_UNAVAILABLE', partial.text);
 });
 
 test('ready again once the database is back, without restarting gqld', async () => {
@@ -92,5 +116,43 @@ test('ready again once the database is back, without restarting gqld', async () 
     const r = await graphql(server.url, '{ Product(productId: "notebook") { productId productName price } }');
     return r.text === '{"data":{"Product":{"productId":"notebook","productName":"notebook_red","price":19.99}}}';
   }, { timeoutMs: 20000, what: 'the Product query to work again' });
+  assert.equal(server.exit, null, 'the same gqld process');
+});
+
+// One answer of the stream below: a correct one, or DB_UNAVAILABLE as 503.
+function classify(r) {
+  if (r.status === 200 && r.text === NOTEBOOK_BODY) return 'ok';
+  if (r.status === 503 && r.headers.get('retry-after') === '5' && r.json && !('data' in r.json) &&
+      r.json.errors?.length === 1 && r.json.errors[0].extensions?.code === 'DB_UNAVAILABLE') return 'unavailable';
+  return `unexpected: ${r.status} ${r.text}`;
+}
+
+test('PostgreSQL stops under a request stream: correct answers or DB_UNAVAILABLE, then recovery', async () => {
+  await pollUntil(async () => (await graphql(server.url, PRODUCT_QUERY)).text === NOTEBOOK_BODY ? true : null,
+    { timeoutMs: 20000, what: 'the Product query to work' });
+  // 200 requests over 2 s; PostgreSQL stops (fast shutdown) 300 ms in.
+  const answers = [];
+  let stopped;
+  for (let i = 0; i < 200; i++) {
+    if (i === 30) stopped = services('pg-stop', path.join(dir, 'pg'));
+    answers.push(graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 15000 }).then(classify));
+    await sleep(10);
+  }
+  await stopped;
+  const kinds = await Promise.all(answers);
+  const unexpected = kinds.filter((k) => k !== 'ok' && k !== 'unavailable');
+  assert.deepEqual(unexpected, [], 'only correct answers or DB_UNAVAILABLE');
+  assert.ok(kinds.includes('ok'), 'answers before the stop');
+  assert.ok(kinds.includes('unavailable'), 'DB_UNAVAILABLE answers after the stop');
+  console.log(`stream: ${kinds.filter((k) => k === 'ok').length} ok, ${kinds.filter((k) => k === 'unavailable').length} unavailable`);
+  // After the stop every query fails within the connect timeout bound.
+  const started = Date.now();
+  assert.equal(classify(await graphql(server.url, PRODUCT_QUERY, undefined, { timeoutMs: 10000 })), 'unavailable');
+  assert.ok(Date.now() - started < 5000, 'fails within DB_CONNECT_TIMEOUT_MS (3 s) and some slack');
+  assert.equal(server.exit, null, 'gqld is still alive');
+
+  await services('pg-start', path.join(dir, 'pg'), port);
+  await pollUntil(async () => (await graphql(server.url, PRODUCT_QUERY)).text === NOTEBOOK_BODY ? true : null,
+    { timeoutMs: 20000, what: 'the Product query to work again' });
   assert.equal(server.exit, null, 'the same gqld process');
 });

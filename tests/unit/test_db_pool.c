@@ -143,7 +143,7 @@ static db_pool *make_pool(const char *conninfo, unsigned size, unsigned depth, u
         .queue_max = queue_max,
         .statement_timeout_ms = statement_ms,
         .connect_timeout_ms = connect_ms,
-        .prepare = prepare,
+        .protocol = prepare ? DB_PROTOCOL_PREPARED : DB_PROTOCOL_PROXY,
     };
     char err[256] = "";
     db_pool *pool = db_pool_create(loop, &cfg, err, sizeof(err));
@@ -246,7 +246,12 @@ static void test_simple_query_returns_text_rows(bool prepare)
     reply r = query1(pool, "SELECT current_setting('application_name'), current_setting('statement_timeout')",
                      0, NULL);
     CHECK_STR(r.value, "gqld");
-    CHECK_STR(r.value2, "5s");
+    /* The proxy protocol sends no startup options: the server's default stays. */
+    CHECK_STR(r.value2, prepare ? "5s" : "0");
+    /* ... and no named statements either. */
+    r = query1(pool, "SELECT count(*) FROM pg_prepared_statements", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK(prepare ? strcmp(r.value, "0") != 0 : strcmp(r.value, "0") == 0);
     drop_pool(pool);
 }
 
@@ -498,6 +503,77 @@ static void test_statement_timeout(void)
     db_pool_stats st;
     db_pool_get_stats(pool, &st);
     CHECK_INT(st.reconnects, 0);
+    drop_pool(pool);
+}
+
+/* The proxy protocol: no server-side timeout, the client-side deadline alone, and the connection comes back.
+ */
+static void test_proxy_statement_timeout(void)
+{
+    db_pool *pool = make_pool(db_url, 1, 4, 16, 300, 2000, false);
+    CHECK(run_until(pool_up, pool, 5000));
+    uint64_t t0 = now_ms();
+    reply r = query1(pool, "SELECT pg_sleep(3)", 0, NULL);
+    CHECK_INT(r.status, DB_ERR_TIMEOUT);
+    CHECK(r.at_ms - t0 >= 290);
+    CHECK(r.at_ms - t0 < 1000);
+    t0 = now_ms();
+    r = query1(pool, "SELECT 7", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK_STR(r.value, "7");
+    CHECK(r.at_ms - t0 < 1000);
+    drop_pool(pool);
+}
+
+/*
+ * The backend goes away while the connection is idle and the loop is not
+ * running, so the pool cannot have heard of it (as with a NAT or a proxy that
+ * drops a connection without a word): the next query must still succeed when
+ * the idle check is on, and fails without it (which shows the test bites).
+ */
+static void test_idle_check(bool check, bool prepare)
+{
+    char conninfo[1024];
+    with_app_name(conninfo, sizeof(conninfo), "gqld_test_idle");
+    db_pool_config cfg = {
+        .conninfo = conninfo,
+        .size = 1,
+        .pipeline_depth = 4,
+        .queue_max = 16,
+        .statement_timeout_ms = 5000,
+        .connect_timeout_ms = 2000,
+        .protocol = prepare ? DB_PROTOCOL_PREPARED : DB_PROTOCOL_PROXY,
+        .idle_check_ms = check ? 100 : 0,
+    };
+    char err[256] = "";
+    db_pool *pool = db_pool_create(loop, &cfg, err, sizeof(err));
+    CHECK(pool != NULL);
+    if (pool == NULL)
+        return;
+    CHECK(run_until(pool_up, pool, 5000));
+    reply r = query1(pool, "SELECT 1", 0, NULL);
+    CHECK_INT(r.status, DB_OK);
+    CHECK_INT(terminate_backends("gqld_test_idle"), 1);
+    usleep(300 * 1000); /* the backend exits; our loop does not run meanwhile */
+    r = query1(pool, "SELECT 2", 0, NULL);
+    db_pool_stats st;
+    db_pool_get_stats(pool, &st);
+    if (check) {
+        CHECK_INT(r.status, DB_OK);
+        CHECK_STR(r.value, "2");
+        CHECK(st.health_checks >= 1);
+        CHECK_INT(st.statements_sent, 2); /* the checks are not statements */
+        CHECK_INT(st.reconnects, 1);
+        /* A busy connection is not checked again. */
+        uint64_t checks = st.health_checks;
+        r = query1(pool, "SELECT 3", 0, NULL);
+        CHECK_INT(r.status, DB_OK);
+        db_pool_get_stats(pool, &st);
+        CHECK_INT(st.health_checks, checks);
+    } else {
+        CHECK_INT(r.status, DB_ERR_UNAVAILABLE);
+        CHECK_INT(st.health_checks, 0);
+    }
     drop_pool(pool);
 }
 
@@ -781,7 +857,11 @@ int main(void)
     test_wrong_parameter_count_is_a_query_error();
     test_large_values_both_ways();
     test_statement_timeout();
+    test_proxy_statement_timeout();
     test_terminated_backends_reconnect();
+    test_idle_check(true, true);
+    test_idle_check(true, false);
+    test_idle_check(false, true);
     test_unreachable_server_fails_fast();
     test_silent_server_hits_connect_timeout();
     test_cancel();
