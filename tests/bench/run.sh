@@ -23,6 +23,7 @@
 #   BENCH_DURATION (10s)  BENCH_WARMUP (2s)  BENCH_CONNECTIONS (64)  BENCH_DB_POOL (8)
 #   BENCH_RATE (2000 req/s, scenario 4)  BENCH_PEERS (yoga mercurius; "" for none)
 #   BENCH_PRODUCTS (100000)  BENCH_CUSTOMERS (10000)  BENCH_ORDERS (50000)
+# shellcheck disable=SC2016 # GraphQL variables and JavaScript in single quotes, on purpose
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
