@@ -23,7 +23,7 @@ const scenarios = [
   ['order', '3. `Order(customerId) { … items { … product { … } } }`'],
 ];
 const peers = ['yoga', 'mercurius'].filter((p) => scenarios.some(([s]) => get(p, s)));
-const label = { gqld: 'gqld', yoga: 'graphql-yoga', mercurius: 'mercurius + graphql-jit', pgbench: 'pgbench (same SELECT)' };
+const label = { gqld: 'gqld', yoga: 'graphql-yoga', mercurius: 'mercurius + graphql-jit', pgbench: 'pgbench (same SELECT)', healthz: 'gqld GET /healthz' };
 
 const md = [];
 md.push(`## gqld load benchmark, ${env('BENCH_DATE')}`, '');
@@ -60,6 +60,9 @@ for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3']]) {
   if (r) md.push(`| pgbench, the SELECT of ${what} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${ratio(get('gqld', s)?.rps, r.rps)} |`);
 }
 md.push('');
+md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
+md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sent (captured from PostgreSQL\'s log),');
+md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n) and a uniform customer id.');
 md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
 md.push('accounted for); its errors include requests still unanswered 5 s after the end.');
 md.push('Figures are noisy: the machine is shared with other CPU-heavy work (see the load average).');
@@ -71,14 +74,14 @@ process.stdout.write('\n' + text);
 // its own scale (the longest bar is the group's best), figures written on the bars.
 const groups = scenarios.map(([s, name]) => ({
   name: name.replace(/`/g, ''),
-  bars: [['gqld', get('gqld', s)], ...peers.map((p) => [p, get(p, s)]), ['pgbench', get('pgbench', s)]]
+  bars: [['gqld', get('gqld', s)], ...(s === 'typename' ? [['healthz', get('gqld', 'healthz')]] : []), ...peers.map((p) => [p, get(p, s)]), ['pgbench', get('pgbench', s)]]
     .filter(([, r]) => r)
     .map(([server, r]) => ({ server, rps: r.rps })),
 }));
-const colour = { gqld: '#2b6cb0', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096' };
+const colour = { gqld: '#2b6cb0', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096', healthz: '#a0aec0' };
 const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const W = 760, left = 190, barH = 20, gap = 6, pad = 16;
-let y = 40;
+let y = 48;
 const parts = [];
 for (const g of groups) {
   parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(g.name)}</text>`);
@@ -95,7 +98,8 @@ for (const g of groups) {
 }
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="10" y="20" font-size="15" font-weight="bold">${esc(`gqld load benchmark, ${env('BENCH_DATE')}: req/s (cache off), each group on its own scale`)}</text>
+<text x="10" y="20" font-size="15" font-weight="bold">${esc(`gqld load benchmark, ${env('BENCH_DATE')}`)}</text>
+<text x="${W - 10}" y="20" text-anchor="end" fill="#555">req/s, cache off; each group on its own scale</text>
 ${parts.join('\n')}
 </svg>
 `;

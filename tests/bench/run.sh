@@ -213,18 +213,6 @@ pgbench_script "$tmp/product.sql" "\\set n random_zipfian(1, $BENCH_PRODUCTS, 1.
     "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id = \$1'
 pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM orders t0 WHERE t0.customer_id = \$1'
 
-# --- gqld ---------------------------------------------------------------------
-say "gqld"
-start_gqld
-scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
-scenario gqld typename tests/bench/typename.lua "$base/graphql"
-scenario gqld product tests/bench/product.lua "$base/graphql"
-scenario gqld order tests/bench/orders.lua "$base/graphql"
-record gqld mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
-    "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
-stop_server
-
-# --- pgbench: the same SELECTs, prepared, as many connections as gqld's pool --------
 # run_pgbench NAME SCRIPT: per-transaction log -> percentiles
 run_pgbench() {
     local name=$1 script=$2 out tps lat
@@ -239,27 +227,46 @@ run_pgbench() {
         END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
     record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
 }
-say "pgbench (-M prepared -c $db_pool -j 1)"
-run_pgbench product "$tmp/product.sql"
-run_pgbench order "$tmp/order.sql"
-
-# --- peers ----------------------------------------------------------------------
-for peer in $peers; do
-    say "peer $peer"
-    start_peer "$peer"
+# start_server NAME: gqld, or a peer that must first give gqld's answers.
+start_server() {
+    if [[ $1 == gqld ]]; then
+        start_gqld
+        return
+    fi
+    start_peer "$1"
+    local actual
     actual=$(answers "$base")
-    # shellcheck disable=SC2016 # JavaScript, not shell
     node -e '
         const a = JSON.parse(process.argv[1]), b = JSON.parse(process.argv[2]);
         if (require("node:util").isDeepStrictEqual(a, b)) process.exit(0);
         console.error("expected " + process.argv[1].slice(0, 500) + "\nactual   " + process.argv[2].slice(0, 500));
         process.exit(1);
-    ' "$expected" "$actual" || die "peer $peer does not give gqld's answers"
-    scenario "$peer" typename tests/bench/typename.lua "$base/graphql"
-    scenario "$peer" product tests/bench/product.lua "$base/graphql"
-    scenario "$peer" order tests/bench/orders.lua "$base/graphql"
-    stop_server
+    ' "$expected" "$actual" || die "peer $1 does not give gqld's answers"
+}
+
+# Scenario by scenario, every server in turn (a fresh process each time, warmed up by the
+# scenario's warm-up): on a shared machine, figures to be compared are measured close in time.
+say "ceiling: gqld GET /healthz"
+start_server gqld
+scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
+stop_server
+for s in typename product order; do
+    say "scenario $s"
+    for server in gqld $peers; do
+        start_server "$server"
+        scenario "$server" "$s" "tests/bench/$([[ $s == order ]] && echo orders || echo "$s").lua" "$base/graphql"
+        stop_server
+    done
+    if [[ $s != typename ]]; then
+        say "ceiling: pgbench -M prepared -c $db_pool -j 1, gqld's SELECT for $s"
+        run_pgbench "$s" "$tmp/$s.sql"
+    fi
 done
+say "scenario mix (gqld, open loop at $rate req/s)"
+start_server gqld
+record gqld mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
+    "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
+stop_server
 
 # --- report ---------------------------------------------------------------------------
 # shellcheck disable=SC2016 # JavaScript, not shell
