@@ -20,9 +20,10 @@
 # Always a throwaway PostgreSQL (seeded with the benchmark's sizes) and memcached, removed
 # afterwards. Servers on core 0, load generators on core 1 (taskset, when there are two
 # cores); PostgreSQL floats.
-#   BENCH_DURATION (10s)  BENCH_WARMUP (2s)  BENCH_CONNECTIONS (64)  BENCH_DB_POOL (8)
+#   BENCH_DURATION (10s)  BENCH_WARMUP (3s: Node peers JIT-compile)  BENCH_CONNECTIONS (64)  BENCH_DB_POOL (8)
 #   BENCH_RATE (2000 req/s, scenario 4)  BENCH_PEERS (yoga mercurius; "" for none)
 #   BENCH_PRODUCTS (100000)  BENCH_CUSTOMERS (10000)  BENCH_ORDERS (50000)
+#   BENCH_OUT (tests/bench: where report.md and report.svg go)
 # shellcheck disable=SC2016 # GraphQL variables and JavaScript in single quotes, on purpose
 set -euo pipefail
 
@@ -32,13 +33,15 @@ cd "$root"
 . "$root/infra/dev/services.sh"
 
 duration=${BENCH_DURATION:-10s}
-warmup=${BENCH_WARMUP:-2s}
+warmup=${BENCH_WARMUP:-3s}
 connections=${BENCH_CONNECTIONS:-64}
 db_pool=${BENCH_DB_POOL:-8}
 rate=${BENCH_RATE:-2000}
 peers=${BENCH_PEERS-yoga mercurius}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-100000} BENCH_CUSTOMERS=${BENCH_CUSTOMERS:-10000}
 orders=${BENCH_ORDERS:-50000}
+out=${BENCH_OUT:-tests/bench} # where report.md and report.svg go
+mkdir -p "$out"
 secs=${duration%s} warm_secs=${warmup%s}
 
 die() {
@@ -60,6 +63,13 @@ meson compile -C build >"$root/.dev/meson-compile-build.log" 2>&1 ||
     { cat "$root/.dev/meson-compile-build.log" >&2; die "build failed"; }
 gqld=$root/build/server/gqld
 
+peer_note=
+if [[ -n $peers ]] && (($(node -p 'process.versions.node.split(".")[0]') < 20)); then
+    # mercurius 16 and fastify 5 need Node 20 or newer (Debian 12's nodejs is 18).
+    peer_note="peers skipped: they need Node 20 or newer, this is $(node --version)"
+    say "$peer_note"
+    peers=
+fi
 if [[ -n $peers ]]; then
     say "installing the peers (npm ci, tests/bench/peers/package-lock.json)"
     npm ci --prefix tests/bench/peers --no-audit --no-fund --loglevel=error >"$root/.dev/bench-npm.log" 2>&1 ||
@@ -278,11 +288,11 @@ BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
     BENCH_MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
     BENCH_PLACEMENT=$placement BENCH_LOAD=$load BENCH_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)" \
     BENCH_SERVER="$("$gqld" --version 2>/dev/null | head -1 || echo gqld) ($(git rev-parse --short HEAD 2>/dev/null || echo uncommitted), $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$db_pool" \
-    BENCH_PEER_VERSIONS="$(cd tests/bench/peers && node -e '
-        const p = (n) => require(n + "/package.json").version;
+    BENCH_PEER_VERSIONS="$(node -e '
+        const p = (n) => require(require("node:path").resolve(process.argv[1], "node_modules", n, "package.json")).version;
         console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; node ${process.version}`);
-    ')" \
+    ' tests/bench/peers 2>/dev/null || true)" \
     BENCH_LOADGEN="wrk -t1 -c$connections -d$duration after a $warmup warm-up (keep-alive, loopback); mix: tests/bench/openloop.mjs at $rate req/s, $connections connections; pgbench -M prepared -c $db_pool -j 1 -T $secs" \
-    BENCH_DATA="$BENCH_PRODUCTS products (Zipf s = 1.1), $BENCH_CUSTOMERS customers, $orders orders" \
-    node tests/bench/report.mjs "$results" tests/bench/report.md tests/bench/report.svg
-say "wrote tests/bench/report.md and tests/bench/report.svg"
+    BENCH_NOTE=$peer_note BENCH_DATA="$BENCH_PRODUCTS products (Zipf s = 1.1), $BENCH_CUSTOMERS customers, $orders orders" \
+    node tests/bench/report.mjs "$results" "$out/report.md" "$out/report.svg"
+say "wrote $out/report.md and $out/report.svg"
