@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gqld needs that are missing, and nothing else.
 #   deps.sh             build, run and test (the default set)
-#   deps.sh bench       + wrk
+#   deps.sh bench       + wrk (tests/bench/run.sh; its other tools come with the base set:
+#                       pgbench with postgresql, node and npm for the peers and the
+#                       fixed-rate generator, taskset in util-linux, perl in perl-base)
 #   deps.sh lint        + clang-format, clang-tidy, shellcheck
 #   deps.sh fuzz        + clang
 # A no-op (one dpkg-query) when everything is installed. Never depends on the
@@ -16,7 +18,7 @@ packages=(build-essential pkg-config meson ninja-build
 for profile in "$@"; do
     case $profile in
     base) ;;
-    bench) packages+=(wrk) ;;
+    bench) packages+=(wrk util-linux perl-base) ;;
     lint) packages+=(clang-format clang-tidy shellcheck) ;;
     fuzz) packages+=(clang) ;;
     *)

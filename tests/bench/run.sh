@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# Load benchmark of gqld (./dev bench): the Product and nested Order queries
-# in both DB_PROTOCOL modes (prepared, proxy) against the fixed /healthz
-# response of the same server, and the database's own ceiling: the very SELECT
-# gqld sends for Product (taken from pg_stat_statements) driven by pgbench
-# with as many connections as gqld's pool, in the same run. Printed as a
-# Markdown table. Figures, not assertions: nothing here fails on a slow machine.
+# Load benchmark of gqld (./dev bench), end to end on this machine, with its ceilings and
+# two Node peers in the same run; writes tests/bench/report.md and tests/bench/report.svg
+# and prints the report. Figures, not assertions: nothing here fails on a slow machine,
+# but a wrong answer from any server stops the run.
 #
-# gqld runs with one worker thread pinned to core 0 and wrk with one thread on
-# core 1 (when there are two cores and taskset), loopback only, bounded in time.
-# Reuses the PostgreSQL and memcached of a running `./dev up`; otherwise starts
-# throwaway ones (with the default sample data) and removes them afterwards.
-#   BENCH_DURATION (10s)  BENCH_CONNECTIONS (64)  BENCH_WARMUP (2s)  BENCH_POOL_SIZE (8)
+# Scenarios (each after a warm-up, for a fixed duration, bounded connections, loopback):
+#   1 typename  POST { __typename }: HTTP + GraphQL alone
+#   2 product   Product(productId) with Zipf ids (s = 1.1) over 100,000 products (product.lua)
+#   3 order     Order(customerId) { ... items { ... product { productName price } } },
+#               customers uniform over 10,000 (orders.lua)
+#   4 mix       90% product, 10% order at a fixed rate, open loop, latency from the intended
+#               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
+# Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
+# SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
+# as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
+# graphql-yoga and mercurius + graphql-jit, pg Pool of the same size, DataLoader.
+# No response cache exists yet: every figure is "cache off".
+#
+# Always a throwaway PostgreSQL (seeded with the benchmark's sizes) and memcached, removed
+# afterwards. Servers on core 0, load generators on core 1 (taskset, when there are two
+# cores); PostgreSQL floats.
+#   BENCH_DURATION (10s)  BENCH_WARMUP (3s: Node peers JIT-compile)  BENCH_CONNECTIONS (64)  BENCH_DB_POOL (8)
+#   BENCH_RATE (2000 req/s, scenario 4)  BENCH_PEERS (yoga mercurius; "" for none)
+#   BENCH_PRODUCTS (100000)  BENCH_CUSTOMERS (10000)  BENCH_ORDERS (50000)
+#   BENCH_OUT (tests/bench: where report.md and report.svg go)
+#   BENCH_DB_PROTOCOL (prepared; proxy measures gqld as it runs behind RDS Proxy)
+# shellcheck disable=SC2016 # GraphQL variables and JavaScript in single quotes, on purpose
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -19,18 +34,29 @@ cd "$root"
 . "$root/infra/dev/services.sh"
 
 duration=${BENCH_DURATION:-10s}
+warmup=${BENCH_WARMUP:-3s}
 connections=${BENCH_CONNECTIONS:-64}
-warmup=${BENCH_WARMUP:-2s}
-pool_size=${BENCH_POOL_SIZE:-8}
+db_pool=${BENCH_DB_POOL:-8}
+db_protocol=${BENCH_DB_PROTOCOL:-prepared}
+rate=${BENCH_RATE:-2000}
+peers=${BENCH_PEERS-yoga mercurius}
+export BENCH_PRODUCTS=${BENCH_PRODUCTS:-100000} BENCH_CUSTOMERS=${BENCH_CUSTOMERS:-10000}
+orders=${BENCH_ORDERS:-50000}
+out=${BENCH_OUT:-tests/bench} # where report.md and report.svg go
+mkdir -p "$out"
+secs=${duration%s} warm_secs=${warmup%s}
 
 die() {
     echo "bench: $*" >&2
     exit 1
 }
+say() {
+    echo "bench: $*" >&2
+}
 
 "$root/infra/dev/deps.sh" bench
 mkdir -p "$root/.dev"
-echo "bench: building build/ (release)" >&2
+say "building build/ (release)"
 if [[ ! -f build/build.ninja ]]; then
     meson setup build --buildtype=release >"$root/.dev/meson-setup-build.log" 2>&1 ||
         { cat "$root/.dev/meson-setup-build.log" >&2; die "meson setup failed"; }
@@ -39,186 +65,236 @@ meson compile -C build >"$root/.dev/meson-compile-build.log" 2>&1 ||
     { cat "$root/.dev/meson-compile-build.log" >&2; die "build failed"; }
 gqld=$root/build/server/gqld
 
+peer_note=
+if [[ -n $peers ]] && (($(node -p 'process.versions.node.split(".")[0]') < 20)); then
+    # mercurius 16 and fastify 5 need Node 20 or newer (Debian 12's nodejs is 18).
+    peer_note="peers skipped: they need Node 20 or newer, this is $(node --version)"
+    say "$peer_note"
+    peers=
+fi
+if [[ -n $peers ]]; then
+    say "installing the peers (npm ci, tests/bench/peers/package-lock.json)"
+    npm ci --prefix tests/bench/peers --no-audit --no-fund --loglevel=error >"$root/.dev/bench-npm.log" 2>&1 ||
+        { cat "$root/.dev/bench-npm.log" >&2; die "npm ci failed in tests/bench/peers"; }
+fi
+
 tmp=$(mktemp -d "$root/.dev/bench-$$-XXXXXX")
 chmod 755 "$tmp" # the services' unprivileged users pass through it
-gqld_pid=
-cleanup() {
-    if [[ -n $gqld_pid ]]; then
-        kill -TERM "$gqld_pid" 2>/dev/null || true
-        wait "$gqld_pid" 2>/dev/null || true
+server_pid=
+stop_server() {
+    if [[ -n $server_pid ]]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
     fi
+}
+cleanup() {
+    stop_server
     svc_mc_stop "$tmp/memcached" || true
     svc_pg_stop "$tmp/pg" || true
-    rm -rf "$tmp"
+    [[ -n ${BENCH_KEEP_TMP:-} ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if status=$(svc_pg_status "$root/.dev/pg"); then
-    read -r _ pg_port _ <<<"$status"
-    echo "bench: using the PostgreSQL of ./dev up (port $pg_port)" >&2
-    database_url=postgresql://postgres@127.0.0.1:$pg_port/gqld
-else
-    pg_port=$(svc_free_port)
-    svc_pg_start "$tmp/pg" "$pg_port"
-    database_url=postgresql://postgres@127.0.0.1:$pg_port/gqld
-    "$gqld" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1 ||
-        { cat "$tmp/migrate.log" >&2; die "migrate failed"; }
-    "$gqld" seed --database-url "$database_url" >"$tmp/seed.log" 2>&1 ||
-        { cat "$tmp/seed.log" >&2; die "seed failed"; }
-fi
-if status=$(svc_mc_status "$root/.dev/memcached"); then
-    read -r _ mc_port _ <<<"$status"
-else
-    mc_port=$(svc_free_port)
-    while [[ $mc_port == "$pg_port" ]]; do mc_port=$(svc_free_port); done
-    svc_mc_start "$tmp/memcached" "$mc_port"
-fi
+pg_port=$(svc_free_port)
+svc_pg_start "$tmp/pg" "$pg_port"
+pg_bin=$(svc_pg_bin)
+database_url=postgresql://postgres@127.0.0.1:$pg_port/gqld
+"$gqld" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1 ||
+    { cat "$tmp/migrate.log" >&2; die "migrate failed"; }
+say "seeding $BENCH_PRODUCTS products, $BENCH_CUSTOMERS customers, $orders orders"
+"$gqld" seed --database-url "$database_url" --products "$BENCH_PRODUCTS" --customers "$BENCH_CUSTOMERS" \
+    --orders "$orders" >"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log" >&2; die "seed failed"; }
+"$pg_bin/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d gqld -c 'VACUUM ANALYZE' >/dev/null
+mc_port=$(svc_free_port)
+while [[ $mc_port == "$pg_port" ]]; do mc_port=$(svc_free_port); done
+svc_mc_start "$tmp/memcached" "$mc_port"
 
-server_cpu=() client_cpu=() placement="unpinned"
+server_cpu=() client_cpu=() placement="unpinned (fewer than two cores or no taskset)"
 if command -v taskset >/dev/null && (($(nproc) >= 2)); then
     server_cpu=(taskset -c 0)
     client_cpu=(taskset -c 1)
-    placement="gqld on core 0, wrk on core 1"
+    placement="servers (gqld, the peers) pinned to core 0, load generators (wrk, node, pgbench) to core 1 with taskset; PostgreSQL unpinned"
 fi
 
-# start_gqld PROTOCOL: runs gqld in the background, sets gqld_pid and base, checks one answer.
-# AUTH_MODE=none: the benchmark measures the data path; tokens are not part of it yet.
+# start_gqld [ENV...]: gqld on a free port, one worker thread; sets base and server_pid.
 start_gqld() {
-    : >"$tmp/gqld.err"
-    AUTH_MODE=none DATABASE_URL=$database_url MEMCACHED_SERVERS=127.0.0.1:$mc_port GQLD_THREADS=1 \
-        DB_POOL_SIZE=$pool_size DB_PROTOCOL=$1 GQLD_LISTEN=127.0.0.1:0 \
-        "${server_cpu[@]}" "$gqld" serve >/dev/null 2>"$tmp/gqld.err" &
-    gqld_pid=$!
+    : >"$tmp/server.err"
+    env "$@" AUTH_MODE=none DATABASE_URL="$database_url" MEMCACHED_SERVERS="127.0.0.1:$mc_port" GQLD_THREADS=1 \
+        DB_POOL_SIZE="$db_pool" DB_PROTOCOL="$db_protocol" GQLD_LISTEN=127.0.0.1:0 "${server_cpu[@]}" "$gqld" serve >/dev/null 2>"$tmp/server.err" &
+    server_pid=$!
     local address=
     for _ in $(seq 200); do
         address=$(sed -n 's/.*"msg":"listening".*"address":"\([^"]*\)".*/\1/p; s/.*"address":"\([^"]*\)".*"msg":"listening".*/\1/p' \
-            "$tmp/gqld.err" | head -1)
+            "$tmp/server.err" | head -1)
         [[ -n $address ]] && break
-        kill -0 "$gqld_pid" 2>/dev/null || { cat "$tmp/gqld.err" >&2; die "gqld exited"; }
+        kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.err" >&2; die "gqld exited"; }
         sleep 0.1
     done
-    [[ -n $address ]] || { cat "$tmp/gqld.err" >&2; die "gqld did not report its address"; }
+    [[ -n $address ]] || { cat "$tmp/server.err" >&2; die "gqld did not report its address"; }
     base=http://$address
-
-    # The benchmark measures the right answer or none at all.
-    local expected='{"data":{"Product":{"productId":"notebook","productName":"notebook_red","price":19.99}}}'
-    local actual
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    actual=$(node -e '
-        fetch(process.argv[1] + "/graphql", {method: "POST", headers: {"content-type": "application/json"},
-            body: JSON.stringify({query: "{ Product(productId: \"notebook\") { productId productName price } }"})})
-          .then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(e.message); process.exit(1); });
-    ' "$base")
-    [[ $actual == "$expected" ]] || die "unexpected answer from gqld ($1): $actual"
 }
 
-stop_gqld() {
-    kill -TERM "$gqld_pid" 2>/dev/null || true
-    wait "$gqld_pid" 2>/dev/null || true
-    gqld_pid=
+# start_peer NAME: a Node peer on a free port; sets base and server_pid.
+start_peer() {
+    : >"$tmp/server.out"
+    DATABASE_URL=$database_url BENCH_DB_POOL=$db_pool NODE_ENV=production \
+        "${server_cpu[@]}" node "tests/bench/peers/$1.js" >"$tmp/server.out" 2>"$tmp/server.err" &
+    server_pid=$!
+    base=
+    for _ in $(seq 300); do
+        base=$(sed -n 's/^listening //p' "$tmp/server.out" | head -1)
+        [[ -n $base ]] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.err" >&2; die "peer $1 exited"; }
+        sleep 0.1
+    done
+    [[ -n $base ]] || { cat "$tmp/server.err" >&2; die "peer $1 did not report its address"; }
 }
 
-# run_wrk DURATION SCRIPT URL -> the script's BENCH line
+# The benchmark measures the right answer or none at all: every server must give gqld's
+# answers (as JSON values: 234.70 and 234.7 are the same number) to these queries.
+queries=(
+    '{"query":"{ __typename }"}'
+    '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
+    '{"query":"query($id: ID!) { Product(productId: $id) { productId productName price } }","variables":{"id":"p000042"}}'
+    '{"query":"query($c: ID!) { Order(customerId: $c) { orderId orderRef createdAt total items { quantity unitPrice product { productName price } } } }","variables":{"c":"4567"}}'
+)
+# shellcheck disable=SC2016 # JavaScript, not shell
+answers() {
+    node -e '
+        const [base, ...qs] = process.argv.slice(1);
+        (async () => {
+          const out = [];
+          for (const q of qs) {
+            const r = await fetch(base + "/graphql", {method: "POST", headers: {"content-type": "application/json"}, body: q});
+            out.push(JSON.parse(await r.text()));
+          }
+          console.log(JSON.stringify(out));
+        })().catch((e) => { console.error(e.message); process.exit(1); });
+    ' "$1" "${queries[@]}"
+}
+
+results=$tmp/results.tsv
+: >"$results"
+# record SERVER SCENARIO BENCH-LINE
+record() {
+    [[ $3 == BENCH* ]] || die "$1 $2: no result ($3)"
+    printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"
+    say "  $1 $2: ${3#BENCH }"
+}
+# run_wrk SECS SCRIPT URL -> the script's BENCH line
 run_wrk() {
-    local secs=${1%s}
-    timeout $((secs + 30)) "${client_cpu[@]}" wrk -t1 -c"$connections" -d"$1" -s "$2" "$3" | grep '^BENCH '
+    timeout $(($1 + 30)) "${client_cpu[@]}" wrk -t1 -c"$connections" -d"$1s" -s "$2" "$3" | grep '^BENCH ' || true
 }
-field() {
-    sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"
+# scenario SERVER NAME SCRIPT URL: warm-up, then the measured run
+scenario() {
+    run_wrk "$warm_secs" "$3" "$4" >/dev/null
+    record "$1" "$2" "$(run_wrk "$secs" "$3" "$4")"
 }
-ms() {
-    awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'
-}
-
-pgbin=${GQLD_TEST_PGBIN:-}
-if [[ -z $pgbin ]]; then
-    for d in /usr/lib/postgresql/*/bin; do pgbin=$d; done
-fi
-psql_bin=psql pgbench_bin=pgbench
-[[ -x $pgbin/psql ]] && psql_bin=$pgbin/psql
-[[ -x $pgbin/pgbench ]] && pgbench_bin=$pgbin/pgbench
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: warming up ($warmup each), then $duration per scenario, $connections connections" >&2
-start_gqld prepared
-run_wrk "$warmup" tests/bench/healthz.lua "$base/healthz" >/dev/null
-run_wrk "$warmup" tests/bench/product.lua "$base/graphql" >/dev/null
-run_wrk "$warmup" tests/bench/orders.lua "$base/graphql" >/dev/null
-ceiling=$(run_wrk "$duration" tests/bench/healthz.lua "$base/healthz")
-product=$(run_wrk "$duration" tests/bench/product.lua "$base/graphql")
-# gqld's Product SELECT as sent (with $1), the last statement of its connections.
-sql=$("$psql_bin" -X -q -A -t -d "$database_url" -c "SELECT query FROM pg_stat_activity
-    WHERE application_name = 'gqld' AND query LIKE '%product_name%' AND query NOT LIKE '%order%' LIMIT 1" \
-    2>/dev/null || true)
-orders=$(run_wrk "$duration" tests/bench/orders.lua "$base/graphql")
-stop_gqld
-start_gqld proxy
-run_wrk "$warmup" tests/bench/product.lua "$base/graphql" >/dev/null
-product_proxy=$(run_wrk "$duration" tests/bench/product.lua "$base/graphql")
-orders_proxy=$(run_wrk "$duration" tests/bench/orders.lua "$base/graphql")
-stop_gqld
+say "warm-up ${warmup}, then ${duration} per run, $connections connections, DB pool $db_pool"
 
-# The database's ceiling: gqld's own Product SELECT (its one parameter made the
-# literal 'notebook') under pgbench, prepared, with gqld's connection count.
-pgbench_tps=
-if [[ -n $sql && $sql == *"\$1"* && $sql != *"\$2"* ]] && command -v "$pgbench_bin" >/dev/null; then
-    printf '%s;\n' "${sql//\$1/\'notebook\'}" >"$tmp/product.sql"
-    pgbench_tps=$("${client_cpu[@]}" "$pgbench_bin" -n -M prepared -c "$pool_size" -j 1 -T "${duration%s}" \
-        -f "$tmp/product.sql" "$database_url" 2>/dev/null |
-        sed -n 's/^tps = \([0-9]*\).*/\1/p' | head -1)
-fi
+# --- the SELECTs gqld sends, for pgbench: one short-lived gqld logging its statements ---
+pg_log=$tmp/pg/postgres.log
+start_gqld PGOPTIONS='-c log_statement=all'
+expected=$(answers "$base")
+stop_server
+capture() { # capture PATTERN -> the statement's text and its parameters' values, one per line
+    grep -a "LOG:  execute [^:]*: SELECT .*$1" "$pg_log" | tail -1 | sed 's/.*LOG:  execute [^:]*: //'
+    grep -a -A1 "LOG:  execute [^:]*: SELECT .*$1" "$pg_log" | tail -1 |
+        sed -n 's/.*DETAIL:  parameters: //p' | tr ',' '\n' | sed -n "s/^ *\\\$[0-9]* = '\\(.*\\)'\$/\\1/p"
+}
+# pgbench_script FILE SETLINE VAREXPR PATTERN: $1 becomes VAREXPR, later parameters their logged values
+pgbench_script() {
+    local file=$1 lines sql i
+    mapfile -t lines < <(capture "$4")
+    ((${#lines[@]} >= 2)) || die "could not capture gqld's SQL for $4 from PostgreSQL's log"
+    # pgbench reads :name as a variable, even in a string literal ('HH24:MI:SS'): such
+    # literals become the same strings written as U&'...\\003A...' (no colon).
+    sql=$(perl -pe "s/'((?:[^']|'')*)'/my \$l = \$1; \$l =~ s{:}{\\\\003A}g ? \"U&'\$l'\" : \"'\$l'\"/ge" <<<"${lines[0]}")
+    for ((i = ${#lines[@]} - 1; i >= 2; i--)); do
+        sql=${sql//"\$$i"/"'${lines[i]}'"}
+    done
+    sql=${sql//"\$1"/"$3"}
+    printf '%s\n%s;\n' "$2" "$sql" >"$file"
+}
+pgbench_script "$tmp/product.sql" "\\set n random_zipfian(1, $BENCH_PRODUCTS, 1.1)" \
+    "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id = \$1'
+pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM orders t0 WHERE t0.customer_id = \$1'
 
-ceiling_rps=$(field "$ceiling" rps)
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-version=$("$gqld" --version 2>/dev/null | head -1 || echo gqld)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+# run_pgbench NAME SCRIPT: per-transaction log -> percentiles
+run_pgbench() {
+    local name=$1 script=$2 out tps lat
+    local args=(-n -M prepared -c "$db_pool" -j 1 -h 127.0.0.1 -p "$pg_port" -U postgres -f "$script")
+    timeout $((warm_secs + 30)) "${client_cpu[@]}" "$pg_bin/pgbench" "${args[@]}" -T "$warm_secs" gqld >/dev/null 2>&1 || true
+    rm -f "$tmp"/pgbench_log.*
+    out=$(timeout $((secs + 30)) "${client_cpu[@]}" "$pg_bin/pgbench" "${args[@]}" -T "$secs" \
+        -l --log-prefix="$tmp/pgbench_log" gqld 2>&1) || { echo "$out" >&2; die "pgbench $name failed"; }
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | tail -1)
+    lat=$(cat "$tmp"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '
+        { v[NR] = $1 }
+        END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
+    record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
+}
+# start_server NAME: gqld, or a peer that must first give gqld's answers.
+start_server() {
+    if [[ $1 == gqld ]]; then
+        start_gqld
+        return
+    fi
+    start_peer "$1"
+    local actual
+    actual=$(answers "$base")
+    node -e '
+        const a = JSON.parse(process.argv[1]), b = JSON.parse(process.argv[2]);
+        if (require("node:util").isDeepStrictEqual(a, b)) process.exit(0);
+        console.error("expected " + process.argv[1].slice(0, 500) + "\nactual   " + process.argv[2].slice(0, 500));
+        process.exit(1);
+    ' "$expected" "$actual" || die "peer $1 does not give gqld's answers"
+}
+
+# Scenario by scenario, every server in turn (a fresh process each time, warmed up by the
+# scenario's warm-up): on a shared machine, figures to be compared are measured close in time.
+say "ceiling: gqld GET /healthz"
+start_server gqld
+scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
+stop_server
+for s in typename product order; do
+    say "scenario $s"
+    for server in gqld $peers; do
+        start_server "$server"
+        scenario "$server" "$s" "tests/bench/$([[ $s == order ]] && echo orders || echo "$s").lua" "$base/graphql"
+        stop_server
+    done
+    if [[ $s != typename ]]; then
+        say "ceiling: pgbench -M prepared -c $db_pool -j 1, gqld's SELECT for $s"
+        run_pgbench "$s" "$tmp/$s.sql"
+    fi
+done
+say "scenario mix (gqld, open loop at $rate req/s)"
+start_server gqld
+record gqld mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
+    "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
+stop_server
+
+# --- report ---------------------------------------------------------------------------
 # shellcheck disable=SC2016 # JavaScript, not shell
 buildtype=$(node -e '
     const o = require(process.argv[1]).find((x) => x.name === "buildtype");
     console.log(o ? o.value : "unknown");
 ' "$root/build/meson-info/intro-buildoptions.json" 2>/dev/null || echo unknown)
-
-row() {
-    local name=$1 line=$2 rps
-    rps=$(field "$line" rps)
-    printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$(ms "$(field "$line" p50_us)")" \
-        "$(ms "$(field "$line" p99_us)")" "$(awk -v a="$rps" -v b="$ceiling_rps" 'BEGIN { printf "%.2f", a / b }')"
-}
-
-cat <<EOF
-
-## gqld load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
-
-- machine: $(nproc) cores, ${cpu:-unknown CPU}; $placement
-- server: $version ($commit, $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$pool_size, PostgreSQL and memcached on the same machine
-- machine load average before the runs: $load
-- load: wrk -t1 -c$connections -d$duration after a $warmup warm-up, keep-alive, loopback
-
-| scenario | req/s | p50 | p99 | ratio to ceiling |
-| --- | ---: | ---: | ---: | ---: |
-EOF
-row 'GET /healthz (fixed response: the ceiling)' "$ceiling"
-row 'POST /graphql Product(productId: "notebook"), DB_PROTOCOL=prepared' "$product"
-row 'POST /graphql Product(productId: "notebook"), DB_PROTOCOL=proxy' "$product_proxy"
-row 'POST /graphql Order(customerId: "4567") { ... items { ... product { ... } } }, prepared' "$orders"
-row 'POST /graphql Order(customerId: "4567") { ... items { ... product { ... } } }, proxy' "$orders_proxy"
-ratio() {
-    awk -v a="$(field "$1" rps)" -v b="$pgbench_tps" 'BEGIN { printf "%.2f", a / b }'
-}
-if [[ -n $pgbench_tps ]]; then
-    echo
-    echo "| database ceiling, same run | per second | gqld Product / pgbench |"
-    echo "| --- | ---: | ---: |"
-    echo "| pgbench -M prepared -c $pool_size -j 1, gqld's Product SELECT | $pgbench_tps | prepared $(ratio "$product"), proxy $(ratio "$product_proxy") |"
-else
-    echo
-    echo "note: no pgbench ceiling (pgbench missing, or gqld's Product SELECT not seen in pg_stat_activity)"
-fi
-for line in "$ceiling" "$product" "$product_proxy" "$orders" "$orders_proxy"; do
-    if [[ $(field "$line" errors) != 0 ]]; then
-        echo
-        echo "note: errors in a run ($line)"
-    fi
-done
+BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
+    BENCH_MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+    BENCH_PLACEMENT=$placement BENCH_LOAD=$load BENCH_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    BENCH_SERVER="$("$gqld" --version 2>/dev/null | head -1 || echo gqld) ($(git rev-parse --short HEAD 2>/dev/null || echo uncommitted), $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$db_pool, DB_PROTOCOL=$db_protocol" \
+    BENCH_PEER_VERSIONS="$(node -e '
+        const p = (n) => require(require("node:path").resolve(process.argv[1], "node_modules", n, "package.json")).version;
+        console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; node ${process.version}`);
+    ' tests/bench/peers 2>/dev/null || true)" \
+    BENCH_LOADGEN="wrk -t1 -c$connections -d$duration after a $warmup warm-up (keep-alive, loopback); mix: tests/bench/openloop.mjs at $rate req/s, $connections connections; pgbench -M prepared -c $db_pool -j 1 -T $secs" \
+    BENCH_NOTE=$peer_note BENCH_DATA="$BENCH_PRODUCTS products (Zipf s = 1.1), $BENCH_CUSTOMERS customers, $orders orders" \
+    node tests/bench/report.mjs "$results" "$out/report.md" "$out/report.svg"
+say "wrote $out/report.md and $out/report.svg"

@@ -1,0 +1,107 @@
+// Writes the benchmark report from tests/bench/run.sh's results (SERVER \t SCENARIO \t BENCH line):
+// a Markdown table (printed too) and a bar chart as plain SVG text, no dependencies.
+//   node tests/bench/report.mjs RESULTS.tsv report.md report.svg   (context from BENCH_* variables)
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [resultsFile, mdFile, svgFile] = process.argv.slice(2);
+const env = (k) => process.env[k] || 'unknown';
+const results = new Map(); // "server scenario" -> {rps, p50_us, ...}
+for (const line of readFileSync(resultsFile, 'utf8').split('\n')) {
+  if (!line) continue;
+  const [server, scenario, bench] = line.split('\t');
+  const fields = {};
+  for (const m of bench.matchAll(/(\w+)=([0-9.]+)/g)) fields[m[1]] = Number(m[2]);
+  results.set(`${server} ${scenario}`, fields);
+}
+const get = (server, scenario) => results.get(`${server} ${scenario}`);
+const ms = (us) => (us === undefined ? '-' : `${(us / 1000).toFixed(2)} ms`);
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-');
+
+const scenarios = [
+  ['typename', '1. `{ __typename }`'],
+  ['product', '2. `Product(productId)`, Zipf ids over 100k'],
+  ['order', '3. `Order(customerId) { … items { … product { … } } }`'],
+];
+const peers = ['yoga', 'mercurius'].filter((p) => scenarios.some(([s]) => get(p, s)));
+const label = { gqld: 'gqld', yoga: 'graphql-yoga', mercurius: 'mercurius + graphql-jit', pgbench: 'pgbench (same SELECT)', healthz: 'gqld GET /healthz' };
+
+const md = [];
+md.push(`## gqld load benchmark, ${env('BENCH_DATE')}`, '');
+md.push(`- machine: ${env('BENCH_MACHINE')}; load average before the runs ${env('BENCH_LOAD')}, after ${env('BENCH_LOAD_AFTER')}`);
+md.push(`- placement: ${env('BENCH_PLACEMENT')}`);
+md.push(`- gqld: ${env('BENCH_SERVER')}; PostgreSQL and memcached on the same machine`);
+if (peers.length) md.push(`- peers: ${env('BENCH_PEER_VERSIONS')}; pg Pool of the same size, DataLoader for items and products`);
+md.push(`- data: ${env('BENCH_DATA')}`);
+md.push(`- load: ${env('BENCH_LOADGEN')}`);
+if (process.env.BENCH_NOTE) md.push(`- note: ${process.env.BENCH_NOTE}`);
+md.push('- cache: off (gqld has no response cache yet: the "cache on" variants do not exist)');
+md.push('');
+md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | req/s ratio gqld / server |');
+md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+const row = (scenario, server, r, ratioText) =>
+  md.push(`| ${scenario} | ${label[server] || server} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${ratioText} |`);
+for (const [s, name] of scenarios) {
+  const g = get('gqld', s);
+  if (g) row(name, 'gqld', g, '1.00');
+  for (const p of peers) {
+    const r = get(p, s);
+    if (r) row(name, p, r, ratio(g?.rps, r.rps));
+  }
+}
+const mix = get('gqld', 'mix');
+if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, 'gqld', mix, '-');
+md.push('');
+md.push('Ceilings, same run:', '');
+md.push('| ceiling | req/s | p50 | p90 | p99 | gqld / ceiling |');
+md.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+const hz = get('gqld', 'healthz');
+if (hz) md.push(`| gqld \`GET /healthz\` (fixed response) vs scenario 1 | ${hz.rps} | ${ms(hz.p50_us)} | ${ms(hz.p90_us)} | ${ms(hz.p99_us)} | ${ratio(get('gqld', 'typename')?.rps, hz.rps)} |`);
+for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3']]) {
+  const r = get('pgbench', s);
+  if (r) md.push(`| pgbench, the SELECT of ${what} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${ratio(get('gqld', s)?.rps, r.rps)} |`);
+}
+md.push('');
+md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
+md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sent (captured from PostgreSQL\'s log),');
+md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n) and a uniform customer id.');
+md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
+md.push('accounted for); its errors include requests still unanswered 5 s after the end.');
+md.push('Figures are noisy: the machine is shared with other CPU-heavy work (see the load average).');
+const text = md.join('\n') + '\n';
+writeFileSync(mdFile, text);
+process.stdout.write('\n' + text);
+
+// The chart: req/s per scenario and server, one group of bars per scenario, each group on
+// its own scale (the longest bar is the group's best), figures written on the bars.
+const groups = scenarios.map(([s, name]) => ({
+  name: name.replace(/`/g, ''),
+  bars: [['gqld', get('gqld', s)], ...(s === 'typename' ? [['healthz', get('gqld', 'healthz')]] : []), ...peers.map((p) => [p, get(p, s)]), ['pgbench', get('pgbench', s)]]
+    .filter(([, r]) => r)
+    .map(([server, r]) => ({ server, rps: r.rps })),
+}));
+const colour = { gqld: '#2b6cb0', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096', healthz: '#a0aec0' };
+const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const W = 760, left = 190, barH = 20, gap = 6, pad = 16;
+let y = 48;
+const parts = [];
+for (const g of groups) {
+  parts.push(`<text x="10" y="${y}" font-weight="bold">${esc(g.name)}</text>`);
+  y += 10;
+  const max = Math.max(1, ...g.bars.map((b) => b.rps));
+  for (const b of g.bars) {
+    const w = Math.max(1, Math.round(((W - left - 90) * b.rps) / max));
+    parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(label[b.server] || b.server)}</text>`);
+    parts.push(`<rect x="${left}" y="${y}" width="${w}" height="${barH}" fill="${colour[b.server] || '#999'}"/>`);
+    parts.push(`<text x="${left + w + 6}" y="${y + 15}">${b.rps} req/s</text>`);
+    y += barH + gap;
+  }
+  y += pad + 10;
+}
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="10" y="20" font-size="15" font-weight="bold">${esc(`gqld load benchmark, ${env('BENCH_DATE')}`)}</text>
+<text x="${W - 10}" y="20" text-anchor="end" fill="#555">req/s, cache off; each group on its own scale</text>
+${parts.join('\n')}
+</svg>
+`;
+writeFileSync(svgFile, svg);
