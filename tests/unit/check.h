@@ -7,6 +7,7 @@
 #define TESTS_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -41,6 +42,22 @@ static int check_count;
                     g_ ? g_ : "(null)", w_);                                                                 \
         }                                                                                                    \
     } while (0)
+
+/* The whole file, NUL-terminated (tests read their SDL this way); NULL when unreadable. Caller frees. */
+static inline char *check_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+        *len = fread(buf, 1, (size_t)n, f);
+        buf[*len] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
 
 #define CHECK_EXIT()                                                                                         \
     (fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), check_failures == 0 ? 0 : 1)

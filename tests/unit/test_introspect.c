@@ -34,21 +34,6 @@ static const char rich_sdl[] =
     "input Near { x: Float! y: Float = 0 }\n"
     "type Q { pet(where: Where = {limit: 3}, at: Date): Pet animals: [Animal] dogs: [Dog!]! }\n";
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static gql_schema *load(const char *sdl, size_t len)
 {
     char err[256];
@@ -409,7 +394,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t len;
-    char *sdl = read_file(argv[1], &len);
+    char *sdl = check_read_file(argv[1], &len);
     gql_schema *served = sdl ? load(sdl, len) : NULL;
     gql_schema *rich = load(rich_sdl, sizeof(rich_sdl) - 1);
     if (served == NULL || rich == NULL) {

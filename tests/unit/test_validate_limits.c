@@ -12,21 +12,6 @@
 
 static gql_schema *schema;
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Applies the limits to `query`; writes "line:col message" lines to out and returns the count. */
 static size_t limited(const char *query, size_t depth, size_t aliases, size_t fields, char *out, size_t size)
 {
@@ -170,7 +155,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t len;
-    char *sdl = read_file(argv[1], &len);
+    char *sdl = check_read_file(argv[1], &len);
     char err[256];
     schema = sdl ? gql_schema_load(sdl, len, "test_schema.graphql", err, sizeof(err)) : NULL;
     if (schema == NULL) {
