@@ -20,7 +20,7 @@ for profile in "$@"; do
     base) ;;
     bench) packages+=(wrk util-linux perl-base) ;;
     lint) packages+=(clang-format clang-tidy shellcheck) ;;
-    fuzz) packages+=(clang) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev) ;; # the runtime (libFuzzer, ASan) is only a Recommends of clang
     *)
         echo "deps.sh: unknown profile: $profile (base, bench, lint, fuzz)" >&2
         exit 2
