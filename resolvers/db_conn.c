@@ -337,6 +337,33 @@ static bool flush(db_conn *c)
     return true;
 }
 
+/* q's statement (and Sync) are written: its results come back in FIFO order on c. */
+static void track_in_flight(db_conn *c, db_query *q)
+{
+    q->state = DBQ_IN_FLIGHT;
+    q->conn = c;
+    h2o_linklist_insert(&c->fifo, &q->link);
+    c->in_flight++;
+}
+
+/*
+ * Flushes what was written and makes sure the results get read. False (c marked
+ * broken) when the socket failed.
+ */
+static bool push(db_conn *c)
+{
+    if (!flush(c)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return false;
+    }
+    /* PQflush reads input when the socket is full; no readiness event will announce it. */
+    if (!c->needs_drain) {
+        c->needs_drain = true;
+        db_pool_kick(c->pool);
+    }
+    return true;
+}
+
 static void on_statement_deadline(h2o_timeout_entry_t *entry)
 {
     db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, deadline, entry);
@@ -409,24 +436,13 @@ bool db_conn_send(db_conn *c, db_query *q)
         mark_broken(c, PQerrorMessage(c->pg));
         return false;
     }
-    q->state = DBQ_IN_FLIGHT;
-    q->conn = c;
-    h2o_linklist_insert(&c->fifo, &q->link);
-    c->in_flight++;
+    track_in_flight(c, q);
     pool->statements_sent++;
     if (pool->cfg.statement_timeout_ms != 0) {
         q->deadline.cb = on_statement_deadline;
         h2o_timeout_link(pool->loop, &pool->statement_timeout, &q->deadline);
     }
-    if (!flush(c)) {
-        mark_broken(c, PQerrorMessage(c->pg));
-        return true; /* q is in the FIFO: the teardown answers it */
-    }
-    /* PQflush reads input when the socket is full; no readiness event will announce it. */
-    if (!c->needs_drain) {
-        c->needs_drain = true;
-        db_pool_kick(pool);
-    }
+    push(c); /* on failure q is in the FIFO: the teardown answers it */
     return true;
 }
 
@@ -464,23 +480,12 @@ bool db_conn_check(db_conn *c)
         mark_broken(c, PQerrorMessage(c->pg));
         return false;
     }
-    q->state = DBQ_IN_FLIGHT;
-    q->conn = c;
-    h2o_linklist_insert(&c->fifo, &q->link);
-    c->in_flight++;
+    track_in_flight(c, q);
     c->checking = true;
     pool->health_checks++;
     q->deadline.cb = on_check_deadline;
     h2o_timeout_link(pool->loop, &pool->connect_timeout, &q->deadline);
-    if (!flush(c)) {
-        mark_broken(c, PQerrorMessage(c->pg));
-        return false; /* q is in the FIFO: the teardown releases it */
-    }
-    if (!c->needs_drain) {
-        c->needs_drain = true;
-        db_pool_kick(pool);
-    }
-    return true;
+    return push(c); /* on failure q is in the FIFO: the teardown releases it */
 }
 
 /* ---- results ---- */

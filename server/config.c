@@ -188,25 +188,38 @@ static int parse_origin(const char *s, size_t len)
 }
 
 /* "*" alone, or comma-separated origins (blanks around them allowed); "" turns CORS off. */
+bool config_origin_next(const char **cursor, const char **entry, size_t *len)
+{
+    const char *s = *cursor;
+    if (*s == '\0')
+        return false;
+    size_t n = strcspn(s, ",");
+    const char *e = s;
+    size_t l = n;
+    while (l > 0 && *e == ' ')
+        e++, l--;
+    while (l > 0 && e[l - 1] == ' ')
+        l--;
+    *entry = e;
+    *len = l;
+    *cursor = s[n] == ',' ? s + n + 1 : s + n;
+    return true;
+}
+
 static int parse_origins(const char *s)
 {
     size_t entries = 0;
     bool any = false;
-    while (*s != '\0') {
-        size_t len = strcspn(s, ",");
-        const char *entry = s;
-        while (len > 0 && *entry == ' ')
-            entry++, len--;
-        while (len > 0 && entry[len - 1] == ' ')
-            len--;
+    if (*s != '\0' && s[strlen(s) - 1] == ',')
+        return -1; /* a trailing comma is a typo */
+    const char *entry;
+    size_t len;
+    while (config_origin_next(&s, &entry, &len)) {
         entries++;
         if (len == 1 && *entry == '*')
             any = true;
         else if (parse_origin(entry, len) != 0)
             return -1;
-        s += strcspn(s, ",");
-        if (*s == ',' && *++s == '\0')
-            return -1; /* a trailing comma is a typo */
     }
     return any && entries > 1 ? -1 : 0;
 }

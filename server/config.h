@@ -66,6 +66,12 @@ typedef struct gqld_config {
  */
 int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest, char *err, size_t errlen);
 
+/*
+ * Steps through a GQLD_CORS_ORIGINS list (validated at start-up): the next
+ * entry, blanks around it trimmed, and advances *cursor. False at the end.
+ */
+bool config_origin_next(const char **cursor, const char **entry, size_t *len);
+
 /* Writes every setting with its flag, environment variable, default and meaning. */
 void config_print_help(FILE *out);
 

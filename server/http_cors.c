@@ -41,21 +41,14 @@ static origin_verdict judge_origin(const gqld_config *cfg, h2o_iovec_t origin)
 {
     if (origin.len == 0)
         return ORIGIN_REFUSED;
-    for (const char *s = cfg->cors_origins; *s != '\0';) {
-        size_t len = strcspn(s, ",");
-        const char *entry = s;
-        while (len > 0 && *entry == ' ')
-            entry++, len--;
-        while (len > 0 && entry[len - 1] == ' ')
-            len--;
+    const char *s = cfg->cors_origins, *entry;
+    size_t len;
+    while (config_origin_next(&s, &entry, &len)) {
         if (len == 1 && entry[0] == '*')
             return ORIGIN_ANY;
         /* Scheme and host are case-insensitive; browsers send them in lower case anyway. */
         if (len == origin.len && strncasecmp(entry, origin.base, len) == 0)
             return ORIGIN_LISTED;
-        s += strcspn(s, ",");
-        if (*s == ',')
-            s++;
     }
     return ORIGIN_REFUSED;
 }

@@ -9,13 +9,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CHROMIUM, launchChromium } from './chromium.mjs';
 import { assertCleanExit, parseJsonLine, pollUntil, startServer } from '../integration/lib.mjs';
 
-const CHROMIUM = process.env.GQLD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env.GQLD_TEST_ARTIFACTS ?? tmpdir();
 
 if (!existsSync(CHROMIUM)) {
@@ -26,7 +26,6 @@ if (!existsSync(CHROMIUM)) {
   }
 }
 
-const { chromium } = await import('playwright-core');
 
 // The page: a button-less harness. call() runs one fetch and shows its outcome in the page (for the screenshot).
 const PAGE = `<!doctype html>
@@ -76,7 +75,7 @@ let strangerPage; // its origin is not
 let listed; // gqld with GQLD_CORS_ORIGINS=<allowedPage's origin>
 let any; // gqld with GQLD_CORS_ORIGINS=*
 let context;
-let userDataDir;
+let browser;
 const requests = []; // every URL any page asked for
 const consoleMessages = [];
 
@@ -86,29 +85,14 @@ before(async () => {
     startServer({ GQLD_CORS_ORIGINS: allowedPage.origin }),
     startServer({ GQLD_CORS_ORIGINS: '*' }),
   ]);
-  userDataDir = mkdtempSync(path.join(tmpdir(), 'gqld-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1000, height: 700 },
-    timeout: 60000,
-  });
+  browser = await launchChromium({ width: 1000, height: 700 });
+  context = browser.context;
   context.on('request', (r) => requests.push(r.url()));
   context.on('console', (msg) => consoleMessages.push(msg.text()));
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   for (const p of [allowedPage, strangerPage]) p?.srv.close();
   for (const s of [listed, any]) if (s) assertCleanExit(s, await s.stop(), 'gqld exits 0 (and the sanitizers find nothing)');
 });

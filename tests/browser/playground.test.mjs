@@ -6,21 +6,20 @@
 // request leaves 127.0.0.1. Saves a screenshot beside meson's logs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CHROMIUM, launchChromium } from './chromium.mjs';
 import { assertCleanExit, startServer } from '../integration/lib.mjs';
 
-const CHROMIUM = process.env.GQLD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 // The build directory's meson-logs (set by tests/browser/meson.build), or the system's temp directory.
 const ARTIFACTS = process.env.GQLD_TEST_ARTIFACTS ?? tmpdir();
 
-const { chromium } = await import('playwright-core');
 
 let server;
 let context;
 let page;
-let userDataDir;
+let browser;
 const requests = []; // every URL the page asked for
 const cspReports = []; // console lines and securitypolicyviolation events about the CSP
 const pageErrors = []; // uncaught exceptions in the page
@@ -29,22 +28,8 @@ const consoleErrors = [];
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (./dev deps does)`);
   server = await startServer();
-  userDataDir = mkdtempSync(path.join(tmpdir(), 'gqld-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1400, height: 850 },
-    timeout: 60000,
-  });
+  browser = await launchChromium({ width: 1400, height: 850 });
+  context = browser.context;
   // Runs before the page's own scripts (through the DevTools protocol, which the page's CSP does not govern).
   await context.addInitScript(() => {
     window.__cspViolations = [];
@@ -63,8 +48,7 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   if (server) assertCleanExit(server, await server.stop(), 'gqld exits 0 (and the sanitizers find nothing)');
 });
 
