@@ -4,8 +4,16 @@
  * Life cycle: DOWN --backoff timer--> CONNECTING --PQconnectPoll OK--> UP, and
  * any failure back to DOWN with a fresh PQconnectStartParams after an
  * exponential, jittered backoff. An UP connection is in pipeline mode: every
- * query is [Parse] + Bind/Execute + Sync, so an error fails only its own query,
- * and results are matched to the FIFO of entries in the order they were sent.
+ * query is [Parse] + Bind/Execute, and the statements written during one loop
+ * iteration share one Sync, written by the pool's tick (db_conn_sync). Why
+ * batch: libpq flushes the socket on every PQpipelineSync, so a Sync per
+ * statement costs a write here and a wake-up and read in the backend per
+ * statement; a Sync per iteration costs one of each per batch, which is what
+ * lets a few connections carry a load that pgbench needs many for. The price:
+ * an error aborts the rest of its batch until the Sync. The aborted
+ * statements did not run; they are sent again (rerun) after the Sync, so an
+ * error still reaches only its own query. Results are matched to the FIFO of
+ * entries in the order they were sent.
  *
  * The socket: h2o watches a dup() of libpq's socket, never libpq's own fd.
  * libpq closes its fd by itself (inside PQconsumeInput when the server goes
@@ -179,6 +187,8 @@ static void teardown(db_conn *c)
     c->broken = false;
     c->needs_drain = false;
     c->checking = false;
+    c->unsynced = 0;
+    c->done = NULL;
     c->epoch++;
 }
 
@@ -337,11 +347,12 @@ static bool flush(db_conn *c)
     return true;
 }
 
-/* q's statement (and Sync) are written: its results come back in FIFO order on c. */
+/* q's statement is written: its results come back in FIFO order on c. */
 static void track_in_flight(db_conn *c, db_query *q)
 {
     q->state = DBQ_IN_FLIGHT;
     q->conn = c;
+    q->sync_after = false;
     h2o_linklist_insert(&c->fifo, &q->link);
     c->in_flight++;
 }
@@ -432,7 +443,7 @@ bool db_conn_send(db_conn *c, db_query *q)
         else
             ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, q->params, NULL, NULL, 0);
     }
-    if (!ok || !PQpipelineSync(c->pg)) {
+    if (!ok) {
         mark_broken(c, PQerrorMessage(c->pg));
         return false;
     }
@@ -442,8 +453,27 @@ bool db_conn_send(db_conn *c, db_query *q)
         q->deadline.cb = on_statement_deadline;
         h2o_timeout_link(pool->loop, &pool->statement_timeout, &q->deadline);
     }
-    push(c); /* on failure q is in the FIFO: the teardown answers it */
+    if (c->unsynced++ == 0)
+        db_pool_kick(pool); /* the tick writes the batch's Sync and flushes */
     return true;
+}
+
+/*
+ * Closes the batch written since the last Sync: the server answers nothing
+ * before a Sync (or Flush), and PQpipelineSync flushes. Never runs a callback;
+ * a socket failure marks c broken (its FIFO is answered by the teardown).
+ */
+void db_conn_sync(db_conn *c)
+{
+    if (c->unsynced == 0 || !db_conn_usable(c))
+        return;
+    c->unsynced = 0;
+    H2O_STRUCT_FROM_MEMBER(db_query, link, c->fifo.prev)->sync_after = true;
+    if (!PQpipelineSync(c->pg)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return;
+    }
+    push(c);
 }
 
 static void on_check_deadline(h2o_timeout_entry_t *entry)
@@ -481,6 +511,7 @@ bool db_conn_check(db_conn *c)
         return false;
     }
     track_in_flight(c, q);
+    q->sync_after = true;
     c->checking = true;
     pool->health_checks++;
     q->deadline.cb = on_check_deadline;
@@ -544,55 +575,72 @@ static void answer_error(db_conn *c, db_query *q, PGresult *r)
         db_conn_fail(c, DB_ERR_UNAVAILABLE, c->errmsg);
 }
 
-static void on_sync(db_conn *c, db_query *q)
+/*
+ * The batch's Sync: its entries leave the FIFO, oldest first. Reruns go back
+ * to the front of the wait queue in their original order (so each is inserted
+ * before the ones after it: walk the batch backwards).
+ */
+static void on_sync(db_conn *c)
 {
-    h2o_linklist_unlink(&q->link);
-    h2o_timeout_unlink(&q->deadline);
-    c->in_flight--;
+    h2o_linklist_t batch;
+    h2o_linklist_init_anchor(&batch);
+    while (!h2o_linklist_is_empty(&c->fifo)) {
+        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, c->fifo.next);
+        h2o_linklist_unlink(&q->link);
+        h2o_linklist_insert(&batch, &q->link);
+        if (q->sync_after)
+            break;
+    }
+    c->done = NULL;
     c->last_active = db_clock_ms();
-    if (q->health_check)
-        c->checking = false;
-    if (q->rerun && !q->cancelled) {
-        q->rerun = false;
-        db_pool_requeue_front(c->pool, q);
-    } else {
-        if (!q->answered && !q->cancelled)
-            db_query_deliver(q, DB_ERR_QUERY, NULL, "", "no result for statement");
-        db_query_release(q);
+    while (!h2o_linklist_is_empty(&batch)) {
+        db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, batch.prev);
+        h2o_linklist_unlink(&q->link);
+        h2o_timeout_unlink(&q->deadline);
+        c->in_flight--;
+        if (q->health_check)
+            c->checking = false;
+        if (q->rerun && !q->cancelled) {
+            q->rerun = false;
+            db_pool_requeue_front(c->pool, q);
+        } else {
+            if (!q->answered && !q->cancelled)
+                db_query_deliver(q, DB_ERR_QUERY, NULL, "", "no result for statement");
+            db_query_release(q);
+        }
     }
     db_pool_dispatch(c->pool);
 }
 
-/* One result from PQgetResult, matched to the oldest entry. Takes ownership of r. */
-static void on_result(db_conn *c, PGresult *r)
+/* q has all its results: later ones belong to the next entry, or are the Sync after q. */
+static void entry_complete(db_conn *c, db_query *q)
 {
-    ExecStatusType st = PQresultStatus(r);
-    if (h2o_linklist_is_empty(&c->fifo)) {
-        PQclear(r);
-        db_conn_fail(c, DB_ERR_UNAVAILABLE, "result without a pending statement");
-        return;
-    }
-    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, c->fifo.next);
+    if (q->results_seen == q->results_expected && !q->sync_after)
+        c->done = q;
+}
 
-    if (st == PGRES_PIPELINE_SYNC) {
-        PQclear(r);
-        on_sync(c, q);
-        return;
-    }
-    if (q->results_seen >= q->results_expected) {
-        PQclear(r);
-        db_conn_fail(c, DB_ERR_UNAVAILABLE, "more results than statements: connection reset");
-        return;
-    }
-    q->results_seen++;
+/*
+ * An earlier statement of q's batch failed, so the server skipped q: it did
+ * not run, and runs again after the Sync (a failed neighbour is not q's error).
+ */
+static bool skipped(db_query *q, ExecStatusType st)
+{
+    if (st != PGRES_PIPELINE_ABORTED || q->answered || q->cancelled)
+        return false;
+    q->rerun = true;
+    return true;
+}
 
+/* One result of q (its Parse's or its statement's). Takes ownership of r. */
+static void on_entry_result(db_conn *c, db_query *q, PGresult *r, ExecStatusType st)
+{
     if (q->results_expected == 2 && q->results_seen == 1) { /* the Parse */
         if (st == PGRES_COMMAND_OK) {
             PQclear(r);
             return;
         }
         stmt_forget_id(c, q->sql, q->stmt_id);
-        if (q->answered || q->cancelled || q->rerun) {
+        if (skipped(q, st) || q->answered || q->cancelled || q->rerun) {
             PQclear(r);
             return;
         }
@@ -603,6 +651,10 @@ static void on_result(db_conn *c, PGresult *r)
         PQclear(r);
         return;
     }
+    if (skipped(q, st)) {
+        PQclear(r);
+        return;
+    }
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         q->answered = true;
         db_query_deliver(q, DB_OK, r, "", "");
@@ -610,6 +662,40 @@ static void on_result(db_conn *c, PGresult *r)
         return;
     }
     answer_error(c, q, r);
+}
+
+/* One result from PQgetResult, matched to the entry it belongs to. Takes ownership of r. */
+static void on_result(db_conn *c, PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    /* The result belongs to the entry after the last complete one. */
+    h2o_linklist_t *at = c->done != NULL ? c->done->link.next : c->fifo.next;
+    if (at == &c->fifo) {
+        PQclear(r);
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, "result without a pending statement");
+        return;
+    }
+    db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, at);
+
+    if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        if (!q->sync_after || q->results_seen < q->results_expected) {
+            db_conn_fail(c, DB_ERR_UNAVAILABLE, "Sync before the results of its batch: connection reset");
+            return;
+        }
+        on_sync(c);
+        return;
+    }
+    if (q->results_seen >= q->results_expected) {
+        PQclear(r);
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, "more results than statements: connection reset");
+        return;
+    }
+    q->results_seen++;
+    unsigned epoch = c->epoch;
+    on_entry_result(c, q, r, st);
+    if (c->epoch == epoch) /* a callback or an error may have torn c down */
+        entry_complete(c, q);
 }
 
 /*

@@ -162,14 +162,21 @@ bool db_conn_usable(const db_conn *c)
     return c->state == DBC_UP && !c->broken;
 }
 
-/* The usable connection with the fewest statements in flight, below the pipeline depth. */
+/*
+ * A usable connection below the pipeline depth: one that already has a batch
+ * open in this loop iteration (its statements share that batch's write and the
+ * backend's wake-up), else the one with the fewest statements in flight.
+ */
 static db_conn *pick(db_pool *pool)
 {
     db_conn *best = NULL;
     for (unsigned i = 0; i < pool->cfg.size; i++) {
         db_conn *c = &pool->conns[i];
-        if (db_conn_usable(c) && !c->checking && c->in_flight < pool->cfg.pipeline_depth &&
-            (best == NULL || c->in_flight < best->in_flight))
+        if (!db_conn_usable(c) || c->checking || c->in_flight >= pool->cfg.pipeline_depth)
+            continue;
+        if (c->unsynced != 0)
+            return c;
+        if (best == NULL || c->in_flight < best->in_flight)
             best = c;
     }
     return best;
@@ -252,7 +259,7 @@ void db_pool_dispatch(db_pool *pool)
     }
 }
 
-/* The 0 ms tick: deferred deliveries, then connections that broke or need a drain. */
+/* The 0 ms tick: deferred deliveries, then connections that broke, have a batch to sync or need a drain. */
 static void on_tick(h2o_timeout_entry_t *entry)
 {
     db_pool *pool = H2O_STRUCT_FROM_MEMBER(db_pool, tick_entry, entry);
@@ -266,6 +273,11 @@ static void on_tick(h2o_timeout_entry_t *entry)
     }
     for (unsigned i = 0; i < pool->cfg.size; i++) {
         db_conn *c = &pool->conns[i];
+        if (c->broken) {
+            db_conn_fail(c, DB_ERR_UNAVAILABLE, c->errmsg);
+            continue;
+        }
+        db_conn_sync(c);
         if (c->broken)
             db_conn_fail(c, DB_ERR_UNAVAILABLE, c->errmsg);
         else if (c->needs_drain && c->state == DBC_UP)

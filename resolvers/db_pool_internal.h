@@ -7,10 +7,12 @@
  * db_pool_query until it is released to the freelist. A query is in exactly
  * one place at a time: the pool's wait queue (DBQ_WAITING), the deferred list
  * (DBQ_DEFERRED, a failure to deliver on the next tick), or one connection's
- * FIFO of statements sent and not yet synced (DBQ_IN_FLIGHT). Entries leave a
- * FIFO only when their PGRES_PIPELINE_SYNC is read or the connection is torn
- * down; a cancelled or already answered entry stays until then so the results
- * still line up with the FIFO.
+ * FIFO of statements sent and not yet synced (DBQ_IN_FLIGHT). Statements
+ * written during one loop iteration form a batch closed by one Sync, written
+ * by the pool's tick (db_conn_sync). Entries leave a FIFO only when their
+ * batch's PGRES_PIPELINE_SYNC is read or the connection is torn down; a
+ * cancelled or already answered entry stays until then so the results still
+ * line up with the FIFO.
  *
  * Re-entrancy: user callbacks may call db_pool_query and db_query_cancel.
  * Therefore nothing that runs inside db_pool_query invokes a callback or tears
@@ -68,6 +70,7 @@ struct db_query {
     bool retried;      /* the one unprepared re-run after 26000 has been used */
     bool rerun;        /* run again (unprepared) once this entry's sync is read */
     bool health_check; /* the idle check: an empty query of the pool's own, no callback */
+    bool sync_after;   /* the last entry of its batch: a Sync follows it on the wire */
 };
 
 typedef enum db_conn_state {
@@ -107,7 +110,9 @@ struct db_conn {
     uint64_t last_active; /* db_clock_ms() when it was established or a statement last completed */
     unsigned epoch;       /* bumped by every teardown */
     unsigned in_flight;
+    unsigned unsynced;   /* entries written since the last Sync: the pool's tick syncs them */
     h2o_linklist_t fifo; /* db_query.link, oldest first */
+    db_query *done;      /* the last entry with all its results before the Sync; NULL = none yet */
     h2o_timeout_entry_t connect_deadline;
     db_timer backoff;
     uint64_t backoff_ms;
@@ -163,6 +168,7 @@ void db_conn_init(db_conn *c, db_pool *pool);
 void db_conn_start(db_conn *c);
 bool db_conn_send(db_conn *c, db_query *q);
 bool db_conn_check(db_conn *c);
+void db_conn_sync(db_conn *c);
 void db_conn_drain(db_conn *c);
 void db_conn_fail(db_conn *c, db_status status, const char *message);
 void db_conn_free(db_conn *c);

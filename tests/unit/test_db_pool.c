@@ -432,6 +432,36 @@ static void test_syntax_error_keeps_connection(bool prepare)
     db_pool_stats st;
     db_pool_get_stats(pool, &st);
     CHECK_INT(st.reconnects, 0);
+
+    /*
+     * One batch (one Sync) holds all five: the failures at Parse (42601) and at
+     * execution (22012) make the server skip the rest of the batch, and the
+     * skipped statements run again after the Sync, so each answer is its own.
+     */
+    drop_pool(pool);
+    pool = make_pool(db_url, 1, 8, 16, 5000, 2000, prepare);
+    reply b[5] = {{0}};
+    static const char *const sql[5] = {"SELECT 10", "SELEC 11", "SELECT 12", "SELECT 13/0", "SELECT 14"};
+    for (int i = 0; i < 5; i++)
+        db_pool_query(pool, sql[i], 0, NULL, on_reply, &b[i]);
+    replies bs = {b, 5};
+    CHECK(run_until(all_replied, &bs, 5000));
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(b[i].calls, 1);
+    CHECK_INT(b[0].status, DB_OK);
+    CHECK_STR(b[0].value, "10");
+    CHECK_INT(b[1].status, DB_ERR_QUERY);
+    CHECK_STR(b[1].sqlstate, "42601");
+    CHECK_INT(b[2].status, DB_OK);
+    CHECK_STR(b[2].value, "12");
+    CHECK_INT(b[3].status, DB_ERR_QUERY);
+    CHECK_STR(b[3].sqlstate, "22012");
+    CHECK_INT(b[4].status, DB_OK);
+    CHECK_STR(b[4].value, "14");
+    db_pool_get_stats(pool, &st);
+    /* 5 sent in the first batch; 12, 13/0 and 14 again after it; 14 a third time after 13/0's. */
+    CHECK_INT(st.statements_sent, 9);
+    CHECK_INT(st.reconnects, 0);
     drop_pool(pool);
 }
 
@@ -584,9 +614,16 @@ static void test_terminated_backends_reconnect(void)
     db_pool *pool = make_pool(conninfo, 2, 8, 100, 30000, 2000, true);
     CHECK(wait_up(pool, 2));
     reply r[4] = {{0}};
-    for (int i = 0; i < 4; i++)
+    /* Two per connection: the statements of one loop iteration share a connection (one batch). */
+    for (int i = 0; i < 4; i++) {
         db_pool_query(pool, "SELECT pg_sleep(10)", 0, NULL, on_reply, &r[i]);
+        if (i == 1)
+            run_for(50);
+    }
     run_for(300); /* sent, and running on the server */
+    db_pool_stats busy;
+    db_pool_get_stats(pool, &busy);
+    CHECK_INT(busy.in_flight, 4);
     CHECK_INT(terminate_backends("gqld_test_term"), 2);
     replies rs = {r, 4};
     CHECK(run_until(all_replied, &rs, 5000));
