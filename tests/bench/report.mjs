@@ -21,49 +21,70 @@ const scenarios = [
   ['typename', '1. `{ __typename }`'],
   ['product', '2. `Product(productId)`, Zipf ids over 100k'],
   ['order', '3. `Order(customerId) { … items { … product { … } } }`'],
+  ['products', '5. `products(first: 20, after)`, random pages'],
 ];
+// gqld's variants (one row each where measured), then the peers.
+const variants = ['gqld', 'gqld-proxy', 'gqld-mc', 'gqld-cache'];
 const peers = ['yoga', 'mercurius'].filter((p) => scenarios.some(([s]) => get(p, s)));
-const label = { gqld: 'gqld', yoga: 'graphql-yoga', mercurius: 'mercurius + graphql-jit', pgbench: 'pgbench (same SELECT)', healthz: 'gqld GET /healthz' };
+const label = {
+  gqld: 'gqld (prepared, cache off)',
+  'gqld-proxy': 'gqld (proxy protocol, cache off)',
+  'gqld-mc': 'gqld (memcached only)',
+  'gqld-cache': 'gqld (in-process + memcached)',
+  'gqld-mckill': 'gqld (both tiers, memcached killed mid-run)',
+  yoga: 'graphql-yoga',
+  mercurius: 'mercurius + graphql-jit',
+  pgbench: 'pgbench (same SELECT)',
+  healthz: 'gqld GET /healthz',
+};
 
 const md = [];
 md.push(`## gqld load benchmark, ${env('BENCH_DATE')}`, '');
 md.push(`- machine: ${env('BENCH_MACHINE')}; load average before the runs ${env('BENCH_LOAD')}, after ${env('BENCH_LOAD_AFTER')}`);
 md.push(`- placement: ${env('BENCH_PLACEMENT')}`);
 md.push(`- gqld: ${env('BENCH_SERVER')}; PostgreSQL and memcached on the same machine`);
-if (peers.length) md.push(`- peers: ${env('BENCH_PEER_VERSIONS')}; pg Pool of the same size, DataLoader for items and products`);
+if (peers.length) md.push(`- peers: ${env('BENCH_PEER_VERSIONS')}; pg Pool of the same size, DataLoader for items and products, no response cache`);
 md.push(`- data: ${env('BENCH_DATA')}`);
 md.push(`- load: ${env('BENCH_LOADGEN')}`);
+if (process.env.BENCH_CACHE) md.push(`- cache: ${process.env.BENCH_CACHE}`);
 if (process.env.BENCH_NOTE) md.push(`- note: ${process.env.BENCH_NOTE}`);
-md.push('- cache: off (gqld has no response cache yet: the "cache on" variants do not exist)');
 md.push('');
-md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | req/s ratio gqld / server |');
-md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | cache hit ratio | req/s ratio gqld (prepared, cache off) / server |');
+md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const hit = (r) => (r.hit_ratio === undefined ? '-' : `${(r.hit_ratio * 100).toFixed(1)}%`);
 const row = (scenario, server, r, ratioText) =>
-  md.push(`| ${scenario} | ${label[server] || server} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${ratioText} |`);
+  md.push(`| ${scenario} | ${label[server] || server} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${hit(r)} | ${ratioText} |`);
 for (const [s, name] of scenarios) {
   const g = get('gqld', s);
-  if (g) row(name, 'gqld', g, '1.00');
-  for (const p of peers) {
-    const r = get(p, s);
-    if (r) row(name, p, r, ratio(g?.rps, r.rps));
+  for (const v of [...variants, ...(s === 'product' ? ['gqld-mckill'] : []), ...peers]) {
+    const r = get(v, s);
+    if (r) row(name, v, r, v === 'gqld' ? '1.00' : ratio(g?.rps, r.rps));
   }
 }
-const mix = get('gqld', 'mix');
-if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, 'gqld', mix, '-');
+for (const v of ['gqld', 'gqld-cache']) {
+  const mix = get(v, 'mix');
+  if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, v, mix, '-');
+}
 md.push('');
 md.push('Ceilings, same run:', '');
-md.push('| ceiling | req/s | p50 | p90 | p99 | gqld / ceiling |');
-md.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling |');
+md.push('| --- | ---: | ---: | ---: | ---: | --- | ---: |');
 const hz = get('gqld', 'healthz');
-if (hz) md.push(`| gqld \`GET /healthz\` (fixed response) vs scenario 1 | ${hz.rps} | ${ms(hz.p50_us)} | ${ms(hz.p90_us)} | ${ms(hz.p99_us)} | ${ratio(get('gqld', 'typename')?.rps, hz.rps)} |`);
-for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3']]) {
-  const r = get('pgbench', s);
-  if (r) md.push(`| pgbench, the SELECT of ${what} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${ratio(get('gqld', s)?.rps, r.rps)} |`);
-}
+const ceil = (what, c, vs) => {
+  for (const [server, s] of vs) {
+    const r = get(server, s);
+    if (c && r) md.push(`| ${what} | ${c.rps} | ${ms(c.p50_us)} | ${ms(c.p90_us)} | ${ms(c.p99_us)} | ${label[server]}, ${s} | ${ratio(r.rps, c.rps)} |`);
+  }
+};
+ceil('gqld `GET /healthz` (fixed response)', hz, [['gqld', 'typename'], ['gqld-cache', 'product'], ['gqld-mc', 'product'], ['gqld-cache', 'order'], ['gqld-mc', 'order']]);
+for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3'], ['products', 'scenario 5']])
+  ceil(`pgbench, the SELECT of ${what}`, get('pgbench', s), [['gqld', s], ['gqld-proxy', s]]);
 md.push('');
 md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
 md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sent (captured from PostgreSQL\'s log),');
-md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n) and a uniform customer id.');
+md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n; uniform n for pages) and a uniform');
+md.push('customer id, with as many connections as gqld\'s pool. Cache hit ratios come from gqld\'s own counters');
+md.push('(GET /metrics) over the measured run.');
 md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
 md.push('accounted for); its errors include requests still unanswered 5 s after the end.');
 md.push('Figures are noisy: the machine is shared with other CPU-heavy work (see the load average).');
@@ -75,13 +96,13 @@ process.stdout.write('\n' + text);
 // its own scale (the longest bar is the group's best), figures written on the bars.
 const groups = scenarios.map(([s, name]) => ({
   name: name.replace(/`/g, ''),
-  bars: [['gqld', get('gqld', s)], ...(s === 'typename' ? [['healthz', get('gqld', 'healthz')]] : []), ...peers.map((p) => [p, get(p, s)]), ['pgbench', get('pgbench', s)]]
+  bars: [...variants.map((v) => [v, get(v, s)]), ...(s === 'typename' ? [['healthz', get('gqld', 'healthz')]] : []), ...peers.map((p) => [p, get(p, s)]), ['pgbench', get('pgbench', s)]]
     .filter(([, r]) => r)
     .map(([server, r]) => ({ server, rps: r.rps })),
 }));
-const colour = { gqld: '#2b6cb0', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096', healthz: '#a0aec0' };
+const colour = { gqld: '#2b6cb0', 'gqld-proxy': '#4c51bf', 'gqld-mc': '#3182ce', 'gqld-cache': '#63b3ed', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096', healthz: '#a0aec0' };
 const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const W = 760, left = 190, barH = 20, gap = 6, pad = 16;
+const W = 860, left = 290, barH = 20, gap = 6, pad = 16;
 let y = 48;
 const parts = [];
 for (const g of groups) {
@@ -100,7 +121,7 @@ for (const g of groups) {
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="10" y="20" font-size="15" font-weight="bold">${esc(`gqld load benchmark, ${env('BENCH_DATE')}`)}</text>
-<text x="${W - 10}" y="20" text-anchor="end" fill="#555">req/s, cache off; each group on its own scale</text>
+<text x="${W - 10}" y="20" text-anchor="end" fill="#555">req/s; each group on its own scale</text>
 ${parts.join('\n')}
 </svg>
 `;

@@ -9,13 +9,16 @@
 #   2 product   Product(productId) with Zipf ids (s = 1.1) over 100,000 products (product.lua)
 #   3 order     Order(customerId) { ... items { ... product { productName price } } },
 #               customers uniform over 10,000 (orders.lua)
+#   5 products  products(first: 20, after: <a uniformly random product>) catalog pages
+#               (products.lua)
 #   4 mix       90% product, 10% order at a fixed rate, open loop, latency from the intended
 #               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
 # graphql-yoga and mercurius + graphql-jit, pg Pool of the same size, DataLoader.
-# No response cache exists yet: every figure is "cache off".
+# gqld runs as variants: `gqld` (DB_PROTOCOL=prepared) and `gqld-proxy` (DB_PROTOCOL=proxy,
+# as behind RDS Proxy), both without a response cache, on scenarios 2, 3 and 5.
 #
 # Always a throwaway PostgreSQL (seeded with the benchmark's sizes) and memcached, removed
 # afterwards. Servers on core 0, load generators on core 1 (taskset, when there are two
@@ -24,7 +27,6 @@
 #   BENCH_RATE (2000 req/s, scenario 4)  BENCH_PEERS (yoga mercurius; "" for none)
 #   BENCH_PRODUCTS (100000)  BENCH_CUSTOMERS (10000)  BENCH_ORDERS (50000)
 #   BENCH_OUT (tests/bench: where report.md and report.svg go)
-#   BENCH_DB_PROTOCOL (prepared; proxy measures gqld as it runs behind RDS Proxy)
 # shellcheck disable=SC2016 # GraphQL variables and JavaScript in single quotes, on purpose
 set -euo pipefail
 
@@ -37,7 +39,6 @@ duration=${BENCH_DURATION:-10s}
 warmup=${BENCH_WARMUP:-3s}
 connections=${BENCH_CONNECTIONS:-64}
 db_pool=${BENCH_DB_POOL:-8}
-db_protocol=${BENCH_DB_PROTOCOL:-prepared}
 rate=${BENCH_RATE:-2000}
 peers=${BENCH_PEERS-yoga mercurius}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-100000} BENCH_CUSTOMERS=${BENCH_CUSTOMERS:-10000}
@@ -61,6 +62,8 @@ if [[ ! -f build/build.ninja ]]; then
     meson setup build --buildtype=release >"$root/.dev/meson-setup-build.log" 2>&1 ||
         { cat "$root/.dev/meson-setup-build.log" >&2; die "meson setup failed"; }
 fi
+# build/ may have been set up by another command (./dev lint) with meson's default type.
+meson configure build -Dbuildtype=release >/dev/null || die "meson configure failed"
 meson compile -C build >"$root/.dev/meson-compile-build.log" 2>&1 ||
     { cat "$root/.dev/meson-compile-build.log" >&2; die "build failed"; }
 gqld=$root/build/server/gqld
@@ -119,11 +122,13 @@ if command -v taskset >/dev/null && (($(nproc) >= 2)); then
     placement="servers (gqld, the peers) pinned to core 0, load generators (wrk, node, pgbench) to core 1 with taskset; PostgreSQL unpinned"
 fi
 
-# start_gqld [ENV...]: gqld on a free port, one worker thread; sets base and server_pid.
+# start_gqld [ENV...]: gqld on a free port, one worker thread, the given settings last;
+# sets base and server_pid.
 start_gqld() {
     : >"$tmp/server.err"
-    env "$@" AUTH_MODE=none DATABASE_URL="$database_url" MEMCACHED_SERVERS="127.0.0.1:$mc_port" GQLD_THREADS=1 \
-        DB_POOL_SIZE="$db_pool" DB_PROTOCOL="$db_protocol" GQLD_LISTEN=127.0.0.1:0 "${server_cpu[@]}" "$gqld" serve >/dev/null 2>"$tmp/server.err" &
+    env AUTH_MODE=none DATABASE_URL="$database_url" MEMCACHED_SERVERS="127.0.0.1:$mc_port" GQLD_THREADS=1 \
+        DB_POOL_SIZE="$db_pool" DB_PROTOCOL=prepared GQLD_LISTEN=127.0.0.1:0 "$@" \
+        "${server_cpu[@]}" "$gqld" serve >/dev/null 2>"$tmp/server.err" &
     server_pid=$!
     local address=
     for _ in $(seq 200); do
@@ -160,6 +165,7 @@ queries=(
     '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
     '{"query":"query($id: ID!) { Product(productId: $id) { productId productName price } }","variables":{"id":"p000042"}}'
     '{"query":"query($c: ID!) { Order(customerId: $c) { orderId orderRef createdAt total items { quantity unitPrice product { productName price } } } }","variables":{"c":"4567"}}'
+    '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"cDAwMDA0Mg"}}'
 )
 # shellcheck disable=SC2016 # JavaScript, not shell
 answers() {
@@ -224,6 +230,8 @@ pgbench_script() {
 pgbench_script "$tmp/product.sql" "\\set n random_zipfian(1, $BENCH_PRODUCTS, 1.1)" \
     "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id = \$1'
 pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM orders t0 WHERE t0.customer_id = \$1'
+pgbench_script "$tmp/products.sql" "\\set n random(1, $BENCH_PRODUCTS)" \
+    "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id > \$1'
 
 # run_pgbench NAME SCRIPT: per-transaction log -> percentiles
 run_pgbench() {
@@ -239,12 +247,12 @@ run_pgbench() {
         END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
     record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
 }
-# start_server NAME: gqld, or a peer that must first give gqld's answers.
+# start_server NAME: a gqld variant, or a peer that must first give gqld's answers.
 start_server() {
-    if [[ $1 == gqld ]]; then
-        start_gqld
-        return
-    fi
+    case $1 in
+    gqld) start_gqld && return ;;
+    gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
+    esac
     start_peer "$1"
     local actual
     actual=$(answers "$base")
@@ -262,9 +270,15 @@ say "ceiling: gqld GET /healthz"
 start_server gqld
 scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
 stop_server
-for s in typename product order; do
+for s in typename product order products; do
     say "scenario $s"
-    for server in gqld $peers; do
+    servers=(gqld)
+    [[ $s == typename ]] || servers+=(gqld-proxy)
+    if [[ $s != products ]]; then # the peers implement scenarios 1-3
+        read -ra more <<<"$peers"
+        servers+=("${more[@]}")
+    fi
+    for server in "${servers[@]}"; do
         start_server "$server"
         scenario "$server" "$s" "tests/bench/$([[ $s == order ]] && echo orders || echo "$s").lua" "$base/graphql"
         stop_server
@@ -289,7 +303,7 @@ buildtype=$(node -e '
 BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
     BENCH_MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
     BENCH_PLACEMENT=$placement BENCH_LOAD=$load BENCH_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    BENCH_SERVER="$("$gqld" --version 2>/dev/null | head -1 || echo gqld) ($(git rev-parse --short HEAD 2>/dev/null || echo uncommitted), $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$db_pool, DB_PROTOCOL=$db_protocol" \
+    BENCH_SERVER="$("$gqld" --version 2>/dev/null | head -1 || echo gqld) ($(git rev-parse --short HEAD 2>/dev/null || echo uncommitted), $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$db_pool, DB_PROTOCOL=prepared (gqld) or proxy (gqld-proxy)" \
     BENCH_PEER_VERSIONS="$(node -e '
         const p = (n) => require(require("node:path").resolve(process.argv[1], "node_modules", n, "package.json")).version;
         console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; node ${process.version}`);
