@@ -14,7 +14,6 @@
  */
 #include "db_pool_internal.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +128,10 @@ static db_query *pop_first(h2o_linklist_t *list)
 {
     db_query *q = H2O_STRUCT_FROM_MEMBER(db_query, link, list->next);
     h2o_linklist_unlink(&q->link);
-    assert(list->next != &q->link); /* never its own successor: lets the analyzer see q is gone */
+    /* Never its own successor: tells the static analyzer (in every build type, unlike assert) that q is gone.
+     */
+    if (list->next == &q->link)
+        __builtin_unreachable();
     return q;
 }
 
