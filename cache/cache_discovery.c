@@ -128,8 +128,10 @@ static void poll_once(cache_discovery *d, char *buf)
     size_t len = 0;
     const char *reason = NULL;
     char nodes[4096];
-    if (fetch(d, buf, ANSWER_MAX, &len, &reason) == 0 && cache_discovery_parse(buf, len, nodes, sizeof(nodes)) != 0)
-        reason = "the configuration endpoint's answer is malformed";
+    if (fetch(d, buf, ANSWER_MAX, &len, &reason) == 0)
+        reason = cache_discovery_parse(buf, len, nodes, sizeof(nodes)) == 0
+                     ? NULL
+                     : "the configuration endpoint's answer is malformed";
     const cache_settings *s = cache_shared_settings(d->shared);
     if (reason != NULL) {
         if (!d->failing && s->log != NULL)
