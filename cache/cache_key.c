@@ -26,5 +26,5 @@ void cache_key_hex(const uint8_t key[CACHE_KEY_BYTES], char out[2 * CACHE_KEY_BY
         out[2 * i] = hex[key[i] >> 4];
         out[2 * i + 1] = hex[key[i] & 15];
     }
-    out[2 * CACHE_KEY_BYTES] = '\0';
+    out[(size_t)2 * CACHE_KEY_BYTES] = '\0';
 }

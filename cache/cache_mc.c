@@ -127,8 +127,8 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
     for (mc_op *op = ops; op != NULL; op = op->next) {
         if (!op->is_set)
             continue;
-        memcached_return_t rc = memcached_set(mc->memc, op->key, op->key_len, op->value, op->len,
-                                              (time_t)op->ttl_s, 0);
+        memcached_return_t rc =
+            memcached_set(mc->memc, op->key, op->key_len, op->value, op->len, (time_t)op->ttl_s, 0);
         if (is_failure(rc)) {
             *failed = true;
             *reason = memcached_strerror(mc->memc, rc);
@@ -174,7 +174,8 @@ static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
         const char *value = memcached_result_value(result);
         size_t len = memcached_result_length(result);
         for (mc_op *op = ops; op != NULL; op = op->next) {
-            if (op->is_set || op->value != NULL || op->key_len != key_len || memcmp(op->key, key, key_len) != 0)
+            if (op->is_set || op->value != NULL || op->key_len != key_len ||
+                memcmp(op->key, key, key_len) != 0)
                 continue;
             op->value = malloc(len ? len : 1);
             if (op->value != NULL) {

@@ -38,7 +38,8 @@ cache_shared *cache_shared_create(const cache_settings *settings, char *err, siz
     pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->counters.memcached_up, cache_shared_has_memcached(s) ? 1 : 0);
     if (settings->discovery != NULL && settings->discovery[0] != '\0') {
-        s->discovery = cache_discovery_start(s, settings->discovery, settings->discovery_interval_ms, err, errlen);
+        s->discovery =
+            cache_discovery_start(s, settings->discovery, settings->discovery_interval_ms, err, errlen);
         if (s->discovery == NULL) {
             cache_shared_destroy(s);
             return NULL;

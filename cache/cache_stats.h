@@ -12,19 +12,19 @@
 
 /* A snapshot: what /metrics exports (names are the suggested metric suffixes). */
 typedef struct cache_stats {
-    uint64_t local_hits;       /* responses served from the in-process tier */
-    uint64_t memcached_hits;   /* responses served from memcached */
-    uint64_t misses;           /* lookups that found no fresh entry (the database answered) */
-    uint64_t stale_served;     /* stale entries served because the database was unavailable */
-    uint64_t stores;           /* responses written to the cache */
-    uint64_t errors;           /* memcached operations that failed (timeouts, connection errors) */
-    uint64_t bytes_read;       /* value bytes read from memcached */
-    uint64_t bytes_written;    /* value bytes sent to memcached */
-    uint64_t flight_waits;     /* requests that waited on another request's fetch (single flight) */
-    uint64_t bypassed;         /* lookups answered as misses without asking memcached (queue full) */
-    uint64_t apq_hits;         /* persisted query texts found */
-    uint64_t apq_misses;       /* PersistedQueryNotFound answers */
-    uint64_t memcached_up;     /* gauge: 1 while memcached answers, 0 after a failure */
+    uint64_t local_hits;     /* responses served from the in-process tier */
+    uint64_t memcached_hits; /* responses served from memcached */
+    uint64_t misses;         /* lookups that found no fresh entry (the database answered) */
+    uint64_t stale_served;   /* stale entries served because the database was unavailable */
+    uint64_t stores;         /* responses written to the cache */
+    uint64_t errors;         /* memcached operations that failed (timeouts, connection errors) */
+    uint64_t bytes_read;     /* value bytes read from memcached */
+    uint64_t bytes_written;  /* value bytes sent to memcached */
+    uint64_t flight_waits;   /* requests that waited on another request's fetch (single flight) */
+    uint64_t bypassed;       /* lookups answered as misses without asking memcached (queue full) */
+    uint64_t apq_hits;       /* persisted query texts found */
+    uint64_t apq_misses;     /* PersistedQueryNotFound answers */
+    uint64_t memcached_up;   /* gauge: 1 while memcached answers, 0 after a failure */
 } cache_stats;
 
 /* The live counters (embedded in cache_shared). */

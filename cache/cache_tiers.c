@@ -107,8 +107,8 @@ static void local_key(cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], ui
     out[CACHE_KEY_BYTES - 1] ^= (uint8_t)ns;
 }
 
-static void put_local(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], const char *value,
-                      size_t len)
+static void put_local(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                      const char *value, size_t len)
 {
     if (t->local == NULL)
         return;

@@ -26,7 +26,8 @@ typedef struct cache_tiers_config {
 typedef struct cache_tiers cache_tiers;
 
 /* shared NULL (or without nodes): no memcached tier. NULL with err on failure. */
-cache_tiers *cache_tiers_create(cache_shared *shared, const cache_tiers_config *cfg, char *err, size_t errlen);
+cache_tiers *cache_tiers_create(cache_shared *shared, const cache_tiers_config *cfg, char *err,
+                                size_t errlen);
 /* Lookups still waiting on memcached are dropped without their callbacks. */
 void cache_tiers_destroy(cache_tiers *t);
 

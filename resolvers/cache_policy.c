@@ -45,7 +45,8 @@ static void restrict_to(walk *w, long max_age, int scope)
         w->private_scope = true;
 }
 
-static void walk_fields(walk *w, const gql_typedef *object, const gql_field_groups *groups, bool root, int depth);
+static void walk_fields(walk *w, const gql_typedef *object, const gql_field_groups *groups, bool root,
+                        int depth);
 
 /* The possible object types of a composite type: itself, or its implementations or members. */
 static void walk_subfields(walk *w, const gql_typedef *type, const gql_field_group *g, int depth)
@@ -66,7 +67,8 @@ static void walk_subfields(walk *w, const gql_typedef *type, const gql_field_gro
     }
 }
 
-static void walk_fields(walk *w, const gql_typedef *object, const gql_field_groups *groups, bool root, int depth)
+static void walk_fields(walk *w, const gql_typedef *object, const gql_field_groups *groups, bool root,
+                        int depth)
 {
     (void)object;
     const gql_schema *schema = w->ctx->schema;

@@ -72,13 +72,13 @@ struct rs_exec {
     cache_entry *document; /* pinned until the response is written */
     size_t timeouts;       /* root fields that failed with DB_TIMEOUT */
     /* ---- response cache (see "the response cache" below) ---- */
-    rs_response_meta meta;     /* copied to the request's meta before done */
+    rs_response_meta meta; /* copied to the request's meta before done */
     rs_response_meta *meta_out;
     rs_cache_policy policy; /* from the @cacheControl hints of what the operation selects */
     bool cacheable;         /* the response is stored when it has no errors */
     bool leader;            /* leads a flight for key: lands it */
     uint8_t key[CACHE_KEY_BYTES];
-    char *stale;            /* a stale entry's body: served if the database is unavailable */
+    char *stale; /* a stale entry's body: served if the database is unavailable */
     size_t stale_len;
     unsigned stale_age;
 };
@@ -209,8 +209,8 @@ static void deliver(rs_exec *x, rs_outcome outcome, const char *body, size_t len
         if (marked != NULL) {
             if (c->shared != NULL)
                 cache_count(&cache_shared_counters(c->shared)->stale_served, 1);
-            x->meta = (rs_response_meta){.private_scope = x->policy.private_scope, .hit = true,
-                                         .age = x->stale_age, .stale = true};
+            x->meta = (rs_response_meta){
+                .private_scope = x->policy.private_scope, .hit = true, .age = x->stale_age, .stale = true};
             respond(x, RS_DATA, marked, marked_len);
             free(marked);
             return;
@@ -496,8 +496,10 @@ static void on_response_lookup(void *user, const cache_hit *hit)
     rs_exec *x = user;
     const rs_cache_config *c = &x->worker->engine->cache;
     if (hit->freshness == CACHE_FRESH) {
-        x->meta = (rs_response_meta){.max_age = x->policy.max_age, .private_scope = x->policy.private_scope,
-                                     .hit = true, .age = cache_value_age_s(&hit->meta, cache_now_ms())};
+        x->meta = (rs_response_meta){.max_age = x->policy.max_age,
+                                     .private_scope = x->policy.private_scope,
+                                     .hit = true,
+                                     .age = cache_value_age_s(&hit->meta, cache_now_ms())};
         respond(x, RS_DATA, hit->payload, hit->len);
         return;
     }
@@ -613,7 +615,7 @@ static void on_apq_lookup(void *user, const cache_hit *hit)
         cache_count(&cache_shared_counters(c->shared)->apq_hits, 1);
     a->request.query = hit->payload; /* valid during this callback: run() reads it before it returns */
     a->request.query_len = hit->len;
-    a->request.apq_hash = NULL;       /* found, not registered again */
+    a->request.apq_hash = NULL; /* found, not registered again */
     run(x, &a->request);
     free_apq_lookup(a);
 }
@@ -657,8 +659,8 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
     /* A cache lookup may outlive the caller's strings: the plan reads the id later. */
     if (x->principal.customer_id != NULL)
-        x->principal.customer_id = gql_arena_strndup(&x->arena, x->principal.customer_id,
-                                                     strlen(x->principal.customer_id)) ?: "";
+        x->principal.customer_id =
+            gql_arena_strndup(&x->arena, x->principal.customer_id, strlen(x->principal.customer_id)) ?: "";
 
     if (request->query == NULL && request->apq_hash != NULL)
         start_apq_lookup(x, request);

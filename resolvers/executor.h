@@ -36,14 +36,14 @@ typedef struct rs_limits {
 
 /* The response cache and persisted queries (README "Caching"). */
 typedef struct rs_cache_config {
-    bool responses;            /* GQLD_CACHE: cache responses (persisted queries are kept either way) */
-    cache_shared *shared;      /* memcached nodes and the counters; NULL: in-process tier only */
-    size_t local_bytes;        /* in-process tier per thread; 0: off */
-    unsigned local_ttl_ms;     /* how long the in-process tier serves an entry on its own */
-    unsigned default_max_age;  /* seconds, for root and object fields without a @cacheControl hint */
-    unsigned stale_grace;      /* seconds an entry outlives its maxAge, for stale-if-error */
-    unsigned apq_ttl;          /* seconds a persisted query text is kept */
-    const char *prefix;        /* of every key */
+    bool responses;             /* GQLD_CACHE: cache responses (persisted queries are kept either way) */
+    cache_shared *shared;       /* memcached nodes and the counters; NULL: in-process tier only */
+    size_t local_bytes;         /* in-process tier per thread; 0: off */
+    unsigned local_ttl_ms;      /* how long the in-process tier serves an entry on its own */
+    unsigned default_max_age;   /* seconds, for root and object fields without a @cacheControl hint */
+    unsigned stale_grace;       /* seconds an entry outlives its maxAge, for stale-if-error */
+    unsigned apq_ttl;           /* seconds a persisted query text is kept */
+    const char *prefix;         /* of every key */
     const char *schema_version; /* hex SHA-256 of the SDL: a new schema never reads old entries */
 } rs_cache_config;
 

@@ -89,7 +89,7 @@ char *response_mark_stale(const char *body, size_t len, unsigned age_s, size_t *
 
 bool apq_hash_valid(const char *hash, size_t len)
 {
-    if (hash == NULL || len != 2 * CACHE_KEY_BYTES)
+    if (hash == NULL || len != (size_t)2 * CACHE_KEY_BYTES)
         return false;
     for (size_t i = 0; i < len; i++)
         if (!isxdigit((unsigned char)hash[i]))

@@ -49,8 +49,9 @@ char *response_mark_stale(const char *body, size_t len, unsigned age_s, size_t *
 /* ---- automatic persisted queries (Apollo's protocol) ---- */
 
 /* Apollo's answer to an unknown hash (HTTP 200). */
-#define APQ_NOT_FOUND_BODY                                                                                  \
-    "{\"errors\":[{\"message\":\"PersistedQueryNotFound\",\"extensions\":{\"code\":\"PERSISTED_QUERY_NOT_FOUND\"}}]}"
+#define APQ_NOT_FOUND_BODY                                                                                   \
+    "{\"errors\":[{\"message\":\"PersistedQueryNotFound\",\"extensions\":{\"code\":\"PERSISTED_QUERY_NOT_"   \
+    "FOUND\"}}]}"
 
 /* True when hash is the lower-case hex SHA-256 of query (what Apollo clients send). */
 bool apq_hash_matches(const char *query, size_t len, const char *hash);

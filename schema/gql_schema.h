@@ -112,7 +112,8 @@ struct gql_typedef {
     size_t nvalues;
     const gql_argdef *input_fields; /* input objects */
     size_t ninput_fields;
-    const gql_directives *directives; /* as applied in the SDL (hints such as @cacheControl); NULL for built-ins */
+    const gql_directives
+        *directives; /* as applied in the SDL (hints such as @cacheControl); NULL for built-ins */
 };
 
 typedef struct gql_schema {

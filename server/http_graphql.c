@@ -189,7 +189,8 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     const char *problem = parse_query_string(req, values, seen, message, size);
     if (problem != NULL)
         return problem;
-    p->query = seen[P_QUERY] ? values[P_QUERY].base : NULL; /* none: maybe a persisted query (see apq_params) */
+    p->query =
+        seen[P_QUERY] ? values[P_QUERY].base : NULL; /* none: maybe a persisted query (see apq_params) */
     p->query_len = seen[P_QUERY] ? values[P_QUERY].len : 0;
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
@@ -265,8 +266,8 @@ static const char *apq_params(graphql_params *p, bool get, const char **plain_pr
         return "{\"errors\":[{\"message\":\"provided sha does not match query\","
                "\"extensions\":{\"code\":\"INTERNAL_SERVER_ERROR\"}}]}";
     /* A hash that is not 64 hex digits cannot name a stored query: looked up, it is not found. */
-    p->apq_hash = apq_hash_valid(json_string_value(hash), json_string_length(hash)) ? json_string_value(hash)
-                                                                                    : "-";
+    p->apq_hash =
+        apq_hash_valid(json_string_value(hash), json_string_length(hash)) ? json_string_value(hash) : "-";
     return NULL;
 }
 
@@ -283,7 +284,8 @@ static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int sta
     if (status != 200 || m->max_age == 0 || m->stale) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     } else {
-        int n = snprintf(value, sizeof(value), "max-age=%u, %s", m->max_age, m->private_scope ? "private" : "public");
+        int n = snprintf(value, sizeof(value), "max-age=%u, %s", m->max_age,
+                         m->private_scope ? "private" : "public");
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                        h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
     }
@@ -292,8 +294,8 @@ static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int sta
                               H2O_STRLIT("110 - \"Response is Stale\""));
     if (m->hit) {
         int n = snprintf(value, sizeof(value), "%u", m->age);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_AGE, NULL, h2o_strdup(&req->pool, value, (size_t)n).base,
-                       (size_t)n);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_AGE, NULL,
+                       h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
     }
 }
 
@@ -396,7 +398,8 @@ int http_graphql_handle(h2o_req_t *req)
     }
     const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
     if (apq_refusal != NULL)
-        http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal, strlen(apq_refusal));
+        http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
+                     strlen(apq_refusal));
     else if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
     else

@@ -128,7 +128,8 @@ static void test_apq_not_found(rs_worker *w)
 {
     static answer a;
     memset(&a, 0, sizeof(a));
-    rs_request r = {.apq_hash = "0000000000000000000000000000000000000000000000000000000000000000", .meta = &a.meta};
+    rs_request r = {.apq_hash = "0000000000000000000000000000000000000000000000000000000000000000",
+                    .meta = &a.meta};
     rs_execute(w, &r, on_done, &a);
     wait_for(&a, 1);
     CHECK_INT(a.outcome, RS_DATA);
@@ -152,7 +153,10 @@ int main(int argc, char **argv)
     free(sdl);
     if (schema == NULL)
         return 1;
-    cache_settings settings = {.servers = mc, .discovery = "", .connect_timeout_ms = 100, .poll_timeout_ms = 100,
+    cache_settings settings = {.servers = mc,
+                               .discovery = "",
+                               .connect_timeout_ms = 100,
+                               .poll_timeout_ms = 100,
                                .retry_timeout_s = 1};
     cache_shared *shared = cache_shared_create(&settings, err, sizeof(err));
     CHECK(shared != NULL);
@@ -160,20 +164,35 @@ int main(int argc, char **argv)
     snprintf(prefix, sizeof(prefix), "unit-%d-%ld", (int)getpid(), (long)time(NULL) % 100000);
     rs_engine engine = {
         .schema = schema,
-        .limits = {.max_query_bytes = 65536, .max_tokens = 10000, .max_depth = 64,
+        .limits = {.max_query_bytes = 65536,
+                   .max_tokens = 10000,
+                   .max_depth = 64,
                    .document = {.max_depth = 20, .max_aliases = 50, .max_fields = 5000},
-                   .max_arena_bytes = 16u << 20, .doc_cache_entries = 64, .doc_cache_bytes = 1 << 20,
-                   .list_default = 50, .list_max = 200},
+                   .max_arena_bytes = 16u << 20,
+                   .doc_cache_entries = 64,
+                   .doc_cache_bytes = 1 << 20,
+                   .list_default = 50,
+                   .list_max = 200},
         .introspection = true,
         .auth_mode = RS_AUTH_JWT,
-        .cache = {.responses = true, .shared = shared, .local_bytes = 1 << 20, .local_ttl_ms = 60000,
-                  .default_max_age = 0, .stale_grace = 60, .apq_ttl = 60, .prefix = prefix,
+        .cache = {.responses = true,
+                  .shared = shared,
+                  .local_bytes = 1 << 20,
+                  .local_ttl_ms = 60000,
+                  .default_max_age = 0,
+                  .stale_grace = 60,
+                  .apq_ttl = 60,
+                  .prefix = prefix,
                   .schema_version = "test"},
     };
     rs_engine memcached_only = engine;
     memcached_only.cache.local_bytes = 0;
-    db_pool_config pool = {.conninfo = db_url, .size = 2, .pipeline_depth = 16, .queue_max = 100,
-                           .statement_timeout_ms = 5000, .connect_timeout_ms = 3000};
+    db_pool_config pool = {.conninfo = db_url,
+                           .size = 2,
+                           .pipeline_depth = 16,
+                           .queue_max = 100,
+                           .statement_timeout_ms = 5000,
+                           .connect_timeout_ms = 3000};
     loop = h2o_evloop_create();
     rs_worker *w = rs_worker_create(&engine, loop, &pool, err, sizeof(err));
     rs_worker *other = rs_worker_create(&memcached_only, loop, &pool, err, sizeof(err));

@@ -93,7 +93,8 @@ static void test_keys(void)
     CHECK_STR(response_visibility(&a, buf, sizeof(buf)), "customer:4567");
 
     /* Every part of the key counts: each variation below gives a key of its own. */
-    json_t *vars1 = json_loads("{\"id\":\"1\",\"n\":2}", 0, NULL), *vars1b = json_loads("{\"n\":2,\"id\":\"1\"}", 0, NULL),
+    json_t *vars1 = json_loads("{\"id\":\"1\",\"n\":2}", 0, NULL),
+           *vars1b = json_loads("{\"n\":2,\"id\":\"1\"}", 0, NULL),
            *vars2 = json_loads("{\"id\":\"2\",\"n\":2}", 0, NULL);
     char vb[96];
     uint8_t keys[9][CACHE_KEY_BYTES];
@@ -106,8 +107,10 @@ static void test_keys(void)
     CHECK_INT(response_key("gqld", "v1", d3, NULL, vars1, "anonymous", keys[4]), 0);
     CHECK_INT(response_key("gqld", "v1", d1, "Op", vars1, "anonymous", keys[5]), 0);
     CHECK_INT(response_key("gqld", "v1", d1, "", vars1, "anonymous", keys[6]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&a, vb, sizeof(vb)), keys[7]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&b, vb, sizeof(vb)), keys[8]), 0);
+    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&a, vb, sizeof(vb)), keys[7]),
+              0);
+    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&b, vb, sizeof(vb)), keys[8]),
+              0);
     for (int i = 0; i < 9; i++)
         for (int j = i + 1; j < 9; j++)
             CHECK(memcmp(keys[i], keys[j], CACHE_KEY_BYTES) != 0);
