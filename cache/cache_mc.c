@@ -65,16 +65,6 @@ static mc_op *list_take(op_list *l)
     return all;
 }
 
-static void free_ops(mc_op *op)
-{
-    while (op != NULL) {
-        mc_op *next = op->next;
-        free(op->value);
-        free(op);
-        op = next;
-    }
-}
-
 /* Misses, stored-nots and too-big values are answers; the rest says memcached is not answering. */
 static bool is_failure(memcached_return_t rc)
 {
@@ -277,6 +267,19 @@ cache_mc *cache_mc_create(cache_shared *shared, char *err, size_t errlen)
     return mc;
 }
 
+/* Gets still queued or answered but not dispatched get their callbacks, as misses; sets are dropped. */
+static void answer_as_misses(mc_op *op)
+{
+    while (op != NULL) {
+        mc_op *next = op->next;
+        if (!op->is_set)
+            op->cb(op->user, NULL, 0);
+        free(op->value);
+        free(op);
+        op = next;
+    }
+}
+
 void cache_mc_destroy(cache_mc *mc)
 {
     if (mc == NULL)
@@ -286,8 +289,8 @@ void cache_mc_destroy(cache_mc *mc)
     pthread_cond_signal(&mc->wake);
     pthread_mutex_unlock(&mc->lock);
     pthread_join(mc->thread, NULL);
-    free_ops(list_take(&mc->todo));
-    free_ops(list_take(&mc->done));
+    answer_as_misses(list_take(&mc->done));
+    answer_as_misses(list_take(&mc->todo));
     if (mc->memc != NULL)
         memcached_free(mc->memc);
     pthread_cond_destroy(&mc->wake);

@@ -22,11 +22,11 @@
 
 typedef struct cache_mc cache_mc;
 
-/* value: malloc'd, now the callee's (free it); NULL on a miss or an error. */
+/* value: malloc'd, now the callee's (free it); NULL on a miss or an error. On the loop's thread. */
 typedef void (*cache_mc_get_cb)(void *user, char *value, size_t len);
 
 cache_mc *cache_mc_create(cache_shared *shared, char *err, size_t errlen);
-/* Stops the thread; queued operations are dropped without their callbacks. */
+/* Stops the thread; gets not answered yet get their callbacks now, as misses (sets are dropped). */
 void cache_mc_destroy(cache_mc *mc);
 
 /* Readable when results wait: the loop watches it and then calls cache_mc_dispatch. */

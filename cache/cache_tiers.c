@@ -76,7 +76,7 @@ void cache_tiers_destroy(cache_tiers *t)
 {
     if (t == NULL)
         return;
-    cache_mc_destroy(t->mc); /* drops pending lookups: their pending_lookup leaks unless freed here */
+    cache_mc_destroy(t->mc); /* answers the lookups still waiting, with the in-process tier still there */
     cache_lru_destroy(t->local);
     free(t);
 }

@@ -28,7 +28,7 @@ typedef struct cache_tiers cache_tiers;
 /* shared NULL (or without nodes): no memcached tier. NULL with err on failure. */
 cache_tiers *cache_tiers_create(cache_shared *shared, const cache_tiers_config *cfg, char *err,
                                 size_t errlen);
-/* Lookups still waiting on memcached are dropped without their callbacks. */
+/* Lookups still waiting on memcached are answered now (as misses, or the in-process entry). */
 void cache_tiers_destroy(cache_tiers *t);
 
 /* The fd to watch for memcached results (-1 without memcached); call dispatch when readable. */

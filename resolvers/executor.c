@@ -146,12 +146,13 @@ void rs_worker_destroy(rs_worker *worker)
 {
     if (worker == NULL)
         return;
-    db_pool_destroy(worker->pool);
     if (worker->cache_sock != NULL) {
         h2o_socket_read_stop(worker->cache_sock);
         h2o_socket_close(worker->cache_sock);
     }
+    /* Lookups still waiting on memcached go on as misses: to the pool, which fails them as it shuts down. */
     cache_tiers_destroy(worker->tiers);
+    db_pool_destroy(worker->pool);
     cache_flights_destroy(worker->flights);
     cache_lru_destroy(worker->documents);
     free(worker);
