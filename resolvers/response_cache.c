@@ -55,6 +55,8 @@ int response_key(const char *prefix, const char *schema_version, const uint8_t d
         if (vars == NULL)
             return -1;
     }
+    prefix = prefix != NULL ? prefix : "";
+    schema_version = schema_version != NULL ? schema_version : ""; /* a front door that set no cache config */
     const cache_key_part parts[] = {
         {"response", 8},
         {prefix, strlen(prefix)},

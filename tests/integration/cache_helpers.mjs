@@ -13,6 +13,7 @@ export async function ownMemcached(name = 'mc') {
   const dir = mkdtempSync(path.join(os.tmpdir(), `gqld-${name}-`));
   const port = Number(await services('free-port'));
   const mc = {
+    dir,
     port,
     address: `127.0.0.1:${port}`,
     start: () => services('mc-start', dir, port),

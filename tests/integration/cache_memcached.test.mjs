@@ -12,6 +12,7 @@ import {
   graphql,
   parseJsonLine,
   pollUntil,
+  services,
   startServer,
   uniqueName,
 } from './lib.mjs';
@@ -93,6 +94,29 @@ test('memcached killed mid-stream: every answer correct, no error; restarted: hi
   await Promise.all(workers);
   assert.deepEqual(wrong, [], 'every answer was right');
   assert.equal(logs(s, 'memcached unavailable').length, 1);
+});
+
+test('memcached frozen (SIGSTOP: connections open, no answers): answers stay correct via timeouts', async () => {
+  const mc = await node();
+  const s = await server({ MEMCACHED_SERVERS: mc.address, MEMCACHED_POLL_TIMEOUT_MS: 50 });
+  const qs = queries(10, 'frozen');
+  for (const q of qs) assert.equal((await graphql(s.url, q)).text, expected);
+  const pid = Number((await services('mc-status', mc.dir)).split(' ')[2]);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(qs.map((q) => graphql(s.url, q)));
+      for (const r of answers) assert.equal(`${r.status} ${r.text}`, `200 ${expected}`);
+    }
+    await pollUntil(() => logs(s, 'memcached unavailable').length === 1, { what: 'the "unavailable" line' });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  const hits = (await memcachedStats(mc.port)).get_hits;
+  await pollUntil(async () => {
+    for (const q of qs) await graphql(s.url, q);
+    return (await memcachedStats(mc.port)).get_hits > hits;
+  }, { timeoutMs: 20000, what: 'hits after SIGCONT' });
 });
 
 test('two nodes: keys spread over both (ketama); one killed: service continues', async () => {
