@@ -1,9 +1,14 @@
 #include "executor.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cache_flight.h"
 #include "cache_lru.h"
+#include "cache_policy.h"
+#include "cache_tiers.h"
 #include "catalog.h"
 #include "gql_buf.h"
 #include "gql_errors.h"
@@ -13,18 +18,23 @@
 #include "gql_validate.h"
 #include "plan.h"
 #include "render.h"
+#include "response_cache.h"
 #include "sql_build.h"
 
 struct rs_worker {
     const rs_engine *engine;
     db_pool *pool;
     cache_lru *documents; /* parsed and validated documents by SHA-256 of their text */
+    cache_tiers *tiers;   /* responses and persisted queries: in-process tier and memcached */
+    cache_flights *flights;
+    h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
 };
 
 /* A parsed, validated document, shared read-only by this thread's requests while pinned. */
 typedef struct rs_document {
     gql_arena arena;
     gql_document *doc;
+    uint8_t digest[CACHE_KEY_BYTES]; /* of its tokens: the document part of response keys */
 } rs_document;
 
 static void free_document(void *value)
@@ -60,11 +70,52 @@ struct rs_exec {
     rs_done_cb done;
     void *user;
     cache_entry *document; /* pinned until the response is written */
+    size_t timeouts;       /* root fields that failed with DB_TIMEOUT */
+    /* ---- response cache (see "the response cache" below) ---- */
+    rs_response_meta meta; /* copied to the request's meta before done */
+    rs_response_meta *meta_out;
+    rs_cache_policy policy; /* from the @cacheControl hints of what the operation selects */
+    bool cacheable;         /* the response is stored when it has no errors */
+    bool leader;            /* leads a flight for key: lands it */
+    uint8_t key[CACHE_KEY_BYTES];
+    char *stale; /* a stale entry's body: served if the database is unavailable */
+    size_t stale_len;
+    unsigned stale_age;
 };
 
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
 {
     return catalog_check(engine->schema, err, errlen);
+}
+
+static void on_cache_readable(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    rs_worker *w = sock->data;
+    cache_tiers_dispatch(w->tiers);
+}
+
+/* The cache tiers, single flight and the loop's watch on memcached's results. */
+static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
+{
+    const rs_cache_config *c = &w->engine->cache;
+    cache_tiers_config tc = {c->local_bytes, c->local_ttl_ms, c->prefix};
+    w->tiers = cache_tiers_create(c->shared, &tc, err, errlen);
+    w->flights = w->tiers != NULL ? cache_flights_create() : NULL;
+    if (w->flights == NULL) {
+        if (w->tiers != NULL)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* h2o watches a duplicate: closing its wrapper must not close the cache thread's eventfd. */
+    int fd = cache_tiers_fd(w->tiers) >= 0 ? dup(cache_tiers_fd(w->tiers)) : -1;
+    if (fd >= 0) {
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        w->cache_sock = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        w->cache_sock->data = w;
+        h2o_socket_read_start(w->cache_sock, on_cache_readable);
+    }
+    return 0;
 }
 
 rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
@@ -79,12 +130,13 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
     w->documents =
         cache_lru_create(engine->limits.doc_cache_entries ? engine->limits.doc_cache_entries : 1,
                          engine->limits.doc_cache_bytes ? engine->limits.doc_cache_bytes : 1, free_document);
-    w->pool = w->documents != NULL ? db_pool_create(loop, pool, err, errlen) : NULL;
+    if (w->documents == NULL)
+        snprintf(err, errlen, "out of memory");
+    w->pool = w->documents != NULL && cache_start(w, loop, err, errlen) == 0
+                  ? db_pool_create(loop, pool, err, errlen)
+                  : NULL;
     if (w->pool == NULL) {
-        if (w->documents == NULL)
-            snprintf(err, errlen, "out of memory");
-        cache_lru_destroy(w->documents);
-        free(w);
+        rs_worker_destroy(w);
         return NULL;
     }
     return w;
@@ -94,7 +146,14 @@ void rs_worker_destroy(rs_worker *worker)
 {
     if (worker == NULL)
         return;
+    if (worker->cache_sock != NULL) {
+        h2o_socket_read_stop(worker->cache_sock);
+        h2o_socket_close(worker->cache_sock);
+    }
+    /* Lookups still waiting on memcached go on as misses: to the pool, which fails them as it shuts down. */
+    cache_tiers_destroy(worker->tiers);
     db_pool_destroy(worker->pool);
+    cache_flights_destroy(worker->flights);
     cache_lru_destroy(worker->documents);
     free(worker);
 }
@@ -105,6 +164,67 @@ db_pool *rs_worker_pool(rs_worker *worker)
 }
 
 /* ---- finishing ---- */
+
+static void release_exec(rs_exec *x)
+{
+    if (x->document != NULL)
+        cache_entry_unpin(x->document);
+    free(x->stale);
+    gql_arena_free(&x->arena);
+    free(x);
+}
+
+typedef struct flight_result {
+    rs_outcome outcome;
+    const char *body;
+    size_t len;
+    const rs_response_meta *meta;
+} flight_result;
+
+/* The one way out: caching facts to the front door, the response, then the requests that waited on it. */
+static void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len)
+{
+    if (x->meta_out != NULL)
+        *x->meta_out = x->meta;
+    x->done(x->user, outcome, body, len);
+    if (x->leader) {
+        flight_result r = {outcome, body, len, &x->meta};
+        cache_flight_land(x->worker->flights, x->key, &r);
+    }
+    release_exec(x);
+}
+
+/*
+ * A response from the database: stored when cacheable and error-free; when
+ * the database was unavailable and a stale entry is at hand, the stale entry
+ * is served instead, marked (stale-if-error).
+ */
+static void deliver(rs_exec *x, rs_outcome outcome, const char *body, size_t len)
+{
+    rs_worker *w = x->worker;
+    const rs_cache_config *c = &w->engine->cache;
+    bool clean = outcome == RS_DATA && x->errors.count == 0;
+    if (x->stale != NULL && (x->unavailable > 0 || x->timeouts > 0 || outcome == RS_UNAVAILABLE)) {
+        size_t marked_len;
+        char *marked = response_mark_stale(x->stale, x->stale_len, x->stale_age, &marked_len);
+        if (marked != NULL) {
+            if (c->shared != NULL)
+                cache_count(&cache_shared_counters(c->shared)->stale_served, 1);
+            x->meta = (rs_response_meta){
+                .private_scope = x->policy.private_scope, .hit = true, .age = x->stale_age, .stale = true};
+            respond(x, RS_DATA, marked, marked_len);
+            free(marked);
+            return;
+        }
+    }
+    if (clean && x->cacheable)
+        cache_tiers_store(w->tiers, CACHE_NS_RESPONSE, x->key, body, len, x->policy.max_age, c->stale_grace);
+    if (clean && x->policy.max_age > 0) {
+        x->meta.max_age = x->policy.max_age;
+        x->meta.private_scope = x->policy.private_scope;
+    }
+    respond(x, outcome, body, len);
+}
 
 static void set_slot(root_slot *slot, const char *json)
 {
@@ -166,17 +286,11 @@ static void finish(rs_exec *x, rs_outcome outcome)
         }
         gql_buf_putc(&body, '}');
     }
-    if (body.failed) {
-        outcome = RS_REQUEST_ERROR;
-        x->done(x->user, outcome, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
-    } else {
-        x->done(x->user, outcome, body.data, body.len);
-    }
+    if (body.failed)
+        deliver(x, RS_REQUEST_ERROR, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
+    else
+        deliver(x, outcome, body.data, body.len);
     gql_buf_free(&body);
-    if (x->document != NULL)
-        cache_entry_unpin(x->document);
-    gql_arena_free(&x->arena);
-    free(x);
 }
 
 /* ---- database answers ---- */
@@ -227,6 +341,8 @@ static void on_result(void *ctx, const db_result *r)
         slot_error(slot, code, message);
         if (r->status == DB_ERR_UNAVAILABLE || r->status == DB_ERR_SHUTDOWN)
             x->unavailable++;
+        else if (r->status == DB_ERR_TIMEOUT)
+            x->timeouts++;
         /* SQL text and server messages stay in the server log, never in the response. */
         if (x->worker->engine->log_error != NULL)
             x->worker->engine->log_error(code, r->message != NULL ? r->message : "");
@@ -323,6 +439,8 @@ static const gql_document *document_for(rs_exec *x, const rs_request *request)
         free_document(d);
         return NULL;
     }
+    if (response_doc_digest(request->query, request->query_len, d->digest) != 0)
+        memcpy(d->digest, key, CACHE_KEY_BYTES); /* cannot happen for a parsed document: the text's hash */
     x->document = cache_lru_put(w->documents, key, d, d->arena.total + sizeof(*d));
     if (x->document == NULL) {
         free_document(d);
@@ -332,38 +450,9 @@ static const gql_document *document_for(rs_exec *x, const rs_request *request)
     return d->doc;
 }
 
-void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user)
+/* Every root field planned, then every statement sent at once: one round trip for all root fields. */
+static void execute_roots(rs_exec *x)
 {
-    const rs_engine *engine = worker->engine;
-    rs_exec *x = calloc(1, sizeof(*x));
-    if (x == NULL) {
-        done(user, RS_REQUEST_ERROR, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
-        return;
-    }
-    x->worker = worker;
-    x->done = done;
-    x->user = user;
-    gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
-    gql_errors_init(&x->errors, &x->arena);
-    gql_errors_init(&x->request_errors, &x->arena);
-    x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
-
-    const gql_document *doc = document_for(x, request);
-    if (doc != NULL && request->forbid_mutations) {
-        const gql_definition *op = gql_exec_find_operation(doc, request->operation_name, &x->errors);
-        if (op == NULL || op->operation == GQL_OP_MUTATION) {
-            if (op != NULL)
-                gql_errors_add(&x->errors, &op->loc, "Mutations cannot be sent with GET; use POST.");
-            finish(x, op == NULL ? RS_REQUEST_ERROR : RS_METHOD_NOT_ALLOWED);
-            return;
-        }
-    }
-    if (doc == NULL || gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name,
-                                        request->variables, &x->arena, &x->errors) != 0) {
-        finish(x, RS_REQUEST_ERROR);
-        return;
-    }
-
     gql_field_groups roots;
     if (gql_collect_fields(&x->ctx, gql_exec_root_type(&x->ctx), x->ctx.operation->selection_set, &roots) !=
             0 ||
@@ -384,11 +473,198 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
         finish(x, RS_REQUEST_ERROR);
         return;
     }
-    /* Every statement is sent before any answer is read: one round trip for all root fields. */
     x->pending = 1;
     for (size_t i = 0; i < x->nslots; i++)
         if (x->slots[i].json == NULL)
             send_root(x, &x->slots[i]);
     if (--x->pending == 0)
         finish(x, RS_DATA);
+}
+
+/* ---- the response cache ---- */
+
+/* A request that waited on another's fetch of the same key (single flight) answers with its result. */
+static void on_flight_landed(void *user, const void *result)
+{
+    rs_exec *x = user;
+    const flight_result *r = result;
+    x->meta = *r->meta;
+    respond(x, r->outcome, r->body, r->len);
+}
+
+static void on_response_lookup(void *user, const cache_hit *hit)
+{
+    rs_exec *x = user;
+    const rs_cache_config *c = &x->worker->engine->cache;
+    if (hit->freshness == CACHE_FRESH) {
+        x->meta = (rs_response_meta){.max_age = x->policy.max_age,
+                                     .private_scope = x->policy.private_scope,
+                                     .hit = true,
+                                     .age = cache_value_age_s(&hit->meta, cache_now_ms())};
+        respond(x, RS_DATA, hit->payload, hit->len);
+        return;
+    }
+    if (c->shared != NULL)
+        cache_count(&cache_shared_counters(c->shared)->misses, 1);
+    if (hit->freshness == CACHE_STALE && (x->stale = malloc(hit->len ? hit->len : 1)) != NULL) {
+        memcpy(x->stale, hit->payload, hit->len);
+        x->stale_len = hit->len;
+        x->stale_age = cache_value_age_s(&hit->meta, cache_now_ms());
+    }
+    execute_roots(x);
+}
+
+/*
+ * Looks the response up when it may be cached: a query whose hints give a
+ * maxAge, and, when PRIVATE, a caller who is someone (an anonymous caller
+ * reading private data gets errors, which are never cached). False when the
+ * request runs uncached; true when the cache took over (it may have answered
+ * already: x may be gone).
+ */
+static bool cache_begin(rs_exec *x, const rs_request *request)
+{
+    rs_worker *w = x->worker;
+    const rs_cache_config *c = &w->engine->cache;
+    if (x->ctx.operation->operation != GQL_OP_QUERY ||
+        cache_policy_compute(&x->ctx, c->default_max_age, &x->policy) != 0)
+        x->policy = (rs_cache_policy){0, false};
+    if (!c->responses || x->policy.max_age == 0 ||
+        (x->policy.private_scope && x->principal.kind == RS_PRINCIPAL_ANONYMOUS))
+        return false;
+    char visibility_buf[128];
+    const char *visibility = response_visibility(&x->principal, visibility_buf, sizeof(visibility_buf));
+    const rs_document *d = cache_entry_value(x->document);
+    if (response_key(c->prefix, c->schema_version, d->digest, x->ctx.operation->name.ptr, request->variables,
+                     visibility, x->key) != 0)
+        return false;
+    switch (cache_flight_join(w->flights, x->key, on_flight_landed, x)) {
+    case CACHE_FLIGHT_WAIT:
+        if (c->shared != NULL)
+            cache_count(&cache_shared_counters(c->shared)->flight_waits, 1);
+        return true;
+    case CACHE_FLIGHT_LEAD:
+        x->leader = true;
+        break;
+    case CACHE_FLIGHT_ALONE:
+        break;
+    }
+    x->cacheable = true;
+    cache_tiers_lookup(w->tiers, CACHE_NS_RESPONSE, x->key, on_response_lookup, x);
+    return true;
+}
+
+/* ---- starting ---- */
+
+/* From the document to the statements (or the cache), for a request whose query text is at hand. */
+static void run(rs_exec *x, const rs_request *request)
+{
+    const rs_engine *engine = x->worker->engine;
+    const gql_document *doc = document_for(x, request);
+    if (doc != NULL && request->apq_hash != NULL) {
+        /* A persisted query is registered only once it parsed and validated (Apollo's order). */
+        uint8_t key[CACHE_KEY_BYTES];
+        apq_key(request->apq_hash, key);
+        cache_tiers_store(x->worker->tiers, CACHE_NS_APQ, key, request->query, request->query_len,
+                          engine->cache.apq_ttl, 0);
+    }
+    if (doc != NULL && request->forbid_mutations) {
+        const gql_definition *op = gql_exec_find_operation(doc, request->operation_name, &x->errors);
+        if (op == NULL || op->operation == GQL_OP_MUTATION) {
+            if (op != NULL)
+                gql_errors_add(&x->errors, &op->loc, "Mutations cannot be sent with GET; use POST.");
+            finish(x, op == NULL ? RS_REQUEST_ERROR : RS_METHOD_NOT_ALLOWED);
+            return;
+        }
+    }
+    if (doc == NULL || gql_exec_prepare(&x->ctx, engine->schema, doc, request->operation_name,
+                                        request->variables, &x->arena, &x->errors) != 0) {
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+    if (!cache_begin(x, request))
+        execute_roots(x);
+}
+
+/* A persisted query lookup in flight: what of the request it needs later, copied. */
+typedef struct apq_lookup {
+    rs_exec *x;
+    rs_request request; /* query NULL; the strings and variables below are owned */
+    char hash[2 * CACHE_KEY_BYTES + 1];
+} apq_lookup;
+
+static void free_apq_lookup(apq_lookup *a)
+{
+    free((char *)a->request.operation_name);
+    json_decref((json_t *)a->request.variables);
+    free(a);
+}
+
+static void on_apq_lookup(void *user, const cache_hit *hit)
+{
+    apq_lookup *a = user;
+    rs_exec *x = a->x;
+    const rs_cache_config *c = &x->worker->engine->cache;
+    if (hit->freshness == CACHE_EXPIRED) {
+        if (c->shared != NULL)
+            cache_count(&cache_shared_counters(c->shared)->apq_misses, 1);
+        x->meta.apq_not_found = true;
+        free_apq_lookup(a);
+        respond(x, RS_DATA, APQ_NOT_FOUND_BODY, sizeof(APQ_NOT_FOUND_BODY) - 1);
+        return;
+    }
+    if (c->shared != NULL)
+        cache_count(&cache_shared_counters(c->shared)->apq_hits, 1);
+    a->request.query = hit->payload; /* valid during this callback: run() reads it before it returns */
+    a->request.query_len = hit->len;
+    a->request.apq_hash = NULL; /* found, not registered again */
+    run(x, &a->request);
+    free_apq_lookup(a);
+}
+
+static void start_apq_lookup(rs_exec *x, const rs_request *request)
+{
+    apq_lookup *a = calloc(1, sizeof(*a));
+    if (a == NULL || (request->operation_name != NULL &&
+                      (a->request.operation_name = strdup(request->operation_name)) == NULL)) {
+        free(a);
+        gql_errors_add(&x->errors, NULL, "Out of memory.");
+        finish(x, RS_REQUEST_ERROR);
+        return;
+    }
+    a->x = x;
+    a->request.variables = request->variables != NULL ? json_incref((json_t *)request->variables) : NULL;
+    a->request.forbid_mutations = request->forbid_mutations;
+    snprintf(a->hash, sizeof(a->hash), "%s", request->apq_hash);
+    uint8_t key[CACHE_KEY_BYTES];
+    apq_key(a->hash, key);
+    cache_tiers_lookup(x->worker->tiers, CACHE_NS_APQ, key, on_apq_lookup, a);
+}
+
+void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user)
+{
+    const rs_engine *engine = worker->engine;
+    rs_exec *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        if (request->meta != NULL)
+            *request->meta = (rs_response_meta){0};
+        done(user, RS_REQUEST_ERROR, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
+        return;
+    }
+    x->worker = worker;
+    x->done = done;
+    x->user = user;
+    x->meta_out = request->meta;
+    gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
+    gql_errors_init(&x->errors, &x->arena);
+    gql_errors_init(&x->request_errors, &x->arena);
+    x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
+    /* A cache lookup may outlive the caller's strings: the plan reads the id later. */
+    if (x->principal.customer_id != NULL)
+        x->principal.customer_id =
+            gql_arena_strndup(&x->arena, x->principal.customer_id, strlen(x->principal.customer_id)) ?: "";
+
+    if (request->query == NULL && request->apq_hash != NULL)
+        start_apq_lookup(x, request);
+    else
+        run(x, request);
 }

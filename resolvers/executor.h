@@ -17,6 +17,7 @@
 #include <h2o.h>
 
 #include "auth_scope.h"
+#include "cache_shared.h"
 #include "db_pool.h"
 #include "gql_schema.h"
 #include "gql_validate.h"
@@ -33,9 +34,23 @@ typedef struct rs_limits {
     unsigned list_max;        /* the largest `first`; lists without one return at most this many */
 } rs_limits;
 
+/* The response cache and persisted queries (README "Caching"). */
+typedef struct rs_cache_config {
+    bool responses;             /* GQLD_CACHE: cache responses (persisted queries are kept either way) */
+    cache_shared *shared;       /* memcached nodes and the counters; NULL: in-process tier only */
+    size_t local_bytes;         /* in-process tier per thread; 0: off */
+    unsigned local_ttl_ms;      /* how long the in-process tier serves an entry on its own */
+    unsigned default_max_age;   /* seconds, for root and object fields without a @cacheControl hint */
+    unsigned stale_grace;       /* seconds an entry outlives its maxAge, for stale-if-error */
+    unsigned apq_ttl;           /* seconds a persisted query text is kept */
+    const char *prefix;         /* of every key */
+    const char *schema_version; /* hex SHA-256 of the SDL: a new schema never reads old entries */
+} rs_cache_config;
+
 typedef struct rs_engine {
     const gql_schema *schema;
     rs_limits limits;
+    rs_cache_config cache;
     bool introspection;     /* answer __schema and __type; when false they are validation errors */
     rs_auth_mode auth_mode; /* RS_AUTH_NONE (development): every request runs as an admin */
     /* Where the executor reports database failures (server log); may be NULL. */
@@ -60,19 +75,40 @@ typedef enum rs_outcome {
     RS_UNAVAILABLE,        /* every root field failed with DB_UNAVAILABLE: errors only, HTTP 503 */
 } rs_outcome;
 
+/* What a front door needs for its caching headers; filled before rs_done_cb runs. */
+typedef struct rs_response_meta {
+    unsigned max_age;   /* Cache-Control: max-age=N (public or private); 0: no-store */
+    bool private_scope; /* the response touched PRIVATE data */
+    bool hit;           /* served from the response cache */
+    unsigned age;       /* seconds since a cached response was made (an Age header) */
+    bool stale;         /* served past its maxAge because the database is unavailable (Warning 110) */
+    bool apq_not_found; /* PersistedQueryNotFound: Cache-Control: private, no-cache, must-revalidate */
+} rs_response_meta;
+
 typedef struct rs_request {
-    const char *query;
+    const char *query; /* NULL only with apq_hash */
     size_t query_len;
     const char *operation_name; /* NULL when none */
     const json_t *variables;    /* NULL or a JSON object */
     bool forbid_mutations;      /* GET: a mutation is refused (GraphQL over HTTP), before it runs */
     rs_principal principal;     /* who asks; the zero value is anonymous (auth_scope.h) */
+    /*
+     * Automatic persisted queries: extensions.persistedQuery.sha256Hash (64 hex
+     * digits) or NULL. With no query, the text is looked up by it (unknown:
+     * PersistedQueryNotFound); with a query, the front door has checked that
+     * the hash is the query's, and the text is stored once it validates.
+     */
+    const char *apq_hash;
+    rs_response_meta *meta; /* NULL, or filled before done runs */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */
 typedef void (*rs_done_cb)(void *user, rs_outcome outcome, const char *body, size_t len);
 
-/* Starts executing. The request is only read during this call (the AST copies what it keeps). */
+/*
+ * Starts executing. The request is only read during this call (the AST copies
+ * what it keeps; a persisted query lookup copies what it needs).
+ */
 void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user);
 
 #endif

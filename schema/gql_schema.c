@@ -64,6 +64,22 @@ const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, siz
     return NULL;
 }
 
+const gql_directive *gql_applied_directive(const gql_directives *directives, const char *name)
+{
+    for (const gql_directive *d = directives != NULL ? directives->first : NULL; d != NULL; d = d->next)
+        if (strcmp(d->name.ptr, name) == 0)
+            return d;
+    return NULL;
+}
+
+const gql_value *gql_directive_arg(const gql_directive *directive, const char *name)
+{
+    for (const gql_argument *a = directive->args.first; a != NULL; a = a->next)
+        if (strcmp(a->name.ptr, name) == 0)
+            return a->value;
+    return NULL;
+}
+
 const gql_directivedef *gql_schema_directive(const gql_schema *schema, const char *name, size_t len)
 {
     for (size_t i = 0; i < schema->ndirectives; i++)
@@ -326,6 +342,7 @@ static int build_fields(builder *b, const gql_definition *def, gql_typedef *t)
         fields[i].name = f->name.ptr;
         fields[i].description = f->description.ptr;
         fields[i].deprecation_reason = deprecation(&f->directives);
+        fields[i].directives = &f->directives;
         if (resolve_tref(b, f->type, &fields[i].type) != 0 ||
             build_inputs(b, &f->args, &fields[i].args, &fields[i].nargs) != 0)
             return -1;
@@ -479,6 +496,7 @@ static int declare_types(builder *b, const gql_document *doc, bool builtin)
         t->name = d->name.ptr;
         t->description = d->description.ptr;
         t->specified_by_url = specified_by(&d->directives);
+        t->directives = &d->directives;
         s->types[s->ntypes++] = t;
     }
     return 0;

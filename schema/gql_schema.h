@@ -47,6 +47,7 @@ typedef struct gql_fielddef {
     const gql_argdef *args;
     size_t nargs;
     const char *deprecation_reason;
+    const gql_directives *directives; /* as applied in the SDL (hints such as @cacheControl); never NULL */
 } gql_fielddef;
 
 typedef struct gql_enumdef {
@@ -111,6 +112,8 @@ struct gql_typedef {
     size_t nvalues;
     const gql_argdef *input_fields; /* input objects */
     size_t ninput_fields;
+    const gql_directives
+        *directives; /* as applied in the SDL (hints such as @cacheControl); NULL for built-ins */
 };
 
 typedef struct gql_schema {
@@ -144,6 +147,10 @@ const gql_fielddef *gql_type_field(const gql_typedef *type, const char *name, si
 const gql_fielddef *gql_type_field_meta(const gql_schema *schema, const gql_typedef *type, const char *name,
                                         size_t len);
 const gql_argdef *gql_field_arg(const gql_fielddef *field, const char *name, size_t len);
+/* The directive `name` applied to a type or field in the SDL, or NULL (directives may be NULL). */
+const gql_directive *gql_applied_directive(const gql_directives *directives, const char *name);
+/* The value of argument `name` of an applied directive, or NULL. */
+const gql_value *gql_directive_arg(const gql_directive *directive, const char *name);
 const gql_directivedef *gql_schema_directive(const gql_schema *schema, const char *name, size_t len);
 /* True when an object type is `type` itself, implements it (interface) or is one of its members (union). */
 bool gql_type_possible(const gql_typedef *abstract_or_object, const gql_typedef *object);

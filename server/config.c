@@ -100,6 +100,34 @@ static const setting settings[] = {
      "most"},
     {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
      "jwt: customers and orders need a token; none: DEVELOPMENT ONLY, every request is an admin"},
+    /* ---- response cache and automatic persisted queries (cache/; README "Caching") ---- */
+    {"GQLD_CACHE", "cache", SET_BOOL, AT(cache), "off", 0, 0,
+     "response cache: in-process tier and memcached (MEMCACHED_SERVERS); off: every read goes to the "
+     "database"},
+    {"GQLD_CACHE_LOCAL_BYTES", "cache-local-bytes", SET_SIZE, AT(cache_local_bytes), "16777216", 0,
+     1ULL << 34, "in-process response cache per thread, in bytes (0 = off: memcached only)"},
+    {"GQLD_CACHE_LOCAL_TTL_MS", "cache-local-ttl-ms", SET_UINT, AT(cache_local_ttl_ms), "1000", 1, 3600000,
+     "how long the in-process tier serves an entry before asking memcached again"},
+    {"GQLD_CACHE_DEFAULT_MAX_AGE", "cache-default-max-age", SET_UINT, AT(cache_default_max_age), "0", 0,
+     31536000, "maxAge in seconds of root and object fields without a @cacheControl hint (0 = not cached)"},
+    {"GQLD_CACHE_STALE_GRACE", "cache-stale-grace", SET_UINT, AT(cache_stale_grace), "300", 0, 31536000,
+     "seconds an entry is kept past its maxAge, served (marked stale) only when the database is down"},
+    {"GQLD_CACHE_PREFIX", "cache-prefix", SET_STRING, AT(cache_prefix), "gqld", 0, 0,
+     "prefix of every memcached key (1 to 32 of A-Z a-z 0-9 _ . -)"},
+    {"GQLD_APQ_TTL", "apq-ttl", SET_UINT, AT(apq_ttl), "86400", 1, 2592000,
+     "seconds an automatic persisted query's text is kept in the cache"},
+    {"MEMCACHED_CONNECT_TIMEOUT_MS", "memcached-connect-timeout-ms", SET_UINT,
+     AT(memcached_connect_timeout_ms), "100", 1, 60000, "memcached connection attempt timeout"},
+    {"MEMCACHED_POLL_TIMEOUT_MS", "memcached-poll-timeout-ms", SET_UINT, AT(memcached_poll_timeout_ms), "100",
+     1, 60000, "how long a memcached call waits for an answer"},
+    {"MEMCACHED_RETRY_TIMEOUT_S", "memcached-retry-timeout-s", SET_UINT, AT(memcached_retry_timeout_s), "2",
+     1, 3600, "a failed memcached node is skipped this many seconds before it is tried again"},
+    {"MEMCACHED_DISCOVERY", "memcached-discovery", SET_HOSTPORTS, AT(memcached_discovery), "", 0, 0,
+     "ElastiCache configuration endpoint host:port: its node list (config get cluster) replaces "
+     "MEMCACHED_SERVERS"},
+    {"MEMCACHED_DISCOVERY_INTERVAL_MS", "memcached-discovery-interval-ms", SET_UINT,
+     AT(memcached_discovery_interval_ms), "60000", 100, 86400000,
+     "how often the configuration endpoint is asked for the node list"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
@@ -371,6 +399,15 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
     for (size_t i = 0; i < NSETTINGS; i++)
         if (value[i] != NULL && apply(cfg, &settings[i], value[i], source[i], err, errlen) != 0)
             return -1;
+    /* The prefix lands in memcached keys: no blanks or control characters, and short. */
+    size_t prefix_len = strlen(cfg->cache_prefix);
+    if (prefix_len == 0 || prefix_len > 32 ||
+        strspn(cfg->cache_prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+            prefix_len) {
+        snprintf(err, errlen, "invalid GQLD_CACHE_PREFIX \"%s\": expected 1 to 32 of A-Z a-z 0-9 _ . -",
+                 cfg->cache_prefix);
+        return -1;
+    }
     if (cfg->list_default > cfg->list_max) {
         snprintf(err, errlen, "GQLD_LIST_DEFAULT (%u) is above GQLD_LIST_MAX (%u)", cfg->list_default,
                  cfg->list_max);

@@ -56,6 +56,19 @@ typedef struct gqld_config {
     unsigned list_default; /* `first` of a list without a default of its own */
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
+    /* ---- response cache and APQ (cache/; README "Caching"); ordered to pack ---- */
+    unsigned cache_local_ttl_ms;    /* how long the in-process tier trusts an entry */
+    unsigned cache_default_max_age; /* seconds, for root and object fields without a hint */
+    unsigned cache_stale_grace;     /* seconds an entry outlives its maxAge for stale-if-error */
+    unsigned apq_ttl;               /* seconds a persisted query text is kept */
+    unsigned memcached_connect_timeout_ms;
+    unsigned memcached_poll_timeout_ms;
+    unsigned memcached_retry_timeout_s; /* a failed node is skipped this long */
+    size_t cache_local_bytes;           /* in-process tier per thread; 0 turns it off */
+    const char *cache_prefix;           /* first part of every key */
+    const char *memcached_discovery;    /* ElastiCache configuration endpoint host:port, or "" */
+    unsigned memcached_discovery_interval_ms;
+    bool cache; /* GQLD_CACHE: response cache on */
 } gqld_config;
 
 /*

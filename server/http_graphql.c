@@ -14,12 +14,14 @@
 
 #include "gql_buf.h"
 #include "http_cors.h"
+#include "response_cache.h"
 #include "http_negotiate.h"
 #include "http_worker.h"
 
 typedef struct graphql_call {
     http_pending pending;
     http_media media;
+    rs_response_meta meta; /* caching facts for the headers (the executor fills it) */
 } graphql_call;
 
 /* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
@@ -28,7 +30,8 @@ typedef struct graphql_params {
     size_t query_len;
     const char *operation_name; /* NULL when absent or null */
     json_t *variables;          /* NULL when absent or null; a reference we own */
-    json_t *extensions;         /* likewise; checked, not used */
+    json_t *extensions;         /* likewise; read for persistedQuery */
+    const char *apq_hash;       /* extensions.persistedQuery.sha256Hash, owned by extensions; or NULL */
 } graphql_params;
 
 static void respond_error(h2o_req_t *req, http_media media, int status, const char *reason,
@@ -186,10 +189,9 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     const char *problem = parse_query_string(req, values, seen, message, size);
     if (problem != NULL)
         return problem;
-    if (!seen[P_QUERY])
-        return "Missing the \"query\" parameter.";
-    p->query = values[P_QUERY].base;
-    p->query_len = values[P_QUERY].len;
+    p->query =
+        seen[P_QUERY] ? values[P_QUERY].base : NULL; /* none: maybe a persisted query (see apq_params) */
+    p->query_len = seen[P_QUERY] ? values[P_QUERY].len : 0;
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
     problem = url_json_param(values, seen, P_VARIABLES, &p->variables);
@@ -220,9 +222,7 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
     json_t *operation_name = json_object_get(*body, "operationName");
     json_t *variables = json_object_get(*body, "variables");
     json_t *extensions = json_object_get(*body, "extensions");
-    if (query == NULL)
-        return "The request body has no \"query\".";
-    if (!json_is_string(query))
+    if (query != NULL && !json_is_string(query))
         return "The \"query\" parameter must be a string.";
     if (operation_name != NULL && !json_is_string(operation_name) && !json_is_null(operation_name))
         return "The \"operationName\" parameter must be a string or null.";
@@ -230,12 +230,73 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
         return object_param_problem(P_VARIABLES);
     if (!object_or_null_ok(extensions))
         return object_param_problem(P_EXTENSIONS);
-    p->query = json_string_value(query);
-    p->query_len = json_string_length(query);
+    p->query = query != NULL ? json_string_value(query) : NULL; /* none: maybe a persisted query */
+    p->query_len = query != NULL ? json_string_length(query) : 0;
     p->operation_name = json_is_string(operation_name) ? json_string_value(operation_name) : NULL;
     p->variables = object_or_null(variables);
     p->extensions = object_or_null(extensions);
     return NULL;
+}
+
+/* ---- automatic persisted queries (Apollo's protocol) ---- */
+
+/*
+ * extensions.persistedQuery {version: 1, sha256Hash}: sets p->apq_hash. With a
+ * query, the hash must be the query's (Apollo: 400, "provided sha does not
+ * match query"); without one, the executor looks the text up. Returns the
+ * complete 400 body when the request is refused, else NULL; without
+ * persistedQuery a request still needs its query (the draft's 400).
+ */
+static const char *apq_params(graphql_params *p, bool get, const char **plain_problem)
+{
+    json_t *pq = p->extensions != NULL ? json_object_get(p->extensions, "persistedQuery") : NULL;
+    *plain_problem = NULL;
+    if (pq == NULL || json_is_null(pq)) {
+        if (p->query == NULL)
+            *plain_problem = get ? "Missing the \"query\" parameter." : "The request body has no \"query\".";
+        return NULL;
+    }
+    json_t *version = json_object_get(pq, "version");
+    json_t *hash = json_object_get(pq, "sha256Hash");
+    if (!json_is_object(pq) || !json_is_integer(version) || json_integer_value(version) != 1)
+        return "{\"errors\":[{\"message\":\"Unsupported persisted query version\","
+               "\"extensions\":{\"code\":\"BAD_REQUEST\"}}]}";
+    if (!json_is_string(hash) ||
+        (p->query != NULL && !apq_hash_matches(p->query, p->query_len, json_string_value(hash))))
+        return "{\"errors\":[{\"message\":\"provided sha does not match query\","
+               "\"extensions\":{\"code\":\"INTERNAL_SERVER_ERROR\"}}]}";
+    /* A hash that is not 64 hex digits cannot name a stored query: looked up, it is not found. */
+    p->apq_hash =
+        apq_hash_valid(json_string_value(hash), json_string_length(hash)) ? json_string_value(hash) : "-";
+    return NULL;
+}
+
+/* Cache-Control and friends from the executor's caching facts (README "Caching"). */
+static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int status)
+{
+    char value[64];
+    if (m->apq_not_found) {
+        /* Apollo's: a CDN must not keep "not found" once the query is registered. */
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                       H2O_STRLIT("private, no-cache, must-revalidate"));
+        return;
+    }
+    if (status != 200 || m->max_age == 0 || m->stale) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    } else {
+        int n = snprintf(value, sizeof(value), "max-age=%u, %s", m->max_age,
+                         m->private_scope ? "private" : "public");
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                       h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
+    }
+    if (m->stale)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("warning"), 0, NULL,
+                              H2O_STRLIT("110 - \"Response is Stale\""));
+    if (m->hit) {
+        int n = snprintf(value, sizeof(value), "%u", m->age);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_AGE, NULL,
+                       h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
+    }
 }
 
 /* ---- executing ---- */
@@ -269,6 +330,7 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
         case RS_DATA:
             break;
         }
+        add_cache_headers(req, &call->meta, status);
         http_respond(req, status, reason, http_media_content_type(call->media), body, len);
     }
     free(call);
@@ -289,6 +351,8 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
         .operation_name = p->operation_name,
         .variables = p->variables,
         .forbid_mutations = forbid_mutations,
+        .apq_hash = p->apq_hash,
+        .meta = &call->meta,
     };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
 }
@@ -332,7 +396,11 @@ int http_graphql_handle(h2o_req_t *req)
                  cfg->max_variables_bytes);
         problem = message;
     }
-    if (problem != NULL)
+    const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
+    if (apq_refusal != NULL)
+        http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
+                     strlen(apq_refusal));
+    else if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
     else
         execute(req, media, &p, get);

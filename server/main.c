@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_key.h"
+#include "cache_shared.h"
 #include "config.h"
 #include "db_admin.h"
 #include "embedded.h"
@@ -115,6 +117,47 @@ static void log_db_error(const char *code, const char *detail)
     log_event("error", "database error", "code", code, "detail", detail, NULL);
 }
 
+static void log_cache(const char *level, const char *msg, const char *detail)
+{
+    log_event(level, msg, "detail", detail, NULL);
+}
+
+/* The response cache's process-wide part (memcached nodes, discovery, counters); NULL on failure. */
+static cache_shared *start_cache(const gqld_config *cfg, rs_cache_config *out, char *schema_version)
+{
+    cache_settings settings = {
+        .servers = cfg->memcached_servers,
+        .discovery = cfg->memcached_discovery,
+        .discovery_interval_ms = cfg->memcached_discovery_interval_ms,
+        .connect_timeout_ms = cfg->memcached_connect_timeout_ms,
+        .poll_timeout_ms = cfg->memcached_poll_timeout_ms,
+        .retry_timeout_s = cfg->memcached_retry_timeout_s,
+        .log = log_cache,
+    };
+    char err[256];
+    cache_shared *shared = cache_shared_create(&settings, err, sizeof(err));
+    if (shared == NULL) {
+        log_event("error", "cannot start the cache", "detail", err, NULL);
+        return NULL;
+    }
+    /* The schema version is the SDL the binary was built with: a new schema never reads old entries. */
+    uint8_t digest[CACHE_KEY_BYTES];
+    cache_sha256(gqld_sdl[0].data, gqld_sdl[0].len, digest);
+    cache_key_hex(digest, schema_version);
+    *out = (rs_cache_config){
+        .responses = cfg->cache,
+        .shared = shared,
+        .local_bytes = cfg->cache_local_bytes,
+        .local_ttl_ms = cfg->cache_local_ttl_ms,
+        .default_max_age = cfg->cache_default_max_age,
+        .stale_grace = cfg->cache_stale_grace,
+        .apq_ttl = cfg->apq_ttl,
+        .prefix = cfg->cache_prefix,
+        .schema_version = schema_version,
+    };
+    return shared;
+}
+
 static int cmd_serve(const gqld_config *cfg)
 {
     char err[512];
@@ -149,12 +192,19 @@ static int cmd_serve(const gqld_config *cfg)
         gql_schema_free(schema);
         return 1;
     }
+    char schema_version[2 * CACHE_KEY_BYTES + 1];
+    cache_shared *cache = start_cache(cfg, &engine.cache, schema_version);
+    if (cache == NULL) {
+        gql_schema_free(schema);
+        return 1;
+    }
     if (cfg->auth_mode == GQLD_AUTH_NONE)
         log_event("warn",
                   "AUTH_MODE=none: every request is treated as an admin and sees every customer's "
                   "data; for development only, never in production",
                   NULL);
     int status = http_server_run(cfg, &engine);
+    cache_shared_destroy(cache);
     gql_schema_free(schema);
     return status;
 }

@@ -1,0 +1,30 @@
+#include "cache_key.h"
+
+#include <openssl/evp.h>
+
+int cache_key_derive(const cache_key_part *parts, size_t nparts, uint8_t out[CACHE_KEY_BYTES])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; ok && i < nparts; i++) {
+        unsigned char len[8];
+        for (int b = 0; b < 8; b++)
+            len[b] = (unsigned char)((uint64_t)parts[i].len >> (8 * b));
+        ok = EVP_DigestUpdate(ctx, len, sizeof(len)) == 1 &&
+             (parts[i].len == 0 || EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) == 1);
+    }
+    unsigned int n = 0;
+    ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == CACHE_KEY_BYTES;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+void cache_key_hex(const uint8_t key[CACHE_KEY_BYTES], char out[2 * CACHE_KEY_BYTES + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < CACHE_KEY_BYTES; i++) {
+        out[2 * i] = hex[key[i] >> 4];
+        out[2 * i + 1] = hex[key[i] & 15];
+    }
+    out[(size_t)2 * CACHE_KEY_BYTES] = '\0';
+}

@@ -1,0 +1,381 @@
+#include "cache_mc.h"
+
+#include <libmemcached/memcached.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+enum {
+    KEY_MAX = 250,      /* memcached's limit */
+    BATCH_MAX = 256,    /* operations per round trip */
+    QUEUE_MAX = 16384,  /* beyond it, gets are refused (misses) rather than queued */
+    SERVERS_MAX = 4096, /* the node list as text */
+};
+
+typedef struct mc_op mc_op;
+struct mc_op {
+    bool is_set;
+    char key[KEY_MAX + 1];
+    size_t key_len;
+    char *value; /* set: what to store; get: what was found */
+    size_t len;
+    uint32_t ttl_s;
+    cache_mc_get_cb cb;
+    void *user;
+    mc_op *next;
+};
+
+typedef struct op_list {
+    mc_op *head, *tail;
+    size_t count;
+} op_list;
+
+struct cache_mc {
+    cache_shared *shared;
+    cache_counters *counters;
+    int efd;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards todo, done and stop */
+    pthread_cond_t wake;
+    op_list todo, done;
+    bool stop;
+    /* The thread's own. */
+    memcached_st *memc;
+    uint64_t generation;
+};
+
+static void list_push(op_list *l, mc_op *op)
+{
+    op->next = NULL;
+    if (l->tail != NULL)
+        l->tail->next = op;
+    else
+        l->head = op;
+    l->tail = op;
+    l->count++;
+}
+
+static mc_op *list_take(op_list *l)
+{
+    mc_op *all = l->head;
+    *l = (op_list){0};
+    return all;
+}
+
+/* Misses, stored-nots and too-big values are answers; the rest says memcached is not answering. */
+static bool is_failure(memcached_return_t rc)
+{
+    switch (rc) {
+    case MEMCACHED_SUCCESS:
+    case MEMCACHED_END:
+    case MEMCACHED_NOTFOUND:
+    case MEMCACHED_NOTSTORED:
+    case MEMCACHED_STORED:
+    case MEMCACHED_DATA_EXISTS:
+    case MEMCACHED_E2BIG:
+    case MEMCACHED_BUFFERED:
+    case MEMCACHED_VALUE:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static memcached_st *connect_nodes(cache_mc *mc)
+{
+    const cache_settings *s = cache_shared_settings(mc->shared);
+    memcached_st *m = memcached_create(NULL);
+    if (m == NULL)
+        return NULL;
+    /* Behaviours first: setting one resets the connections. */
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, s->connect_timeout_ms);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, s->poll_timeout_ms);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, s->retry_timeout_s);
+    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, s->retry_timeout_s);
+    char servers[SERVERS_MAX];
+    mc->generation = cache_shared_servers(mc->shared, servers, sizeof(servers));
+    if (servers[0] != '\0') {
+        memcached_server_list_st list = memcached_servers_parse(servers);
+        if (list != NULL) {
+            memcached_server_push(m, list);
+            memcached_server_list_free(list);
+        }
+    }
+    return m;
+}
+
+static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason)
+{
+    for (mc_op *op = ops; op != NULL; op = op->next) {
+        if (!op->is_set)
+            continue;
+        memcached_return_t rc =
+            memcached_set(mc->memc, op->key, op->key_len, op->value, op->len, (time_t)op->ttl_s, 0);
+        if (is_failure(rc)) {
+            *failed = true;
+            *reason = memcached_strerror(mc->memc, rc);
+            cache_count(&mc->counters->errors, 1);
+        } else {
+            cache_count(&mc->counters->bytes_written, op->len);
+        }
+    }
+}
+
+/* One multi-get for every distinct key of the batch; each result goes to every get that asked for it. */
+static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason)
+{
+    const char *keys[BATCH_MAX];
+    size_t lens[BATCH_MAX];
+    size_t n = 0;
+    for (mc_op *op = ops; op != NULL; op = op->next) {
+        if (op->is_set)
+            continue;
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = lens[i] == op->key_len && memcmp(keys[i], op->key, op->key_len) == 0;
+        if (!dup) {
+            keys[n] = op->key;
+            lens[n++] = op->key_len;
+        }
+    }
+    if (n == 0)
+        return;
+    memcached_return_t rc = memcached_mget(mc->memc, keys, lens, n);
+    if (is_failure(rc)) {
+        *failed = true;
+        *reason = memcached_strerror(mc->memc, rc);
+        cache_count(&mc->counters->errors, 1);
+        return;
+    }
+    memcached_result_st result_buf, *result = memcached_result_create(mc->memc, &result_buf);
+    if (result == NULL)
+        return;
+    while (memcached_fetch_result(mc->memc, result, &rc) != NULL) {
+        const char *key = memcached_result_key_value(result);
+        size_t key_len = memcached_result_key_length(result);
+        const char *value = memcached_result_value(result);
+        size_t len = memcached_result_length(result);
+        for (mc_op *op = ops; op != NULL; op = op->next) {
+            if (op->is_set || op->value != NULL || op->key_len != key_len ||
+                memcmp(op->key, key, key_len) != 0)
+                continue;
+            op->value = malloc(len ? len : 1);
+            if (op->value != NULL) {
+                memcpy(op->value, value, len);
+                op->len = len;
+                cache_count(&mc->counters->bytes_read, len);
+            }
+        }
+    }
+    if (is_failure(rc)) {
+        *failed = true;
+        *reason = memcached_strerror(mc->memc, rc);
+        cache_count(&mc->counters->errors, 1);
+    }
+    memcached_result_free(result);
+}
+
+static void *mc_main(void *arg)
+{
+    cache_mc *mc = arg;
+    pthread_mutex_lock(&mc->lock);
+    for (;;) {
+        while (mc->todo.head == NULL && !mc->stop)
+            pthread_cond_wait(&mc->wake, &mc->lock);
+        if (mc->stop)
+            break;
+        /* Everything queued since the last round trip, up to BATCH_MAX, is one batch. */
+        mc_op *batch = mc->todo.head, *last = batch;
+        size_t n = 1;
+        while (last->next != NULL && n < BATCH_MAX)
+            last = last->next, n++;
+        mc->todo.head = last->next;
+        if (mc->todo.head == NULL)
+            mc->todo.tail = NULL;
+        mc->todo.count -= n;
+        last->next = NULL;
+        pthread_mutex_unlock(&mc->lock);
+
+        if (mc->memc == NULL || cache_shared_generation(mc->shared) != mc->generation) {
+            if (mc->memc != NULL)
+                memcached_free(mc->memc);
+            mc->memc = connect_nodes(mc);
+        }
+        bool failed = false;
+        const char *reason = NULL;
+        if (mc->memc != NULL && memcached_server_count(mc->memc) > 0) {
+            run_gets(mc, batch, &failed, &reason);
+            run_sets(mc, batch, &failed, &reason);
+            cache_shared_report(mc->shared, !failed, reason);
+        }
+
+        /* Sets are done; gets go back to the loop. */
+        pthread_mutex_lock(&mc->lock);
+        bool was_empty = mc->done.head == NULL;
+        for (mc_op *op = batch, *next; op != NULL; op = next) {
+            next = op->next;
+            if (op->is_set) {
+                free(op->value);
+                free(op);
+            } else {
+                list_push(&mc->done, op);
+            }
+        }
+        if (was_empty && mc->done.head != NULL) {
+            uint64_t one = 1;
+            ssize_t w = write(mc->efd, &one, sizeof(one));
+            (void)w; /* the counter only saturates, and then the loop is awake anyway */
+        }
+    }
+    pthread_mutex_unlock(&mc->lock);
+    return NULL;
+}
+
+cache_mc *cache_mc_create(cache_shared *shared, char *err, size_t errlen)
+{
+    cache_mc *mc = calloc(1, sizeof(*mc));
+    if (mc == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    mc->shared = shared;
+    mc->counters = cache_shared_counters(shared);
+    mc->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (mc->efd < 0) {
+        snprintf(err, errlen, "eventfd failed");
+        free(mc);
+        return NULL;
+    }
+    pthread_mutex_init(&mc->lock, NULL);
+    pthread_cond_init(&mc->wake, NULL);
+    if (pthread_create(&mc->thread, NULL, mc_main, mc) != 0) {
+        snprintf(err, errlen, "cannot start the memcached thread");
+        pthread_cond_destroy(&mc->wake);
+        pthread_mutex_destroy(&mc->lock);
+        close(mc->efd);
+        free(mc);
+        return NULL;
+    }
+    return mc;
+}
+
+/* Gets still queued or answered but not dispatched get their callbacks, as misses; sets are dropped. */
+static void answer_as_misses(mc_op *op)
+{
+    while (op != NULL) {
+        mc_op *next = op->next;
+        if (!op->is_set)
+            op->cb(op->user, NULL, 0);
+        free(op->value);
+        free(op);
+        op = next;
+    }
+}
+
+void cache_mc_destroy(cache_mc *mc)
+{
+    if (mc == NULL)
+        return;
+    pthread_mutex_lock(&mc->lock);
+    mc->stop = true;
+    pthread_cond_signal(&mc->wake);
+    pthread_mutex_unlock(&mc->lock);
+    pthread_join(mc->thread, NULL);
+    answer_as_misses(list_take(&mc->done));
+    answer_as_misses(list_take(&mc->todo));
+    if (mc->memc != NULL)
+        memcached_free(mc->memc);
+    pthread_cond_destroy(&mc->wake);
+    pthread_mutex_destroy(&mc->lock);
+    close(mc->efd);
+    free(mc);
+}
+
+int cache_mc_fd(const cache_mc *mc)
+{
+    return mc->efd;
+}
+
+void cache_mc_dispatch(cache_mc *mc)
+{
+    uint64_t count;
+    ssize_t r = read(mc->efd, &count, sizeof(count));
+    (void)r; /* EAGAIN: nothing signalled, but the list is checked anyway */
+    pthread_mutex_lock(&mc->lock);
+    mc_op *ops = list_take(&mc->done);
+    pthread_mutex_unlock(&mc->lock);
+    while (ops != NULL) {
+        mc_op *next = ops->next;
+        ops->cb(ops->user, ops->value, ops->len); /* the value is the callee's now */
+        free(ops);
+        ops = next;
+    }
+}
+
+static bool enqueue(cache_mc *mc, mc_op *op)
+{
+    pthread_mutex_lock(&mc->lock);
+    if (mc->todo.count >= QUEUE_MAX) {
+        pthread_mutex_unlock(&mc->lock);
+        return false;
+    }
+    bool was_empty = mc->todo.head == NULL;
+    list_push(&mc->todo, op);
+    if (was_empty)
+        pthread_cond_signal(&mc->wake);
+    pthread_mutex_unlock(&mc->lock);
+    return true;
+}
+
+static mc_op *new_op(const char *key)
+{
+    size_t key_len = strlen(key);
+    if (key_len == 0 || key_len > KEY_MAX)
+        return NULL;
+    mc_op *op = calloc(1, sizeof(*op));
+    if (op == NULL)
+        return NULL;
+    memcpy(op->key, key, key_len + 1);
+    op->key_len = key_len;
+    return op;
+}
+
+bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
+{
+    mc_op *op = new_op(key);
+    if (op == NULL)
+        return false;
+    op->cb = cb;
+    op->user = user;
+    if (!enqueue(mc, op)) {
+        free(op);
+        cache_count(&mc->counters->bypassed, 1);
+        return false;
+    }
+    return true;
+}
+
+void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32_t ttl_s)
+{
+    mc_op *op = new_op(key);
+    if (op == NULL) {
+        free(value);
+        return;
+    }
+    op->is_set = true;
+    op->value = value;
+    op->len = len;
+    op->ttl_s = ttl_s;
+    if (!enqueue(mc, op)) {
+        free(value);
+        free(op);
+    }
+}

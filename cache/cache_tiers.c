@@ -1,0 +1,228 @@
+#include "cache_tiers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache_key.h"
+#include "cache_mc.h"
+
+/* An in-process entry: the encoded value and until when this tier trusts it. */
+typedef struct local_value {
+    char *value;
+    size_t len;
+    uint64_t local_until_ms;
+} local_value;
+
+struct cache_tiers {
+    cache_tiers_config cfg;
+    char prefix[40];
+    cache_lru *local; /* NULL when off */
+    cache_mc *mc;     /* NULL without memcached */
+    cache_counters *counters;
+    cache_counters own_counters; /* when there is no shared state */
+};
+
+/* A lookup waiting on memcached. */
+typedef struct pending_lookup {
+    cache_tiers *tiers;
+    cache_namespace ns;
+    uint8_t key[CACHE_KEY_BYTES];
+    cache_entry *local; /* pinned: an in-process entry past its local TTL, the fallback on a miss */
+    cache_lookup_cb cb;
+    void *user;
+} pending_lookup;
+
+static void free_local_value(void *v)
+{
+    local_value *lv = v;
+    free(lv->value);
+    free(lv);
+}
+
+cache_tiers *cache_tiers_create(cache_shared *shared, const cache_tiers_config *cfg, char *err, size_t errlen)
+{
+    cache_tiers *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    snprintf(t->prefix, sizeof(t->prefix), "%s", cfg->prefix != NULL ? cfg->prefix : "gqld");
+    t->cfg.prefix = t->prefix;
+    t->counters = shared != NULL ? cache_shared_counters(shared) : &t->own_counters;
+    if (cfg->local_bytes > 0) {
+        /* Entries are bounded by bytes; the count bound only sizes the hash table. */
+        size_t max_entries = cfg->local_bytes / 256 > 16 ? cfg->local_bytes / 256 : 16;
+        t->local = cache_lru_create(max_entries, cfg->local_bytes, free_local_value);
+        if (t->local == NULL) {
+            snprintf(err, errlen, "out of memory");
+            free(t);
+            return NULL;
+        }
+    }
+    if (shared != NULL && cache_shared_has_memcached(shared)) {
+        t->mc = cache_mc_create(shared, err, errlen);
+        if (t->mc == NULL) {
+            cache_lru_destroy(t->local);
+            free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+void cache_tiers_destroy(cache_tiers *t)
+{
+    if (t == NULL)
+        return;
+    cache_mc_destroy(t->mc); /* answers the lookups still waiting, with the in-process tier still there */
+    cache_lru_destroy(t->local);
+    free(t);
+}
+
+int cache_tiers_fd(const cache_tiers *t)
+{
+    return t->mc != NULL ? cache_mc_fd(t->mc) : -1;
+}
+
+void cache_tiers_dispatch(cache_tiers *t)
+{
+    if (t->mc != NULL)
+        cache_mc_dispatch(t->mc);
+}
+
+void cache_tiers_mc_key(const char *prefix, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], char *out,
+                        size_t size)
+{
+    char digits[2 * CACHE_KEY_BYTES + 1];
+    cache_key_hex(key, digits);
+    snprintf(out, size, "%s:%c:%s", prefix, (char)ns, digits);
+}
+
+/* The in-process tier's key: the digest with the namespace folded in, so namespaces never collide. */
+static void local_key(cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], uint8_t out[CACHE_KEY_BYTES])
+{
+    memcpy(out, key, CACHE_KEY_BYTES);
+    out[CACHE_KEY_BYTES - 1] ^= (uint8_t)ns;
+}
+
+static void put_local(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                      const char *value, size_t len)
+{
+    if (t->local == NULL)
+        return;
+    local_value *lv = malloc(sizeof(*lv));
+    char *copy = lv != NULL ? malloc(len) : NULL;
+    if (copy == NULL) {
+        free(lv);
+        return;
+    }
+    memcpy(copy, value, len);
+    *lv = (local_value){copy, len, cache_now_ms() + t->cfg.local_ttl_ms};
+    uint8_t lk[CACHE_KEY_BYTES];
+    local_key(ns, key, lk);
+    cache_entry *e = cache_lru_put(t->local, lk, lv, len + sizeof(*lv) + 64);
+    if (e == NULL)
+        free_local_value(lv);
+    else
+        cache_entry_unpin(e);
+}
+
+/* Decodes value into hit; a value that does not decode is a miss. */
+static void fill_hit(cache_hit *hit, const char *value, size_t len, cache_tier tier, uint64_t now)
+{
+    *hit = (cache_hit){.freshness = CACHE_EXPIRED, .tier = CACHE_TIER_NONE};
+    if (value != NULL && cache_value_decode(value, len, &hit->meta, &hit->payload, &hit->len) == 0) {
+        hit->freshness = cache_value_freshness(&hit->meta, now);
+        hit->tier = hit->freshness == CACHE_EXPIRED ? CACHE_TIER_NONE : tier;
+    }
+}
+
+static void count_hit(cache_tiers *t, const cache_hit *hit)
+{
+    if (hit->freshness != CACHE_FRESH)
+        return; /* stale entries count when served (stale_served), misses where the fetch happens */
+    cache_count(hit->tier == CACHE_TIER_LOCAL ? &t->counters->local_hits : &t->counters->memcached_hits, 1);
+}
+
+/* Memcached's answer, or none; the pinned in-process entry (if any) is the fallback. */
+static void on_mc(void *user, char *value, size_t len)
+{
+    pending_lookup *p = user;
+    cache_tiers *t = p->tiers;
+    uint64_t now = cache_now_ms();
+    cache_hit hit;
+    fill_hit(&hit, value, len, CACHE_TIER_MEMCACHED, now);
+    if (hit.freshness != CACHE_EXPIRED) {
+        put_local(t, p->ns, p->key, value, len);
+    } else if (p->local != NULL) {
+        const local_value *lv = cache_entry_value(p->local);
+        fill_hit(&hit, lv->value, lv->len, CACHE_TIER_LOCAL, now);
+    }
+    count_hit(t, &hit);
+    p->cb(p->user, &hit);
+    if (p->local != NULL)
+        cache_entry_unpin(p->local);
+    free(value);
+    free(p);
+}
+
+void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                        cache_lookup_cb cb, void *user)
+{
+    uint64_t now = cache_now_ms();
+    cache_entry *local = NULL;
+    cache_hit hit = {.freshness = CACHE_EXPIRED};
+    if (t->local != NULL) {
+        uint8_t lk[CACHE_KEY_BYTES];
+        local_key(ns, key, lk);
+        local = cache_lru_get(t->local, lk);
+        if (local != NULL) {
+            const local_value *lv = cache_entry_value(local);
+            fill_hit(&hit, lv->value, lv->len, CACHE_TIER_LOCAL, now);
+            if (hit.freshness == CACHE_FRESH && (now < lv->local_until_ms || t->mc == NULL)) {
+                count_hit(t, &hit);
+                cb(user, &hit);
+                cache_entry_unpin(local);
+                return;
+            }
+        }
+    }
+    pending_lookup *p = t->mc != NULL ? calloc(1, sizeof(*p)) : NULL;
+    if (p != NULL) {
+        *p = (pending_lookup){t, ns, {0}, local, cb, user};
+        memcpy(p->key, key, CACHE_KEY_BYTES);
+        char mk[128];
+        cache_tiers_mc_key(t->prefix, ns, key, mk, sizeof(mk));
+        if (cache_mc_get(t->mc, mk, on_mc, p))
+            return;
+        free(p);
+    }
+    /* No memcached (or it refused): what the in-process tier has, if anything. */
+    count_hit(t, &hit);
+    cb(user, &hit);
+    if (local != NULL)
+        cache_entry_unpin(local);
+}
+
+void cache_tiers_store(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                       const char *payload, size_t len, uint32_t max_age_s, uint32_t grace_s)
+{
+    cache_value_meta meta = {cache_now_ms(), max_age_s, grace_s};
+    size_t vlen;
+    char *value = cache_value_encode(&meta, payload, len, &vlen);
+    if (value == NULL)
+        return;
+    cache_count(&t->counters->stores, 1);
+    put_local(t, ns, key, value, vlen);
+    if (t->mc == NULL) {
+        free(value);
+        return;
+    }
+    char mk[128];
+    cache_tiers_mc_key(t->prefix, ns, key, mk, sizeof(mk));
+    /* memcached reads an expiry over 30 days as a Unix time: cap it. */
+    uint64_t ttl = (uint64_t)max_age_s + grace_s;
+    cache_mc_set(t->mc, mk, value, vlen, ttl > 2592000 ? 2592000 : (uint32_t)ttl);
+}

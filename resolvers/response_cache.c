@@ -1,0 +1,116 @@
+#include "response_cache.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache_key.h"
+#include "gql_buf.h"
+#include "gql_lexer.h"
+
+int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTES])
+{
+    gql_lexer lx;
+    gql_syntax_error err;
+    gql_token tok;
+    gql_buf b;
+    gql_buf_init(&b);
+    int rc = gql_lexer_init(&lx, text, len, &err) ? 0 : -1;
+    /* Each token as its kind and length, then its text: "a b" and "ab" differ. */
+    while (rc == 0 && gql_lexer_next(&lx, &tok, &err) && tok.kind != GQL_TOK_EOF) {
+        gql_buf_printf(&b, "%d:%u:", (int)tok.kind, tok.len);
+        gql_buf_append(&b, gql_token_text(&lx, &tok), tok.len);
+    }
+    if (rc == 0 && tok.kind != GQL_TOK_EOF)
+        rc = -1;
+    if (rc == 0 && !b.failed)
+        cache_sha256(b.data != NULL ? b.data : "", b.len, out);
+    else
+        rc = -1;
+    gql_buf_free(&b);
+    return rc;
+}
+
+const char *response_visibility(const rs_principal *principal, char *buf, size_t size)
+{
+    switch (principal->kind) {
+    case RS_PRINCIPAL_ADMIN:
+        return "admin";
+    case RS_PRINCIPAL_CUSTOMER:
+        snprintf(buf, size, "customer:%s", principal->customer_id != NULL ? principal->customer_id : "");
+        return buf;
+    case RS_PRINCIPAL_ANONYMOUS:
+    default:
+        return "anonymous";
+    }
+}
+
+int response_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],
+                 const char *operation_name, const json_t *variables, const char *visibility,
+                 uint8_t out[CACHE_KEY_BYTES])
+{
+    char *vars = NULL;
+    if (variables != NULL && json_object_size(variables) > 0) {
+        vars = json_dumps(variables, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (vars == NULL)
+            return -1;
+    }
+    prefix = prefix != NULL ? prefix : "";
+    schema_version = schema_version != NULL ? schema_version : ""; /* a front door that set no cache config */
+    const cache_key_part parts[] = {
+        {"response", 8},
+        {prefix, strlen(prefix)},
+        {schema_version, strlen(schema_version)},
+        {doc, CACHE_KEY_BYTES},
+        {operation_name != NULL ? operation_name : "", operation_name != NULL ? strlen(operation_name) : 0},
+        /* an absent operation name and an empty one differ */
+        {operation_name != NULL ? "1" : "0", 1},
+        {vars != NULL ? vars : "{}", vars != NULL ? strlen(vars) : 2},
+        {visibility, strlen(visibility)},
+    };
+    int rc = cache_key_derive(parts, sizeof(parts) / sizeof(parts[0]), out);
+    free(vars);
+    return rc;
+}
+
+char *response_mark_stale(const char *body, size_t len, unsigned age_s, size_t *out_len)
+{
+    if (len < 2 || body[0] != '{' || body[len - 1] != '}')
+        return NULL;
+    char marker[96];
+    int n = snprintf(marker, sizeof(marker), "%s\"extensions\":{\"cache\":{\"stale\":true,\"age\":%u}}}",
+                     len > 2 ? "," : "", age_s);
+    char *out = malloc(len - 1 + (size_t)n + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, body, len - 1);
+    memcpy(out + len - 1, marker, (size_t)n + 1);
+    *out_len = len - 1 + (size_t)n;
+    return out;
+}
+
+bool apq_hash_valid(const char *hash, size_t len)
+{
+    if (hash == NULL || len != (size_t)2 * CACHE_KEY_BYTES)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isxdigit((unsigned char)hash[i]))
+            return false;
+    return true;
+}
+
+bool apq_hash_matches(const char *query, size_t len, const char *hash)
+{
+    uint8_t digest[CACHE_KEY_BYTES];
+    char hex[2 * CACHE_KEY_BYTES + 1];
+    cache_sha256(query, len, digest);
+    cache_key_hex(digest, hex);
+    return strcmp(hex, hash) == 0;
+}
+
+void apq_key(const char *hash, uint8_t out[CACHE_KEY_BYTES])
+{
+    const cache_key_part parts[] = {{"apq", 3}, {hash, strlen(hash)}};
+    if (cache_key_derive(parts, 2, out) != 0)
+        cache_sha256(hash, strlen(hash), out); /* out of memory in OpenSSL: still a stable key */
+}
