@@ -17,6 +17,7 @@
 #include "gql_schema.h"
 #include "gqld_version.h"
 #include "http_server.h"
+#include "lambda/lambda.h"
 #include "log.h"
 
 extern const gqld_embedded_file gqld_migrations[];
@@ -154,7 +155,7 @@ static int cmd_serve(const gqld_config *cfg)
                   "AUTH_MODE=none: every request is treated as an admin and sees every customer's "
                   "data; for development only, never in production",
                   NULL);
-    int status = http_server_run(cfg, &engine);
+    int status = lambda_runtime_active() ? lambda_serve(cfg, &engine) : http_server_run(cfg, &engine);
     gql_schema_free(schema);
     return status;
 }
@@ -179,17 +180,21 @@ int main(int argc, char **argv)
         return 1;
     if (config_load(&cfg, argc, argv, rest, &nrest, err, sizeof(err)) != 0) {
         fprintf(stderr, "gqld: %s\n", err);
+        lambda_init_error("Gqld.InvalidConfig", err);
         free(rest);
         return EXIT_USAGE;
     }
     const char *command = nrest > 0 && rest[0][0] != '-' ? rest[0] : "serve";
     int first_arg = nrest > 0 && rest[0][0] != '-' ? 1 : 0;
     int status;
-    if (strcmp(command, "serve") == 0 || strcmp(command, "migrate") == 0) {
+    if (lambda_runtime_active() && lambda_handler_is_authorizer() && nrest == 0) {
+        status = lambda_authorizer_run(&cfg);
+    } else if (strcmp(command, "serve") == 0 || strcmp(command, "migrate") == 0) {
         if (nrest > first_arg) {
             snprintf(err, sizeof(err), "unknown argument %s", rest[first_arg]);
             status = fail_usage(err);
         } else if (require_database(&cfg) != 0) {
+            lambda_init_error("Gqld.InvalidConfig", "DATABASE_URL is missing or invalid (see the log)");
             status = EXIT_USAGE;
         } else if (command[0] == 's') {
             status = cmd_serve(&cfg);
