@@ -16,6 +16,7 @@
 #include "embedded.h"
 #include "gql_schema.h"
 #include "gqld_version.h"
+#include "healthcheck.h"
 #include "http_server.h"
 #include "lambda/lambda.h"
 #include "log.h"
@@ -28,14 +29,18 @@ enum { EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: gqld [serve|migrate|seed] [flags]\n"
+    fprintf(out, "Usage: gqld [serve|migrate|seed|healthcheck] [flags]\n"
                  "       gqld --help | --version\n\n"
                  "Commands:\n"
                  "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
                  "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
                  "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
                  "            --customers N (1000) --products N (5000) --orders N (10000)\n"
-                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n\n");
+                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
+                 "  healthcheck  GET /healthz on GQLD_LISTEN; exit 0 when it answers 200 (container checks)\n"
+                 "\n"
+                 "Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) serve takes API Gateway events from the\n"
+                 "Runtime API instead of listening; with _HANDLER=authorizer it answers authorizer events.\n\n");
     config_print_help(out);
 }
 
@@ -203,6 +208,8 @@ int main(int argc, char **argv)
             if (status != 0)
                 fprintf(stderr, "gqld migrate: %s\n", err);
         }
+    } else if (strcmp(command, "healthcheck") == 0) {
+        status = nrest > first_arg ? fail_usage("healthcheck takes no arguments") : healthcheck_run(&cfg);
     } else if (strcmp(command, "seed") == 0) {
         status = require_database(&cfg) != 0 ? EXIT_USAGE : cmd_seed(&cfg, nrest - 1, rest + 1);
     } else {
