@@ -191,13 +191,16 @@ static void on_injected(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
 {
     server *srv = H2O_STRUCT_FROM_MEMBER(server, inject_receiver, receiver);
     http_worker *w = &srv->workers[0];
-    while (!h2o_linklist_is_empty(messages)) {
-        injected *m = H2O_STRUCT_FROM_MEMBER(injected, super.link, messages->next);
-        h2o_linklist_unlink(&m->super.link);
+    h2o_linklist_t *node = messages->next;
+    while (node != messages) {
+        h2o_linklist_t *next = node->next;
+        injected *m = H2O_STRUCT_FROM_MEMBER(injected, super.link, node);
         fcntl(m->fd, F_SETFL, O_NONBLOCK);
         h2o_accept(&w->accept_ctx, h2o_evloop_socket_create(w->loop, m->fd, 0));
         free(m);
+        node = next;
     }
+    h2o_linklist_init_anchor(messages); /* every message is taken: h2o expects the list empty */
 }
 
 static void *door_main(void *arg)
@@ -205,7 +208,7 @@ static void *door_main(void *arg)
     server *srv = arg;
     srv->door_status = srv->door->run(srv->door, srv);
     atomic_store(&srv->door_done, true);
-    pthread_kill(srv->main_thread, SIGTERM); /* wakes the sigwait in http_server_run_door */
+    pthread_kill(srv->main_thread, SIGUSR1); /* wakes the sigwait in http_server_run_door */
     return NULL;
 }
 
@@ -236,8 +239,8 @@ static void *worker_main(void *arg)
 
     char err[256];
     w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
-    int fd = w->rs == NULL ? -1 : srv->door != NULL ? 0 : dup(srv->listen_fd);
-    if (fd < 0) {
+    int fd = w->rs != NULL && srv->door == NULL ? dup(srv->listen_fd) : -1;
+    if (w->rs == NULL || (srv->door == NULL && fd < 0)) {
         log_event("error", "worker start-up failed", "detail", w->rs == NULL ? err : strerror(errno), NULL);
         atomic_fetch_add(&srv->failed, 1);
         atomic_fetch_add(&srv->started, 1);
@@ -338,6 +341,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    if (door != NULL)
+        sigaddset(&stop_signals, SIGUSR1); /* the front door thread's "done" */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 

@@ -29,18 +29,19 @@ enum { EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: gqld [serve|migrate|seed|healthcheck] [flags]\n"
-                 "       gqld --help | --version\n\n"
-                 "Commands:\n"
-                 "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
-                 "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
-                 "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
-                 "            --customers N (1000) --products N (5000) --orders N (10000)\n"
-                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
-                 "  healthcheck  GET /healthz on GQLD_LISTEN; exit 0 when it answers 200 (container checks)\n"
-                 "\n"
-                 "Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) serve takes API Gateway events from the\n"
-                 "Runtime API instead of listening; with _HANDLER=authorizer it answers authorizer events.\n\n");
+    fprintf(out,
+            "Usage: gqld [serve|migrate|seed|healthcheck] [flags]\n"
+            "       gqld --help | --version\n\n"
+            "Commands:\n"
+            "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
+            "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
+            "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
+            "            --customers N (1000) --products N (5000) --orders N (10000)\n"
+            "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
+            "  healthcheck  GET /healthz on GQLD_LISTEN; exit 0 when it answers 200 (container checks)\n"
+            "\n"
+            "Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) serve takes API Gateway events from the\n"
+            "Runtime API instead of listening; with _HANDLER=authorizer it answers authorizer events.\n\n");
     config_print_help(out);
 }
 

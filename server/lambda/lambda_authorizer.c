@@ -50,13 +50,14 @@ int lambda_authorizer_run(const gqld_config *cfg)
         if (rc == 0 && out != NULL)
             posted = lambda_runtime_respond(&rt, inv.request_id, out, strlen(out), err, sizeof(err));
         else if (rc == 1)
-            posted = lambda_runtime_error(&rt, inv.request_id, "Unauthorized", "Unauthorized", err, sizeof(err));
+            posted =
+                lambda_runtime_error(&rt, inv.request_id, "Unauthorized", "Unauthorized", err, sizeof(err));
         else
             posted = lambda_runtime_error(&rt, inv.request_id, "Gqld.InvalidEvent",
                                           out != NULL ? out : "malformed authorizer event", err, sizeof(err));
         if (posted != 0)
-            log_event("error", "the Runtime API refused the answer", "request_id", inv.request_id, "detail", err,
-                      NULL);
+            log_event("error", "the Runtime API refused the answer", "request_id", inv.request_id, "detail",
+                      err, NULL);
         free(out);
         lambda_invocation_free(&inv);
     }

@@ -56,9 +56,10 @@ static void put_encoded(gql_buf *b, const char *s, size_t len, const char *keep)
 /* Headers the front door owns: hop-by-hop, framing, and the authorizer's channel. */
 static bool dropped_request_header(const char *name)
 {
-    static const char *const names[] = {"connection", "content-length", "transfer-encoding", "keep-alive",
-                                        "upgrade",    "te",             "trailer",           "proxy-connection",
-                                        "expect",     "http2-settings", "x-gqld-authorizer"};
+    static const char *const names[] = {"connection",     "content-length",   "transfer-encoding",
+                                        "keep-alive",     "upgrade",          "te",
+                                        "trailer",        "proxy-connection", "expect",
+                                        "http2-settings", "x-gqld-authorizer"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcasecmp(name, names[i]) == 0)
             return true;
@@ -258,8 +259,9 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
         path = string_at(event, "path");
     }
     if (!is_token(method) || strlen(method) > 32 || path == NULL || path[0] != '/') {
-        snprintf(err, errlen, "not an API Gateway proxy event (payload 1.0 needs httpMethod and path, 2.0 "
-                              "needs requestContext.http.method and rawPath)");
+        snprintf(err, errlen,
+                 "not an API Gateway proxy event (payload 1.0 needs httpMethod and path, 2.0 "
+                 "needs requestContext.http.method and rawPath)");
         json_decref(event);
         return -1;
     }
@@ -304,7 +306,8 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
         gql_buf_puts(out, "\r\n");
     }
     const char *request_id = string_at(ctx, "requestId");
-    if (rc == 0 && !bd.has_request_id && request_id != NULL && !has_line_break(request_id, strlen(request_id))) {
+    if (rc == 0 && !bd.has_request_id && request_id != NULL &&
+        !has_line_break(request_id, strlen(request_id))) {
         gql_buf_puts(out, "x-request-id: ");
         gql_buf_puts(out, request_id);
         gql_buf_puts(out, "\r\n");

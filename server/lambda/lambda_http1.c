@@ -116,9 +116,10 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     while (sep == NULL) {
         ssize_t n = fill(fd, &b, max_bytes);
         if (n <= 0 || b.len > max_bytes) {
-            snprintf(err, errlen, n == 0 ? "connection closed before the response headers"
-                                  : n < 0 ? "reading the response: %s"
-                                          : "response headers too large",
+            snprintf(err, errlen,
+                     n == 0  ? "connection closed before the response headers"
+                     : n < 0 ? "reading the response: %s"
+                             : "response headers too large",
                      strerror(errno));
             gql_buf_free(&b);
             return -1;
@@ -185,9 +186,10 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
         if (n == 0 && want == SIZE_MAX)
             break; /* delimited by the end of the connection */
         if (n <= 0 || b.len > max_bytes) {
-            snprintf(err, errlen, n == 0 ? "connection closed in the middle of the body"
-                                  : n < 0 ? "reading the body: %s"
-                                          : "response body too large",
+            snprintf(err, errlen,
+                     n == 0  ? "connection closed in the middle of the body"
+                     : n < 0 ? "reading the body: %s"
+                             : "response body too large",
                      strerror(errno));
             gql_buf_free(&b);
             lambda_http1_free(out);

@@ -157,8 +157,8 @@ static int post(lambda_runtime *rt, const char *path, const char *headers, const
     return 0;
 }
 
-int lambda_runtime_respond(lambda_runtime *rt, const char *request_id, const char *body, size_t len, char *err,
-                           size_t errlen)
+int lambda_runtime_respond(lambda_runtime *rt, const char *request_id, const char *body, size_t len,
+                           char *err, size_t errlen)
 {
     char path[256];
     snprintf(path, sizeof(path), API_PREFIX "/invocation/%s/response", request_id);
@@ -182,7 +182,8 @@ int lambda_runtime_error(lambda_runtime *rt, const char *request_id, const char 
     gql_buf_json_string(&body, error_type, strlen(error_type));
     gql_buf_puts(&body, ",\"stackTrace\":[]}");
     gql_buf_printf(&headers, "Lambda-Runtime-Function-Error-Type: %s\r\n", error_type);
-    int rc = body.failed || headers.failed ? -1 : post(rt, path, headers.data, body.data, body.len, err, errlen);
+    int rc =
+        body.failed || headers.failed ? -1 : post(rt, path, headers.data, body.data, body.len, err, errlen);
     gql_buf_free(&body);
     gql_buf_free(&headers);
     return rc;

@@ -37,8 +37,8 @@ int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, char *err, s
 void lambda_invocation_free(lambda_invocation *inv);
 
 /* POST .../invocation/{id}/response with body (JSON). */
-int lambda_runtime_respond(lambda_runtime *rt, const char *request_id, const char *body, size_t len, char *err,
-                           size_t errlen);
+int lambda_runtime_respond(lambda_runtime *rt, const char *request_id, const char *body, size_t len,
+                           char *err, size_t errlen);
 
 /*
  * POST .../invocation/{id}/error, or /runtime/init/error when request_id is

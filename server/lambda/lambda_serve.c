@@ -28,7 +28,7 @@
 #include "log.h"
 
 /* Without a deadline from Lambda (never in practice), Lambda's longest timeout. */
-#define DEFAULT_BUDGET_MS (15u * 60u * 1000u)
+#define DEFAULT_BUDGET_MS (15ull * 60 * 1000)
 
 typedef struct lambda_door {
     http_door door; /* first: the server hands this back */
@@ -116,9 +116,10 @@ static void handle(lambda_door *d, http_server *srv, const lambda_invocation *in
         error_type = "Gqld.PipelineError", snprintf(err, sizeof(err), "out of memory");
 
     char post_err[256];
-    int rc = error_type == NULL
-                 ? lambda_runtime_respond(&d->rt, inv->request_id, out.data, out.len, post_err, sizeof(post_err))
-                 : lambda_runtime_error(&d->rt, inv->request_id, error_type, err, post_err, sizeof(post_err));
+    int rc =
+        error_type == NULL
+            ? lambda_runtime_respond(&d->rt, inv->request_id, out.data, out.len, post_err, sizeof(post_err))
+            : lambda_runtime_error(&d->rt, inv->request_id, error_type, err, post_err, sizeof(post_err));
     if (error_type != NULL)
         log_event("error", "invocation failed", "request_id", inv->request_id, "type", error_type, "detail",
                   err, NULL);

@@ -36,18 +36,21 @@ static void test_v2_request(void)
         "\"headers\":{\"content-type\":\"application/json\",\"x-gqld-authorizer\":\"{\\\"forged\\\":1}\","
         "\"X-Authorizer-Sub\":\"admin\",\"connection\":\"keep-alive\",\"content-length\":\"999\"},"
         "\"requestContext\":{\"http\":{\"method\":\"POST\"},\"requestId\":\"rid-1\",\"stage\":\"$default\","
-        "\"domainName\":\"api.example.com\",\"authorizer\":{\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\xc3\xa9\"},"
+        "\"domainName\":\"api.example.com\",\"authorizer\":{\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":"
+        "\"\xc3\xa9\"},"
         "\"scopes\":null}}},"
         "\"body\":\"{\\\"query\\\":\\\"{a}\\\"}\",\"isBase64Encoded\":false}",
         &req);
-    CHECK_STR(got, "POST /graphql?query=%7B%20a%20%7D&x=1 HTTP/1.1\r\n"
-                   "content-type: application/json\r\n"
-                   "cookie: a=1; b=2\r\n"
-                   "host: api.example.com\r\n"
-                   "x-request-id: rid-1\r\n"
-                   "x-gqld-authorizer: {\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\\u00E9\"},\"scopes\":null}}\r\n"
-                   "content-length: 15\r\nconnection: close\r\n\r\n"
-                   "{\"query\":\"{a}\"}");
+    CHECK_STR(
+        got,
+        "POST /graphql?query=%7B%20a%20%7D&x=1 HTTP/1.1\r\n"
+        "content-type: application/json\r\n"
+        "cookie: a=1; b=2\r\n"
+        "host: api.example.com\r\n"
+        "x-request-id: rid-1\r\n"
+        "x-gqld-authorizer: {\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\\u00E9\"},\"scopes\":null}}\r\n"
+        "content-length: 15\r\nconnection: close\r\n\r\n"
+        "{\"query\":\"{a}\"}");
     CHECK_INT(req.format, LAMBDA_EVENT_V2);
     CHECK_INT(req.head, 0);
 }
@@ -103,22 +106,24 @@ static void test_refused_events(void)
     CHECK(request_of("{\"httpMethod\":\"GE T\",\"path\":\"/\"}", &req) == NULL);
     CHECK(request_of("{\"httpMethod\":\"GET\",\"path\":\"graphql\"}", &req) == NULL);
     /* Header injection through a value or a name. */
-    CHECK(request_of("{\"httpMethod\":\"GET\",\"path\":\"/\",\"headers\":{\"a\":\"1\\r\\nx-gqld-authorizer: {}\"}}",
-                     &req) == NULL);
+    CHECK(request_of(
+              "{\"httpMethod\":\"GET\",\"path\":\"/\",\"headers\":{\"a\":\"1\\r\\nx-gqld-authorizer: {}\"}}",
+              &req) == NULL);
     CHECK(request_of("{\"httpMethod\":\"GET\",\"path\":\"/\",\"headers\":{\"a b\":\"1\"}}", &req) == NULL);
-    CHECK(request_of("{\"version\":\"2.0\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},"
-                     "\"cookies\":[\"a\\nb\"]}",
+    CHECK(request_of(
+              "{\"version\":\"2.0\",\"rawPath\":\"/\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},"
+              "\"cookies\":[\"a\\nb\"]}",
+              &req) == NULL);
+    CHECK(request_of("{\"httpMethod\":\"POST\",\"path\":\"/\",\"body\":\"@@@\",\"isBase64Encoded\":true}",
                      &req) == NULL);
-    CHECK(request_of("{\"httpMethod\":\"POST\",\"path\":\"/\",\"body\":\"@@@\",\"isBase64Encoded\":true}", &req) ==
-          NULL);
 }
 
 static const char *response_of(lambda_event_format format, int status, lambda_http_header *headers, size_t n,
                                const char *body, size_t len)
 {
     static char text[4096];
-    lambda_http_response res = {.status = status, .headers = headers, .nheaders = n, .body = (char *)body,
-                                .body_len = len};
+    lambda_http_response res = {
+        .status = status, .headers = headers, .nheaders = n, .body = (char *)body, .body_len = len};
     gql_buf out;
     gql_buf_init(&out);
     int rc = lambda_event_response(format, &res, &out);
@@ -130,8 +135,13 @@ static const char *response_of(lambda_event_format format, int status, lambda_ht
 static void test_responses(void)
 {
     lambda_http_header h[] = {
-        {"date", "Mon, 23 Nov 2026 16:00:00 GMT"}, {"content-type", "text/plain"}, {"vary", "accept"},
-        {"set-cookie", "a=1"}, {"vary", "origin"}, {"set-cookie", "b=2"}, {"connection", "close"},
+        {"date", "Mon, 23 Nov 2026 16:00:00 GMT"},
+        {"content-type", "text/plain"},
+        {"vary", "accept"},
+        {"set-cookie", "a=1"},
+        {"vary", "origin"},
+        {"set-cookie", "b=2"},
+        {"connection", "close"},
         {"transfer-encoding", "chunked"},
     };
     size_t n = sizeof(h) / sizeof(h[0]);
@@ -143,8 +153,9 @@ static void test_responses(void)
               "{\"statusCode\":200,\"headers\":{\"content-type\":\"text/plain\",\"vary\":\"accept, origin\"},"
               "\"cookies\":[\"a=1\",\"b=2\"],\"body\":\"ok\",\"isBase64Encoded\":false}");
     /* Not UTF-8, or content-encoded: base64. */
-    CHECK_STR(response_of(LAMBDA_EVENT_V2, 200, NULL, 0, "\xff\x00\x01", 3),
-              "{\"statusCode\":200,\"headers\":{},\"cookies\":[],\"body\":\"/wAB\",\"isBase64Encoded\":true}");
+    CHECK_STR(
+        response_of(LAMBDA_EVENT_V2, 200, NULL, 0, "\xff\x00\x01", 3),
+        "{\"statusCode\":200,\"headers\":{},\"cookies\":[],\"body\":\"/wAB\",\"isBase64Encoded\":true}");
     lambda_http_header gz[] = {{"content-encoding", "gzip"}};
     CHECK_STR(response_of(LAMBDA_EVENT_V1, 304, gz, 1, "", 0),
               "{\"statusCode\":304,\"headers\":{\"content-encoding\":\"gzip\"},\"multiValueHeaders\":{},"
@@ -154,6 +165,7 @@ static void test_responses(void)
 /* Writes text to one end of a socketpair, closes it, and reads a response from the other. */
 static int read_from(const char *text, int head, lambda_http_response *res)
 {
+    memset(res, 0, sizeof(*res));
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
         return -2;
