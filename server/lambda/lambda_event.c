@@ -53,13 +53,13 @@ static void put_encoded(gql_buf *b, const char *s, size_t len, const char *keep)
 /* Path characters RFC 3986 allows besides the unreserved ones (sub-delims, ':', '@', '/'). */
 #define PATH_KEEP "!$&'()*+,;=:@/"
 
-/* Headers the front door owns: hop-by-hop, framing, and the authorizer's channel. */
+/* Headers the front door owns: hop-by-hop, framing, the authorizer's channel, API Gateway's request id. */
 static bool dropped_request_header(const char *name)
 {
-    static const char *const names[] = {"connection",     "content-length",   "transfer-encoding",
-                                        "keep-alive",     "upgrade",          "te",
-                                        "trailer",        "proxy-connection", "expect",
-                                        "http2-settings", "x-gqld-authorizer"};
+    static const char *const names[] = {"connection",     "content-length",    "transfer-encoding",
+                                        "keep-alive",     "upgrade",           "te",
+                                        "trailer",        "proxy-connection",  "expect",
+                                        "http2-settings", "x-gqld-authorizer", "x-amzn-requestid"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcasecmp(name, names[i]) == 0)
             return true;
@@ -305,12 +305,14 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
         gql_buf_puts(out, domain != NULL && !has_line_break(domain, strlen(domain)) ? domain : "lambda");
         gql_buf_puts(out, "\r\n");
     }
+    /* API Gateway's request id, under the name API Gateway gives it in responses (a client's is
+     * dropped above), and as the request id when the client sent none. */
     const char *request_id = string_at(ctx, "requestId");
-    if (rc == 0 && !bd.has_request_id && request_id != NULL &&
+    if (rc == 0 && request_id != NULL && request_id[0] != '\0' &&
         !has_line_break(request_id, strlen(request_id))) {
-        gql_buf_puts(out, "x-request-id: ");
-        gql_buf_puts(out, request_id);
-        gql_buf_puts(out, "\r\n");
+        gql_buf_printf(out, "x-amzn-requestid: %s\r\n", request_id);
+        if (!bd.has_request_id)
+            gql_buf_printf(out, "x-request-id: %s\r\n", request_id);
     }
     json_t *authorizer = json_object_get(ctx, "authorizer");
     if (rc == 0 && json_is_object(authorizer)) {

@@ -1,6 +1,7 @@
 #include "lambda_runtime.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 int lambda_runtime_init(lambda_runtime *rt, const char *api, char *err, size_t errlen)
 {
     memset(rt, 0, sizeof(*rt));
-    atomic_store(&rt->conn_fd, -1);
+    pthread_mutex_init(&rt->lock, NULL);
+    rt->conn_fd = -1;
     const char *colon = api != NULL ? strrchr(api, ':') : NULL;
     size_t hostlen = colon != NULL ? (size_t)(colon - api) : 0;
     if (colon == NULL || hostlen == 0 || hostlen >= sizeof(rt->host) || colon[1] == '\0' ||
@@ -62,10 +64,12 @@ static int connect_api(lambda_runtime *rt, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    atomic_store(&rt->conn_fd, fd);
-    /* interrupt() may have run between the check above and the store: look again. */
-    if (atomic_load(&rt->stopping)) {
-        atomic_store(&rt->conn_fd, -1);
+    pthread_mutex_lock(&rt->lock);
+    /* interrupt() may have run since the check above: look again under the lock. */
+    bool stopping = atomic_load(&rt->stopping);
+    rt->conn_fd = stopping ? -1 : fd;
+    pthread_mutex_unlock(&rt->lock);
+    if (stopping) {
         close(fd);
         snprintf(err, errlen, "stopping");
         return -1;
@@ -75,8 +79,10 @@ static int connect_api(lambda_runtime *rt, char *err, size_t errlen)
 
 static void disconnect_api(lambda_runtime *rt, int fd)
 {
-    atomic_store(&rt->conn_fd, -1);
+    pthread_mutex_lock(&rt->lock);
+    rt->conn_fd = -1;
     close(fd);
+    pthread_mutex_unlock(&rt->lock);
 }
 
 /* One call: sends the request, reads the answer; returns its status, or -1 with err. */
@@ -191,8 +197,9 @@ int lambda_runtime_error(lambda_runtime *rt, const char *request_id, const char 
 
 void lambda_runtime_interrupt(lambda_runtime *rt)
 {
+    pthread_mutex_lock(&rt->lock);
     atomic_store(&rt->stopping, true);
-    int fd = atomic_load(&rt->conn_fd);
-    if (fd >= 0)
-        shutdown(fd, SHUT_RDWR);
+    if (rt->conn_fd >= 0)
+        shutdown(rt->conn_fd, SHUT_RDWR);
+    pthread_mutex_unlock(&rt->lock);
 }

@@ -7,6 +7,7 @@
 #ifndef GQLD_LAMBDA_RUNTIME_H
 #define GQLD_LAMBDA_RUNTIME_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,8 @@
 typedef struct lambda_runtime {
     char host[256];
     char port[16];
-    atomic_int conn_fd; /* the connection of the call in progress, -1 when none */
+    pthread_mutex_t lock; /* guards conn_fd: interrupt() must not shut down a reused descriptor */
+    int conn_fd;          /* the connection of the call in progress, -1 when none */
     atomic_bool stopping;
 } lambda_runtime;
 

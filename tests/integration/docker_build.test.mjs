@@ -69,6 +69,9 @@ describe('container image steps (infra/docker/build.sh), run on the host', () =>
     // Configuration by environment only: the command carries no flags, and ENV sets the listener.
     assert.match(DOCKERFILE, /^CMD \["serve"\]$/m);
     assert.match(DOCKERFILE, /^ENV GQLD_LISTEN=0\.0\.0\.0:8080$/m);
+    // COPY . /src must not carry local build trees (their paths and flags are the host's) or node_modules.
+    const ignored = readFileSync(path.join(ROOT, 'infra', 'docker', 'Dockerfile.dockerignore'), 'utf8').split('\n');
+    for (const p of ['.git', '.dev', 'build*', '**/node_modules']) assert.ok(ignored.includes(p), `${p} is ignored`);
   });
 
   test('the runtime packages are the owners of every library the binary loads', async () => {

@@ -34,7 +34,8 @@ static void test_v2_request(void)
         "{\"version\":\"2.0\",\"rawPath\":\"/graphql\",\"rawQueryString\":\"query=%7B%20a%20%7D&x=1\","
         "\"cookies\":[\"a=1\",\"b=2\"],"
         "\"headers\":{\"content-type\":\"application/json\",\"x-gqld-authorizer\":\"{\\\"forged\\\":1}\","
-        "\"X-Authorizer-Sub\":\"admin\",\"connection\":\"keep-alive\",\"content-length\":\"999\"},"
+        "\"X-Authorizer-Sub\":\"admin\",\"X-Amzn-RequestId\":\"forged\",\"connection\":\"keep-alive\","
+        "\"content-length\":\"999\"},"
         "\"requestContext\":{\"http\":{\"method\":\"POST\"},\"requestId\":\"rid-1\",\"stage\":\"$default\","
         "\"domainName\":\"api.example.com\",\"authorizer\":{\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":"
         "\"\xc3\xa9\"},"
@@ -47,6 +48,7 @@ static void test_v2_request(void)
         "content-type: application/json\r\n"
         "cookie: a=1; b=2\r\n"
         "host: api.example.com\r\n"
+        "x-amzn-requestid: rid-1\r\n"
         "x-request-id: rid-1\r\n"
         "x-gqld-authorizer: {\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\\u00E9\"},\"scopes\":null}}\r\n"
         "content-length: 15\r\nconnection: close\r\n\r\n"
@@ -88,6 +90,7 @@ static void test_v1_request(void)
                          &req),
               "GET /graphql?query=%7B%20a%20%7D&x=1&x=2%263 HTTP/1.1\r\n"
               "Host: api\r\nAccept: a\r\nAccept: b\r\n"
+              "x-amzn-requestid: r\r\n"
               "x-request-id: r\r\n"
               "x-gqld-authorizer: {\"principalId\":\"u1\",\"groups\":\"admin\"}\r\n"
               "content-length: 0\r\nconnection: close\r\n\r\n");
