@@ -107,6 +107,8 @@ function v2Event({ method = 'POST', rawPath = '/graphql', rawQueryString = '', h
 }
 
 const JSON_POST = { 'content-type': 'application/json' };
+// Room for one large answer (the test of a response bigger than the socket buffers), the same on both sides.
+const LIMITS = { GQLD_MAX_FIELDS: 100000, GQLD_MAX_ALIASES: 100 };
 
 describe('Lambda front door (Runtime API emulator)', () => {
   let db;
@@ -119,7 +121,7 @@ describe('Lambda front door (Runtime API emulator)', () => {
     db = await createSeededDatabase('lambda');
     emulator = new RuntimeEmulator();
     await emulator.start();
-    lambda = startLambda(emulator, { DATABASE_URL: db.url, DB_POOL_SIZE: 1, MEMCACHED_SERVERS: '' });
+    lambda = startLambda(emulator, { DATABASE_URL: db.url, DB_POOL_SIZE: 1, MEMCACHED_SERVERS: '', ...LIMITS });
     // The cold start: the first event is queued before gqld has even asked for it.
     const first = await withTimeout(
       emulator.invoke(v2Event({ body: JSON.stringify({ query: PRODUCT_QUERY }), headers: JSON_POST, requestId: 'cold' })),
@@ -127,7 +129,7 @@ describe('Lambda front door (Runtime API emulator)', () => {
     initMs = Number(first.at - lambda.t0) / 1e6;
     assert.equal(first.kind, 'response', first.body);
     assert.equal(JSON.parse(JSON.parse(first.body).body).data.Product.productName, 'notebook_red');
-    tcp = await startServer({ DATABASE_URL: db.url, GQLD_THREADS: 1, DB_POOL_SIZE: 1 });
+    tcp = await startServer({ DATABASE_URL: db.url, GQLD_THREADS: 1, DB_POOL_SIZE: 1, ...LIMITS });
   });
 
   after(async () => {
@@ -223,6 +225,19 @@ describe('Lambda front door (Runtime API emulator)', () => {
   test('a base64 request body (isBase64Encoded) is decoded', async () => {
     const r = await emulator.invoke(v2Event({ body: JSON.stringify({ query: PRODUCT_QUERY }), base64: true, headers: JSON_POST }));
     assert.equal(JSON.parse(r.body).body, NOTEBOOK_BODY);
+  });
+
+  test('a body over GQLD_MAX_BODY_BYTES is a 413 from the pipeline; a large answer comes back whole', async () => {
+    const big = JSON.stringify({ query: PRODUCT_QUERY, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    const r = await emulator.invoke(v2Event({ body: big, headers: JSON_POST }));
+    assert.equal(r.kind, 'response', r.body);
+    assert.equal(JSON.parse(r.body).statusCode, 413);
+    // 40 introspections in one answer (about 400 kB): many socket buffers between the worker and the loop.
+    const one = '__schema { types { name fields { name description type { name kind ofType { name kind } } } } }';
+    const query = `{ ${Array.from({ length: 40 }, (_, i) => `s${i}: ${one}`).join(' ')} }`;
+    const got = await same(v2Event({ body: JSON.stringify({ query }), headers: JSON_POST, requestId: 'big' }), 'v2',
+      { method: 'POST', path: '/graphql', headers: { ...JSON_POST, host: 'id.execute-api.us-east-1.amazonaws.com' }, body: JSON.stringify({ query }) });
+    assert.ok(got.body.length > 300000, `answer of ${got.body.length} bytes`);
   });
 
   test('a named stage prefix on rawPath is removed', async () => {
