@@ -32,6 +32,13 @@ typedef struct server {
     db_pool_config pool;
     atomic_int started; /* workers that finished start-up (or failed) */
     atomic_int failed;
+    /* A front door other than TCP (see http_server_run_door): it hands connections to worker 0. */
+    http_door *door;
+    h2o_multithread_queue_t *inject_queue;
+    h2o_multithread_receiver_t inject_receiver;
+    pthread_t main_thread;
+    atomic_bool door_done;
+    int door_status;
 } server;
 
 typedef struct worker_start {
@@ -162,6 +169,49 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     }
 }
 
+/* ---- connections from a front door other than TCP ---- */
+
+typedef struct injected {
+    h2o_multithread_message_t super;
+    int fd;
+} injected;
+
+int http_server_inject(http_server *srv, int fd)
+{
+    injected *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return -1;
+    m->fd = fd;
+    h2o_multithread_send_message(&srv->inject_receiver, &m->super);
+    return 0;
+}
+
+/* On worker 0's thread: each message is a connected socket to serve like an accepted one. */
+static void on_injected(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    server *srv = H2O_STRUCT_FROM_MEMBER(server, inject_receiver, receiver);
+    http_worker *w = &srv->workers[0];
+    h2o_linklist_t *node = messages->next;
+    while (node != messages) {
+        h2o_linklist_t *next = node->next;
+        injected *m = H2O_STRUCT_FROM_MEMBER(injected, super.link, node);
+        fcntl(m->fd, F_SETFL, O_NONBLOCK);
+        h2o_accept(&w->accept_ctx, h2o_evloop_socket_create(w->loop, m->fd, 0));
+        free(m);
+        node = next;
+    }
+    h2o_linklist_init_anchor(messages); /* every message is taken: h2o expects the list empty */
+}
+
+static void *door_main(void *arg)
+{
+    server *srv = arg;
+    srv->door_status = srv->door->run(srv->door, srv);
+    atomic_store(&srv->door_done, true);
+    pthread_kill(srv->main_thread, SIGUSR1); /* wakes the sigwait in http_server_run_door */
+    return NULL;
+}
+
 /* ---- workers ---- */
 
 static void begin_drain(http_worker *w)
@@ -189,17 +239,22 @@ static void *worker_main(void *arg)
 
     char err[256];
     w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
-    int fd = w->rs != NULL ? dup(srv->listen_fd) : -1;
-    if (fd < 0) {
+    int fd = w->rs != NULL && srv->door == NULL ? dup(srv->listen_fd) : -1;
+    if (w->rs == NULL || (srv->door == NULL && fd < 0)) {
         log_event("error", "worker start-up failed", "detail", w->rs == NULL ? err : strerror(errno), NULL);
         atomic_fetch_add(&srv->failed, 1);
         atomic_fetch_add(&srv->started, 1);
         return NULL;
     }
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    w->listener = h2o_evloop_socket_create(w->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    w->listener->data = w;
-    h2o_socket_read_start(w->listener, on_accept);
+    if (srv->door != NULL) {
+        srv->inject_queue = h2o_multithread_create_queue(w->loop);
+        h2o_multithread_register_receiver(srv->inject_queue, &srv->inject_receiver, on_injected);
+    } else {
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        w->listener = h2o_evloop_socket_create(w->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        w->listener->data = w;
+        h2o_socket_read_start(w->listener, on_accept);
+    }
     atomic_fetch_add(&srv->started, 1);
 
     uint64_t drain_deadline = 0, flush_deadline = 0;
@@ -226,6 +281,11 @@ static void *worker_main(void *arg)
     rs_worker_destroy(w->rs);
     w->rs = NULL;
     h2o_evloop_run(w->loop, 0); /* frees the socket wrappers the pool closed */
+    if (srv->inject_queue != NULL) {
+        h2o_multithread_unregister_receiver(srv->inject_queue, &srv->inject_receiver);
+        h2o_multithread_destroy_queue(srv->inject_queue);
+        srv->inject_queue = NULL;
+    }
     /* The h2o context and loop are not disposed: h2o 2.2 asserts when a context with open keep-alive
      * connections is disposed, and the process exits next (tests/lsan.supp names what stays). */
     return NULL;
@@ -250,19 +310,21 @@ static void setup_globalconf(server *srv)
     http_cors_register(&host->fallback_path, srv->cfg);
 }
 
-int http_server_run(const gqld_config *cfg, const rs_engine *engine)
+static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
 {
-    server srv = {.cfg = cfg, .engine = engine};
-    char address[300];
-    srv.listen_fd = open_listener(cfg, address, sizeof(address));
-    if (srv.listen_fd < 0) {
+    server srv = {.cfg = cfg, .engine = engine, .door = door, .main_thread = pthread_self()};
+    char address[300] = "";
+    /* A front door brings its own connections: one worker, no listener (fd -1 stands for none). */
+    unsigned nthreads = door != NULL ? 1 : cfg->threads;
+    srv.listen_fd = door != NULL ? -1 : open_listener(cfg, address, sizeof(address));
+    if (door == NULL && srv.listen_fd < 0) {
         log_event("error", "cannot start", "detail", address, NULL);
         return 1;
     }
     setup_globalconf(&srv);
 
     /* DB_POOL_SIZE is per process: each thread gets its share, at least one. */
-    unsigned per_thread = (cfg->db_pool_size + cfg->threads - 1) / cfg->threads;
+    unsigned per_thread = (cfg->db_pool_size + nthreads - 1) / nthreads;
     srv.pool = (db_pool_config){
         .conninfo = cfg->database_reader_url[0] ? cfg->database_reader_url : cfg->database_url,
         .size = per_thread ? per_thread : 1,
@@ -279,21 +341,24 @@ int http_server_run(const gqld_config *cfg, const rs_engine *engine)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    if (door != NULL)
+        sigaddset(&stop_signals, SIGUSR1); /* the front door thread's "done" */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    srv.workers = calloc(cfg->threads, sizeof(*srv.workers));
-    pthread_t *threads = calloc(cfg->threads, sizeof(*threads));
+    srv.workers = calloc(nthreads, sizeof(*srv.workers));
+    pthread_t *threads = calloc(nthreads, sizeof(*threads));
     if (srv.workers == NULL || threads == NULL) {
         log_event("error", "cannot start", "detail", "out of memory", NULL);
         free(srv.workers);
         free(threads);
-        close(srv.listen_fd);
+        if (srv.listen_fd >= 0)
+            close(srv.listen_fd);
         h2o_config_dispose(&srv.globalconf);
         return 1;
     }
     unsigned launched = 0;
-    for (unsigned i = 0; i < cfg->threads; i++) {
+    for (unsigned i = 0; i < nthreads; i++) {
         srv.workers[i].cfg = cfg;
         srv.workers[i].index = i;
         worker_start *start = malloc(sizeof(*start));
@@ -309,13 +374,30 @@ int http_server_run(const gqld_config *cfg, const rs_engine *engine)
     while (atomic_load(&srv.started) < (int)launched)
         usleep(1000);
     /* Workers hold their own dups; closing ours means the port closes when the last worker lets go. */
-    close(srv.listen_fd);
+    if (srv.listen_fd >= 0)
+        close(srv.listen_fd);
 
     int status = 0;
-    if (launched < cfg->threads || atomic_load(&srv.failed) > 0) {
+    pthread_t door_thread;
+    if (launched < nthreads || atomic_load(&srv.failed) > 0) {
         log_event("error", "cannot start", "detail", "a worker thread failed to start", NULL);
         atomic_store(&stop_requested, true);
         status = 1;
+    } else if (door != NULL) {
+        if (pthread_create(&door_thread, NULL, door_main, &srv) != 0) {
+            log_event("error", "cannot start", "detail", "the front door thread failed to start", NULL);
+            status = 1;
+        } else {
+            int sig = 0;
+            sigwait(&stop_signals, &sig);
+            if (!atomic_load(&srv.door_done)) {
+                log_event("info", "draining", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+                door->stop(door);
+            }
+            pthread_join(door_thread, NULL);
+            status = srv.door_status;
+        }
+        atomic_store(&stop_requested, true);
     } else {
         char threads_text[16];
         snprintf(threads_text, sizeof(threads_text), "%u", cfg->threads);
@@ -333,4 +415,14 @@ int http_server_run(const gqld_config *cfg, const rs_engine *engine)
     free(srv.workers);
     h2o_config_dispose(&srv.globalconf);
     return status;
+}
+
+int http_server_run(const gqld_config *cfg, const rs_engine *engine)
+{
+    return run(cfg, engine, NULL);
+}
+
+int http_server_run_door(const gqld_config *cfg, const rs_engine *engine, http_door *door)
+{
+    return run(cfg, engine, door);
 }

@@ -13,4 +13,23 @@
 /* Serves until a stop signal; returns the process exit status. */
 int http_server_run(const gqld_config *cfg, const rs_engine *engine);
 
+/*
+ * A front door other than the TCP listener (the Lambda runtime loop). The
+ * server starts one worker that listens on nothing, then calls run() on a
+ * thread of its own; run() hands the worker connections (one end of a
+ * socketpair each) with http_server_inject, so every request takes the same
+ * pipeline as one from TCP. When run() returns, or on SIGTERM/SIGINT (which
+ * calls stop(), and must make run() return soon), the worker drains and the
+ * server returns run()'s status.
+ */
+typedef struct server http_server;
+typedef struct http_door {
+    int (*run)(struct http_door *door, http_server *srv);
+    void (*stop)(struct http_door *door);
+} http_door;
+int http_server_run_door(const gqld_config *cfg, const rs_engine *engine, http_door *door);
+
+/* Any thread: gives fd to the worker as an accepted connection (it owns fd from now on). 0 or -1. */
+int http_server_inject(http_server *srv, int fd);
+
 #endif

@@ -18,7 +18,9 @@
 #include "embedded.h"
 #include "gql_schema.h"
 #include "gqld_version.h"
+#include "healthcheck.h"
 #include "http_server.h"
+#include "lambda/lambda.h"
 #include "log.h"
 
 extern const gqld_embedded_file gqld_migrations[];
@@ -29,14 +31,19 @@ enum { EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: gqld [serve|migrate|seed] [flags]\n"
-                 "       gqld --help | --version\n\n"
-                 "Commands:\n"
-                 "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
-                 "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
-                 "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
-                 "            --customers N (1000) --products N (5000) --orders N (10000)\n"
-                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n\n");
+    fprintf(out,
+            "Usage: gqld [serve|migrate|seed|healthcheck] [flags]\n"
+            "       gqld --help | --version\n\n"
+            "Commands:\n"
+            "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
+            "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
+            "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
+            "            --customers N (1000) --products N (5000) --orders N (10000)\n"
+            "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
+            "  healthcheck  GET /healthz on GQLD_LISTEN; exit 0 when it answers 200 (container checks)\n"
+            "\n"
+            "Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) serve takes API Gateway events from the\n"
+            "Runtime API instead of listening; with _HANDLER=authorizer it answers authorizer events.\n\n");
     config_print_help(out);
 }
 
@@ -203,7 +210,7 @@ static int cmd_serve(const gqld_config *cfg)
                   "AUTH_MODE=none: every request is treated as an admin and sees every customer's "
                   "data; for development only, never in production",
                   NULL);
-    int status = http_server_run(cfg, &engine);
+    int status = lambda_runtime_active() ? lambda_serve(cfg, &engine) : http_server_run(cfg, &engine);
     cache_shared_destroy(cache);
     gql_schema_free(schema);
     return status;
@@ -229,17 +236,21 @@ int main(int argc, char **argv)
         return 1;
     if (config_load(&cfg, argc, argv, rest, &nrest, err, sizeof(err)) != 0) {
         fprintf(stderr, "gqld: %s\n", err);
+        lambda_init_error("Gqld.InvalidConfig", err);
         free(rest);
         return EXIT_USAGE;
     }
     const char *command = nrest > 0 && rest[0][0] != '-' ? rest[0] : "serve";
     int first_arg = nrest > 0 && rest[0][0] != '-' ? 1 : 0;
     int status;
-    if (strcmp(command, "serve") == 0 || strcmp(command, "migrate") == 0) {
+    if (lambda_runtime_active() && lambda_handler_is_authorizer() && nrest == 0) {
+        status = lambda_authorizer_run(&cfg);
+    } else if (strcmp(command, "serve") == 0 || strcmp(command, "migrate") == 0) {
         if (nrest > first_arg) {
             snprintf(err, sizeof(err), "unknown argument %s", rest[first_arg]);
             status = fail_usage(err);
         } else if (require_database(&cfg) != 0) {
+            lambda_init_error("Gqld.InvalidConfig", "DATABASE_URL is missing or invalid (see the log)");
             status = EXIT_USAGE;
         } else if (command[0] == 's') {
             status = cmd_serve(&cfg);
@@ -248,6 +259,8 @@ int main(int argc, char **argv)
             if (status != 0)
                 fprintf(stderr, "gqld migrate: %s\n", err);
         }
+    } else if (strcmp(command, "healthcheck") == 0) {
+        status = nrest > first_arg ? fail_usage("healthcheck takes no arguments") : healthcheck_run(&cfg);
     } else if (strcmp(command, "seed") == 0) {
         status = require_database(&cfg) != 0 ? EXIT_USAGE : cmd_seed(&cfg, nrest - 1, rest + 1);
     } else {
