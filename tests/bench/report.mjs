@@ -31,7 +31,7 @@ const label = {
   'gqld-proxy': 'gqld (proxy protocol, cache off)',
   'gqld-mc': 'gqld (memcached only)',
   'gqld-cache': 'gqld (in-process + memcached)',
-  'gqld-mckill': 'gqld (both tiers, memcached killed mid-run)',
+  'gqld-mckill': 'gqld (memcached only, memcached stopped halfway)',
   yoga: 'graphql-yoga',
   mercurius: 'mercurius + graphql-jit',
   pgbench: 'pgbench (same SELECT)',

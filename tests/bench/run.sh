@@ -18,7 +18,12 @@
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
 # graphql-yoga and mercurius + graphql-jit, pg Pool of the same size, DataLoader.
 # gqld runs as variants: `gqld` (DB_PROTOCOL=prepared) and `gqld-proxy` (DB_PROTOCOL=proxy,
-# as behind RDS Proxy), both without a response cache, on scenarios 2, 3 and 5.
+# as behind RDS Proxy), both without a response cache, on scenarios 2, 3 and 5; `gqld-mc`
+# (the response cache in memcached only: GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0) and
+# `gqld-cache` (the in-process tier in front of memcached) on scenarios 2 and 3, and the mix
+# again with both tiers. Then scenario 2 once more on `gqld-mc` with memcached stopped
+# halfway through the run (its p99 against the cache-off p99). Hit ratios come from gqld's
+# GET /metrics, read before and after each measured run.
 #
 # Always a throwaway PostgreSQL (seeded with the benchmark's sizes) and memcached, removed
 # afterwards. Servers on core 0, load generators on core 1 (taskset, when there are two
@@ -252,6 +257,8 @@ start_server() {
     case $1 in
     gqld) start_gqld && return ;;
     gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
+    gqld-mc) start_gqld GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 && return ;;
+    gqld-cache) start_gqld GQLD_CACHE=on && return ;;
     esac
     start_peer "$1"
     local actual
@@ -274,6 +281,7 @@ for s in typename product order products; do
     say "scenario $s"
     servers=(gqld)
     [[ $s == typename ]] || servers+=(gqld-proxy)
+    [[ $s == typename || $s == products ]] || servers+=(gqld-mc gqld-cache)
     if [[ $s != products ]]; then # the peers implement scenarios 1-3
         read -ra more <<<"$peers"
         servers+=("${more[@]}")
@@ -288,11 +296,23 @@ for s in typename product order products; do
         run_pgbench "$s" "$tmp/$s.sql"
     fi
 done
-say "scenario mix (gqld, open loop at $rate req/s)"
-start_server gqld
-record gqld mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
-    "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
+for server in gqld gqld-cache; do
+    say "scenario mix ($server, open loop at $rate req/s)"
+    start_server $server
+    record $server mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
+        "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
+    stop_server
+done
+
+say "scenario product, memcached only, memcached stopped halfway through the run"
+start_server gqld-mc
+run_wrk "$warm_secs" tests/bench/product.lua "$base/graphql" >/dev/null
+(sleep $((secs / 2)) && svc_mc_stop "$tmp/memcached") &
+killer=$!
+record gqld-mckill product "$(run_wrk "$secs" tests/bench/product.lua "$base/graphql")"
+wait "$killer" || true
 stop_server
+svc_mc_start "$tmp/memcached" "$mc_port"
 
 # --- report ---------------------------------------------------------------------------
 # shellcheck disable=SC2016 # JavaScript, not shell
@@ -309,6 +329,7 @@ BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
         console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; node ${process.version}`);
     ' tests/bench/peers 2>/dev/null || true)" \
     BENCH_LOADGEN="wrk -t1 -c$connections -d$duration after a $warmup warm-up (keep-alive, loopback); mix: tests/bench/openloop.mjs at $rate req/s, $connections connections; pgbench -M prepared -c $db_pool -j 1 -T $secs" \
+    BENCH_CACHE="gqld-mc: GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 (every hit is a memcached round trip); gqld-cache: GQLD_CACHE=on with the in-process tier's defaults; the other gqld rows and the peers: no response cache" \
     BENCH_NOTE=$peer_note BENCH_DATA="$BENCH_PRODUCTS products (Zipf s = 1.1), $BENCH_CUSTOMERS customers, $orders orders" \
     node tests/bench/report.mjs "$results" "$out/report.md" "$out/report.svg"
 say "wrote $out/report.md and $out/report.svg"

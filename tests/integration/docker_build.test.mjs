@@ -86,7 +86,7 @@ describe('container image steps (infra/docker/build.sh), run on the host', () =>
       assert.ok(list.includes(pkg), `${lib[1]} (${pkg}) is covered`);
     }
     const dry = await buildSh('runtime', dest, '--dry-run');
-    assert.match(dry.stdout, new RegExp(`apt-get install -y -qq --no-install-recommends ${list.join(' ')}\n`));
+    assert.ok(dry.stdout.includes(`apt-get install -y -qq --no-install-recommends ${list.join(' ')}\n`), dry.stdout);
     assert.match(dry.stdout, /useradd --system --uid 10001 /);
   });
 
