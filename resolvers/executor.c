@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache_lru.h"
 #include "catalog.h"
@@ -60,7 +61,16 @@ struct rs_exec {
     rs_done_cb done;
     void *user;
     cache_entry *document; /* pinned until the response is written */
+    rs_facts *facts;       /* the caller's, or NULL */
+    uint64_t db_start_us;  /* when the first statement was sent */
 };
+
+static uint64_t clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
 {
@@ -114,6 +124,8 @@ static void set_slot(root_slot *slot, const char *json)
 
 static void finish(rs_exec *x, rs_outcome outcome)
 {
+    if (x->facts != NULL && x->facts->db_statements > 0)
+        x->facts->db_us = clock_us() - x->db_start_us;
     gql_buf body;
     gql_buf_init(&body);
     if (x->overloaded) {
@@ -227,6 +239,10 @@ static void on_result(void *ctx, const db_result *r)
         slot_error(slot, code, message);
         if (r->status == DB_ERR_UNAVAILABLE || r->status == DB_ERR_SHUTDOWN)
             x->unavailable++;
+        if (x->facts != NULL)
+            *(r->status == DB_ERR_TIMEOUT ? &x->facts->db_timeouts
+              : r->status == DB_ERR_QUERY ? &x->facts->db_failures
+                                          : &x->facts->db_unavailable) += 1;
         /* SQL text and server messages stay in the server log, never in the response. */
         if (x->worker->engine->log_error != NULL)
             x->worker->engine->log_error(code, r->message != NULL ? r->message : "");
@@ -277,6 +293,8 @@ static void resolve_root(rs_exec *x, root_slot *slot)
 static void send_root(rs_exec *x, root_slot *slot)
 {
     x->pending++;
+    if (x->facts != NULL && x->facts->db_statements++ == 0)
+        x->db_start_us = clock_us();
     if (db_pool_query(x->worker->pool, slot->plan.sql, (int)slot->plan.nparams, slot->plan.params, on_result,
                       slot) == NULL) {
         x->pending--;
@@ -347,6 +365,7 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
     x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
+    x->facts = request->facts;
 
     const gql_document *doc = document_for(x, request);
     if (doc != NULL && request->forbid_mutations) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <h2o.h>
 
@@ -60,6 +61,20 @@ typedef enum rs_outcome {
     RS_UNAVAILABLE,        /* every root field failed with DB_UNAVAILABLE: errors only, HTTP 503 */
 } rs_outcome;
 
+/*
+ * What one request cost below GraphQL, for the access log and metrics. The
+ * caller owns it (it must outlive the done callback); the executor fills it
+ * before done runs.
+ */
+typedef struct rs_facts {
+    uint64_t db_us;          /* from sending the first statement to the last answer; 0 when none was sent */
+    unsigned db_statements;  /* statements sent */
+    unsigned db_timeouts;    /* statements that failed with DB_TIMEOUT */
+    unsigned db_unavailable; /* DB_UNAVAILABLE (no connection, or it broke) */
+    unsigned db_failures;    /* rejected by the server (SQL errors) */
+    const char *cache;       /* the response cache's answer ("local", "memcached", "miss"...); NULL: off */
+} rs_facts;
+
 typedef struct rs_request {
     const char *query;
     size_t query_len;
@@ -67,6 +82,7 @@ typedef struct rs_request {
     const json_t *variables;    /* NULL or a JSON object */
     bool forbid_mutations;      /* GET: a mutation is refused (GraphQL over HTTP), before it runs */
     rs_principal principal;     /* who asks; the zero value is anonymous (auth_scope.h) */
+    rs_facts *facts;            /* optional: filled in before done runs */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */

@@ -56,6 +56,14 @@ typedef struct gqld_config {
     unsigned list_default; /* `first` of a list without a default of its own */
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
+    /* HTTPS and observability (issue 8) */
+    const char *tls_cert;      /* PEM certificate chain; "" = plain HTTP */
+    const char *tls_key;       /* PEM private key; set together with tls_cert */
+    unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
+    bool metrics;              /* GET /metrics */
+    bool emf;                  /* CloudWatch EMF lines on stdout */
+    const char *emf_namespace; /* CloudWatch namespace of those metrics */
+    unsigned emf_interval_ms;  /* how often an EMF line is written */
 } gqld_config;
 
 /*
