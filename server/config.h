@@ -59,11 +59,11 @@ typedef struct gqld_config {
     /* HTTPS and observability (issue 8) */
     const char *tls_cert;      /* PEM certificate chain; "" = plain HTTP */
     const char *tls_key;       /* PEM private key; set together with tls_cert */
+    const char *emf_namespace; /* CloudWatch namespace of the EMF metrics */
     unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
+    unsigned emf_interval_ms;  /* how often an EMF line is written */
     bool metrics;              /* GET /metrics */
     bool emf;                  /* CloudWatch EMF lines on stdout */
-    const char *emf_namespace; /* CloudWatch namespace of those metrics */
-    unsigned emf_interval_ms;  /* how often an EMF line is written */
 } gqld_config;
 
 /*
