@@ -56,11 +56,11 @@ typedef struct gqld_config {
     unsigned list_default; /* `first` of a list without a default of its own */
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
-    /* HTTPS and observability (issue 8) */
+    /* HTTPS and observability (issue 8); log_level first fills the hole after auth_mode */
+    unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
     const char *tls_cert;      /* PEM certificate chain; "" = plain HTTP */
     const char *tls_key;       /* PEM private key; set together with tls_cert */
     const char *emf_namespace; /* CloudWatch namespace of the EMF metrics */
-    unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
     unsigned emf_interval_ms;  /* how often an EMF line is written */
     bool metrics;              /* GET /metrics */
     bool emf;                  /* CloudWatch EMF lines on stdout */

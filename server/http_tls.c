@@ -37,7 +37,8 @@ SSL_CTX *http_tls_create(const char *cert_file, const char *key_file, char *err,
     if (SSL_CTX_check_private_key(ctx) != 1)
         return fail(ctx, err, errlen, "GQLD_TLS_KEY: the key does not match the certificate of GQLD_TLS_CERT",
                     key_file);
-    /* h2o_alpn_protocols is h2 (and its drafts) then http/1.1: a client offering only http/1.1 gets it named. */
+    /* h2o_alpn_protocols is h2 (and its drafts) then http/1.1: a client offering only http/1.1 gets it named.
+     */
     h2o_ssl_register_alpn_protocols(ctx, h2o_alpn_protocols);
     return ctx;
 }
