@@ -105,7 +105,7 @@ describe('the EMF checker is strict', () => {
 describe('/metrics after a known sequence of requests', () => {
   let server;
   before(async () => {
-    server = await startServer({ GQLD_THREADS: 2 });
+    server = await startServer({ GQLD_THREADS: 2, GQLD_MAX_BODY_BYTES: 2048 });
   });
   after(async () => assertCleanExit(server, await server.stop()));
 
@@ -126,13 +126,15 @@ describe('/metrics after a known sequence of requests', () => {
     for (let i = 0; i < 3; i++) assert.equal((await request(`${server.url}/no-such-path`)).status, 404);
     for (let i = 0; i < 2; i++) assert.equal((await request(`${server.url}/healthz`)).status, 200);
     assert.equal((await request(`${server.url}/metrics`, { method: 'POST' })).status, 405);
+    // h2o answers an oversized body itself: counted too.
+    assert.equal((await postJson(server.url, JSON.stringify({ query: `{ __typename }${' '.repeat(4096)}` }))).status, 413);
 
     // Requests are counted when h2o disposes of them, just after the response: let the last ones land.
     await sleep(300);
     const m = await scrape(server);
     scrapes++;
     const expected = [
-      ['graphql', 200, 4], ['graphql', 400, 2], ['graphql', 405, 1], ['graphql', 406, 1],
+      ['graphql', 200, 4], ['graphql', 400, 2], ['graphql', 405, 1], ['graphql', 406, 1], ['graphql', 413, 1],
       ['other', 404, 3], ['healthz', 200, 2], ['metrics', 405, 1], ['metrics', 200, scrapes - 1],
     ];
     for (const [route, status, n] of expected) assert.equal(requests(m, route, status), n, `${route} ${status}`);
@@ -141,7 +143,7 @@ describe('/metrics after a known sequence of requests', () => {
     const hist = m.get('gqld_http_request_duration_seconds').histograms;
     const byRoute = Object.fromEntries(hist.map((h) => [h.labels.route, h]));
     assert.deepEqual(Object.keys(byRoute).sort(), ['graphql', 'healthz', 'metrics', 'other', 'playground', 'readyz']);
-    for (const [route, n] of [['graphql', 8], ['other', 3], ['healthz', 2], ['metrics', scrapes], ['readyz', 0]]) {
+    for (const [route, n] of [['graphql', 9], ['other', 3], ['healthz', 2], ['metrics', scrapes], ['readyz', 0]]) {
       assert.equal(byRoute[route].count, n, `${route} histogram count`);
     }
     assert.ok(byRoute.graphql.sum > 0, 'graphql latency sum');
