@@ -4,10 +4,15 @@
 // versions, ciphers, ALPN) and Node's http2 module, against a self-signed
 // certificate made here by the openssl CLI. (tls.test.mjs is TLS to the
 // database.)
+//
+// The server runs under an OpenSSL configuration that allows TLS 1.0 and every
+// cipher (checked with `openssl s_server` as a control), so the refusals below
+// are gqld's own settings, not the library's or the system's defaults.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +20,12 @@ import {
   NOTEBOOK_BODY,
   PRODUCT_QUERY,
   assertCleanExit,
+  connectRefused,
   parseJsonLine,
+  pollUntil,
   run,
   runGqld,
+  services,
   startServer,
   withTimeout,
 } from './lib.mjs';
@@ -26,6 +34,17 @@ let dir;
 let server;
 let cert;
 let key;
+let permissiveConf;
+
+const PERMISSIVE_CONF = `openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MinProtocol = TLSv1
+CipherString = ALL@SECLEVEL=0
+`;
 
 async function openssl(args, input) {
   return run('openssl', args, { input, timeoutMs: 20000 });
@@ -47,8 +66,8 @@ function curl(args) {
 }
 
 // openssl s_client: {completed, protocol, cipher, alpn, out}. A handshake completed when a cipher was agreed.
-async function handshake(args) {
-  const r = await openssl(['s_client', '-connect', `127.0.0.1:${server.port}`, '-CAfile', cert, ...args], '');
+async function handshake(args, port = server.port) {
+  const r = await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', cert, ...args], '');
   const out = r.stdout + r.stderr;
   const cipher = /New, (\S+), Cipher is (\S+)/.exec(out);
   const alpn = /ALPN protocol: (\S+)/.exec(out);
@@ -64,7 +83,9 @@ async function handshake(args) {
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'gqld-https-'));
   ({ cert, key } = await makeKeyAndCert('server'));
-  server = await startServer({ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: key });
+  permissiveConf = path.join(dir, 'permissive.cnf');
+  writeFileSync(permissiveConf, PERMISSIVE_CONF);
+  server = await startServer({ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: key, OPENSSL_CONF: permissiveConf });
 });
 
 after(async () => {
@@ -111,6 +132,22 @@ test('ALPN: h2 when offered, http/1.1 when only it is offered, HTTP/1.1 without 
   assert.ok(none.completed, none.out);
   assert.equal(none.alpn, null);
   assert.match(none.out, /No ALPN negotiated/);
+});
+
+test('control: under the same OpenSSL configuration, openssl s_server accepts TLS 1.1 and CBC ciphers', async () => {
+  const port = Number(await services('free-port'));
+  const child = spawn('openssl', ['s_server', '-accept', String(port), '-cert', cert, '-key', key, '-www'], {
+    env: { ...process.env, OPENSSL_CONF: permissiveConf }, stdio: 'ignore',
+  });
+  try {
+    await pollUntil(async () => !(await connectRefused(port)), { what: 'openssl s_server to listen' });
+    const old = await handshake(['-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0'], port);
+    assert.ok(old.completed, old.out);
+    const cbc = await handshake(['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA@SECLEVEL=0'], port);
+    assert.ok(cbc.completed, cbc.out);
+  } finally {
+    child.kill();
+  }
 });
 
 test('TLS 1.2 and 1.3 are accepted; TLS 1.1 and 1.0 are refused', async () => {
