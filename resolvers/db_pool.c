@@ -498,6 +498,7 @@ void db_pool_get_stats(const db_pool *pool, db_pool_stats *out)
     for (unsigned i = 0; i < pool->cfg.size; i++) {
         const db_conn *c = &pool->conns[i];
         out->connections_up += db_conn_usable(c);
+        out->connections_busy += db_conn_usable(c) && (c->in_flight > 0 || c->checking);
         out->in_flight += c->in_flight;
     }
     out->waiting = pool->nwaiting;

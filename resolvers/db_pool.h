@@ -80,6 +80,7 @@ typedef void (*db_callback)(void *ctx, const db_result *result);
 
 typedef struct db_pool_stats {
     unsigned connections_up;
+    unsigned connections_busy; /* up, with at least one statement in flight (or an idle check) */
     unsigned in_flight;
     unsigned waiting;
     uint64_t statements_sent; /* statements executed (prepare steps not counted; a re-run counts again) */

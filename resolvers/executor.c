@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache_flight.h"
@@ -81,7 +82,16 @@ struct rs_exec {
     char *stale; /* a stale entry's body: served if the database is unavailable */
     size_t stale_len;
     unsigned stale_age;
+    rs_facts *facts;       /* the caller's, or NULL */
+    uint64_t db_start_us;  /* when the first statement was sent */
 };
+
+static uint64_t clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
 {
@@ -186,6 +196,8 @@ static void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len
 {
     if (x->meta_out != NULL)
         *x->meta_out = x->meta;
+    if (x->facts != NULL && x->facts->cache == NULL) /* the access log's "cache": how the cache answered */
+        x->facts->cache = x->meta.stale ? "stale" : x->cacheable ? "miss" : x->worker->engine->cache.responses ? "bypass" : NULL;
     x->done(x->user, outcome, body, len);
     if (x->leader) {
         flight_result r = {outcome, body, len, &x->meta};
@@ -234,6 +246,8 @@ static void set_slot(root_slot *slot, const char *json)
 
 static void finish(rs_exec *x, rs_outcome outcome)
 {
+    if (x->facts != NULL && x->facts->db_statements > 0)
+        x->facts->db_us = clock_us() - x->db_start_us;
     gql_buf body;
     gql_buf_init(&body);
     if (x->overloaded) {
@@ -343,6 +357,10 @@ static void on_result(void *ctx, const db_result *r)
             x->unavailable++;
         else if (r->status == DB_ERR_TIMEOUT)
             x->timeouts++;
+        if (x->facts != NULL)
+            *(r->status == DB_ERR_TIMEOUT ? &x->facts->db_timeouts
+              : r->status == DB_ERR_QUERY ? &x->facts->db_failures
+                                          : &x->facts->db_unavailable) += 1;
         /* SQL text and server messages stay in the server log, never in the response. */
         if (x->worker->engine->log_error != NULL)
             x->worker->engine->log_error(code, r->message != NULL ? r->message : "");
@@ -393,6 +411,8 @@ static void resolve_root(rs_exec *x, root_slot *slot)
 static void send_root(rs_exec *x, root_slot *slot)
 {
     x->pending++;
+    if (x->facts != NULL && x->facts->db_statements++ == 0)
+        x->db_start_us = clock_us();
     if (db_pool_query(x->worker->pool, slot->plan.sql, (int)slot->plan.nparams, slot->plan.params, on_result,
                       slot) == NULL) {
         x->pending--;
@@ -489,6 +509,8 @@ static void on_flight_landed(void *user, const void *result)
     rs_exec *x = user;
     const flight_result *r = result;
     x->meta = *r->meta;
+    if (x->facts != NULL)
+        x->facts->cache = "flight";
     respond(x, r->outcome, r->body, r->len);
 }
 
@@ -497,6 +519,8 @@ static void on_response_lookup(void *user, const cache_hit *hit)
     rs_exec *x = user;
     const rs_cache_config *c = &x->worker->engine->cache;
     if (hit->freshness == CACHE_FRESH) {
+        if (x->facts != NULL)
+            x->facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
         x->meta = (rs_response_meta){.max_age = x->policy.max_age,
                                      .private_scope = x->policy.private_scope,
                                      .hit = true,
@@ -654,6 +678,7 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->done = done;
     x->user = user;
     x->meta_out = request->meta;
+    x->facts = request->facts;
     gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);

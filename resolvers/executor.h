@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <h2o.h>
 
@@ -84,6 +85,19 @@ typedef struct rs_response_meta {
     bool stale;         /* served past its maxAge because the database is unavailable (Warning 110) */
     bool apq_not_found; /* PersistedQueryNotFound: Cache-Control: private, no-cache, must-revalidate */
 } rs_response_meta;
+/*
+ * What one request cost below GraphQL, for the access log and metrics. The
+ * caller owns it (it must outlive the done callback); the executor fills it
+ * before done runs.
+ */
+typedef struct rs_facts {
+    uint64_t db_us;          /* from sending the first statement to the last answer; 0 when none was sent */
+    unsigned db_statements;  /* statements sent */
+    unsigned db_timeouts;    /* statements that failed with DB_TIMEOUT */
+    unsigned db_unavailable; /* DB_UNAVAILABLE (no connection, or it broke) */
+    unsigned db_failures;    /* rejected by the server (SQL errors) */
+    const char *cache;       /* the response cache's answer ("local", "memcached", "miss"...); NULL: off */
+} rs_facts;
 
 typedef struct rs_request {
     const char *query; /* NULL only with apq_hash */
@@ -100,6 +114,7 @@ typedef struct rs_request {
      */
     const char *apq_hash;
     rs_response_meta *meta; /* NULL, or filled before done runs */
+    rs_facts *facts;            /* optional: filled in before done runs */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */

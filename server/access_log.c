@@ -1,27 +1,29 @@
 #include "access_log.h"
 
+#include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "gql_buf.h"
+#include "http_worker.h"
 #include "log.h"
+#include "metrics.h"
+#include "request_facts.h"
 #include "request_id.h"
 
-static void log_access(h2o_logger_t *self, h2o_req_t *req)
-{
-    (void)self;
-    struct timeval now;
-    gettimeofday(&now, NULL);
-    int64_t us = (int64_t)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000000 +
-                 (now.tv_usec - req->timestamps.request_begin_at.tv_usec);
-    if (us < 0 || req->timestamps.request_begin_at.tv_sec == 0)
-        us = 0;
+typedef struct access_logger {
+    h2o_logger_t super;
+    bool write_lines;
+} access_logger;
 
+static void write_line(h2o_req_t *req, uint64_t us, const rs_facts *facts)
+{
     char idbuf[REQUEST_ID_MAX + 1];
     h2o_iovec_t id = request_id_of_response(req, idbuf);
     size_t pathlen = req->path.len;
     if (req->query_at != SIZE_MAX && req->query_at < pathlen)
         pathlen = req->query_at;
+    const char *cache = facts != NULL && facts->cache != NULL ? facts->cache : "off";
 
     gql_buf b;
     gql_buf_init(&b);
@@ -31,9 +33,12 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
     gql_buf_json_string(&b, req->method.base, req->method.len);
     gql_buf_puts(&b, ",\"path\":");
     gql_buf_json_string(&b, req->path.base, pathlen);
-    gql_buf_printf(&b, ",\"status\":%d,\"duration_us\":%lld,\"request_id\":", req->res.status, (long long)us);
+    gql_buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"request_id\":", req->res.status,
+                   (unsigned long long)us);
     gql_buf_json_string(&b, id.base, id.len);
-    gql_buf_puts(&b, "}\n");
+    gql_buf_puts(&b, ",\"cache\":");
+    gql_buf_json_string(&b, cache, strlen(cache));
+    gql_buf_printf(&b, ",\"db_us\":%llu}\n", facts != NULL ? (unsigned long long)facts->db_us : 0ULL);
     if (!b.failed) {
         ssize_t unused = write(STDOUT_FILENO, b.data, b.len);
         (void)unused; /* a full or closed stdout must not stop serving */
@@ -41,8 +46,28 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
     gql_buf_free(&b);
 }
 
-void access_log_register(h2o_pathconf_t *pathconf)
+static void log_access(h2o_logger_t *self, h2o_req_t *req)
 {
-    h2o_logger_t *logger = h2o_create_logger(pathconf, sizeof(*logger));
-    logger->log_access = log_access;
+    access_logger *logger = (access_logger *)self;
+    uint64_t us = 0;
+    if (req->timestamps.request_begin_at.tv_sec != 0) {
+        struct timeval now;
+        gettimeofday(&now, NULL);
+        int64_t d = (int64_t)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000000 +
+                    (now.tv_usec - req->timestamps.request_begin_at.tv_usec);
+        us = d > 0 ? (uint64_t)d : 0;
+    }
+    const rs_facts *facts = request_facts_find(req);
+    metrics_record(http_worker_of(req)->metrics,
+                   metrics_route_of(req->path_normalized.base, req->path_normalized.len), req->res.status, us,
+                   facts);
+    if (logger->write_lines)
+        write_line(req, us, facts);
+}
+
+void access_log_register(h2o_pathconf_t *pathconf, bool write_lines)
+{
+    access_logger *logger = (access_logger *)h2o_create_logger(pathconf, sizeof(*logger));
+    logger->super.log_access = log_access;
+    logger->write_lines = write_lines;
 }

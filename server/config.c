@@ -20,7 +20,8 @@ typedef enum setting_kind {
     SET_HOSTPORTS,
     SET_ORIGINS,
     SET_AUTH_MODE,
-    SET_DB_PROTOCOL
+    SET_DB_PROTOCOL,
+    SET_LOG_LEVEL, /* one of LOG_LEVELS, stored as its index (unsigned, log.h's log_level) */
 } setting_kind;
 
 typedef struct setting {
@@ -32,6 +33,8 @@ typedef struct setting {
     unsigned long long min, max;
     const char *help;
 } setting;
+
+#define LOG_LEVELS "debug|info|warn|error"
 
 #define AT(field) offsetof(gqld_config, field)
 
@@ -128,6 +131,21 @@ static const setting settings[] = {
     {"MEMCACHED_DISCOVERY_INTERVAL_MS", "memcached-discovery-interval-ms", SET_UINT,
      AT(memcached_discovery_interval_ms), "60000", 100, 86400000,
      "how often the configuration endpoint is asked for the node list"},
+    /* ---- HTTPS and observability (issue 8) ---- */
+    {"GQLD_TLS_CERT", "tls-cert", SET_STRING, AT(tls_cert), "", 0, 0,
+     "PEM certificate (chain) file; with GQLD_TLS_KEY the listener speaks HTTPS only: TLS 1.2+, HTTP/2 by "
+     "ALPN, HTTP/1.1 fallback"},
+    {"GQLD_TLS_KEY", "tls-key", SET_STRING, AT(tls_key), "", 0, 0, "PEM private key file of GQLD_TLS_CERT"},
+    {"GQLD_LOG_LEVEL", "log-level", SET_LOG_LEVEL, AT(log_level), "info", 0, 0,
+     "least severe event written to stderr: debug, info, warn or error (the access log is GQLD_ACCESS_LOG)"},
+    {"GQLD_METRICS", "metrics", SET_BOOL, AT(metrics), "on", 0, 0,
+     "serve Prometheus metrics at GET /metrics (off: 404)"},
+    {"GQLD_EMF", "emf", SET_BOOL, AT(emf), "off", 0, 0,
+     "write CloudWatch Embedded Metric Format lines on stdout every GQLD_EMF_INTERVAL_MS"},
+    {"GQLD_EMF_NAMESPACE", "emf-namespace", SET_STRING, AT(emf_namespace), "gqld", 0, 0,
+     "CloudWatch namespace of the EMF metrics"},
+    {"GQLD_EMF_INTERVAL_MS", "emf-interval-ms", SET_UINT, AT(emf_interval_ms), "60000", 100, 3600000,
+     "milliseconds between EMF lines (each carries the counts since the previous one)"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
@@ -272,6 +290,51 @@ static int parse_listen(const char *s, gqld_config *cfg)
     return 0;
 }
 
+/* The index of value among the '|'-separated words of choices. */
+static int parse_choice(const char *value, const char *choices, unsigned *out)
+{
+    size_t len = strlen(value);
+    for (unsigned i = 0; *choices != '\0'; i++) {
+        size_t n = strcspn(choices, "|");
+        if (n == len && memcmp(choices, value, n) == 0)
+            return *out = i, 0;
+        choices += n + (choices[n] == '|');
+    }
+    return -1;
+}
+
+/* A CloudWatch namespace: 1 to 255 of [A-Za-z0-9.-_/#: ], not starting with "AWS/" (reserved). */
+static bool valid_namespace(const char *ns)
+{
+    size_t len = strlen(ns);
+    if (len == 0 || len > 255 || strncmp(ns, "AWS/", 4) == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)ns[i]) && strchr(".-_/#: ", ns[i]) == NULL)
+            return false;
+    return true;
+}
+
+/* Settings checked together: see the issue-8 block of the table. */
+static int check_observability(const gqld_config *cfg, char *err, size_t errlen)
+{
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, errlen, "%s is set without %s: HTTPS needs both the certificate and its key",
+                 cfg->tls_cert[0] ? "GQLD_TLS_CERT" : "GQLD_TLS_KEY",
+                 cfg->tls_cert[0] ? "GQLD_TLS_KEY" : "GQLD_TLS_CERT");
+        return -1;
+    }
+    if (!valid_namespace(cfg->emf_namespace)) {
+        snprintf(
+            err, errlen,
+            "invalid GQLD_EMF_NAMESPACE \"%s\": expected 1 to 255 of letters, digits and . - _ / # : space, "
+            "not starting with AWS/",
+            cfg->emf_namespace);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *expected(const setting *s)
 {
     switch (s->kind) {
@@ -290,6 +353,8 @@ static const char *expected(const setting *s)
         return "jwt or none";
     case SET_DB_PROTOCOL:
         return "prepared or proxy";
+    case SET_LOG_LEVEL:
+        return "one of " LOG_LEVELS;
     default:
         return "a value";
     }
@@ -341,6 +406,9 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         if (rc == 0)
             *(gqld_db_protocol *)(base + s->offset) =
                 strcmp(value, "proxy") == 0 ? GQLD_DB_PROXY : GQLD_DB_PREPARED;
+        break;
+    case SET_LOG_LEVEL:
+        rc = parse_choice(value, LOG_LEVELS, (unsigned *)(base + s->offset));
         break;
     }
     if (rc != 0) {
@@ -413,7 +481,7 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
                  cfg->list_max);
         return -1;
     }
-    return 0;
+    return check_observability(cfg, err, errlen);
 }
 
 void config_print_help(FILE *out)

@@ -69,6 +69,14 @@ typedef struct gqld_config {
     const char *memcached_discovery;    /* ElastiCache configuration endpoint host:port, or "" */
     unsigned memcached_discovery_interval_ms;
     bool cache; /* GQLD_CACHE: response cache on */
+    /* HTTPS and observability (issue 8); log_level first fills the hole after auth_mode */
+    unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
+    const char *tls_cert;      /* PEM certificate chain; "" = plain HTTP */
+    const char *tls_key;       /* PEM private key; set together with tls_cert */
+    const char *emf_namespace; /* CloudWatch namespace of the EMF metrics */
+    unsigned emf_interval_ms;  /* how often an EMF line is written */
+    bool metrics;              /* GET /metrics */
+    bool emf;                  /* CloudWatch EMF lines on stdout */
 } gqld_config;
 
 /*

@@ -17,11 +17,13 @@
 #include "response_cache.h"
 #include "http_negotiate.h"
 #include "http_worker.h"
+#include "request_facts.h"
 
 typedef struct graphql_call {
     http_pending pending;
     http_media media;
     rs_response_meta meta; /* caching facts for the headers (the executor fills it) */
+    rs_facts facts; /* filled by the executor; copied to the request for its log line and metrics */
 } graphql_call;
 
 /* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
@@ -306,6 +308,9 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     graphql_call *call = user;
     h2o_req_t *req = http_pending_end(&call->pending);
     if (req != NULL) {
+        rs_facts *facts = request_facts_of(req);
+        if (facts != NULL)
+            *facts = call->facts;
         int status = 200;
         const char *reason = "OK";
         switch (outcome) {
@@ -353,6 +358,7 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
         .forbid_mutations = forbid_mutations,
         .apq_hash = p->apq_hash,
         .meta = &call->meta,
+        .facts = &call->facts,
     };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
 }

@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "cache_shared.h"
 #include "http_cors.h"
 #include "http_playground.h"
+#include "http_tls.h"
 #include "http_worker.h"
 #include "log.h"
+#include "metrics.h"
 #include "request_id.h"
 
 /* Set by the signal thread, read by every loop between iterations. */
@@ -30,6 +33,8 @@ typedef struct server {
     int listen_fd;
     http_worker *workers;
     db_pool_config pool;
+    SSL_CTX *ssl_ctx; /* NULL: plain HTTP */
+    metrics *metrics;
     atomic_int started; /* workers that finished start-up (or failed) */
     atomic_int failed;
     /* A front door other than TCP (see http_server_run_door): it hands connections to worker 0. */
@@ -60,6 +65,8 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
         return http_health_handle(req);
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/readyz")))
         return http_ready_handle(req);
+    if (w->cfg->metrics && h2o_memis(path.base, path.len, H2O_STRLIT("/metrics")))
+        return http_metrics_handle(req);
     if (http_playground_handle(req) == 0)
         return 0;
     static const char body[] = "{\"error\":\"not found\"}";
@@ -214,6 +221,18 @@ static void *door_main(void *arg)
 
 /* ---- workers ---- */
 
+/* The pool's gauges into this worker's metrics, at most once per loop millisecond (metrics.h). */
+static void publish_pool(http_worker *w, unsigned pool_size)
+{
+    uint64_t now = h2o_now(w->loop);
+    if (now == w->pool_published)
+        return;
+    w->pool_published = now;
+    db_pool_stats stats;
+    db_pool_get_stats(rs_worker_pool(w->rs), &stats);
+    metrics_publish_pool(w->metrics, &stats, pool_size);
+}
+
 static void begin_drain(http_worker *w)
 {
     w->draining = true;
@@ -236,6 +255,9 @@ static void *worker_main(void *arg)
     h2o_context_init(&w->ctx, w->loop, &srv->globalconf);
     w->accept_ctx.ctx = &w->ctx;
     w->accept_ctx.hosts = srv->globalconf.hosts;
+    w->accept_ctx.ssl_ctx = srv->ssl_ctx;
+    w->metrics_all = srv->metrics;
+    w->metrics = metrics_worker_at(srv->metrics, w->index);
 
     char err[256];
     w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
@@ -256,10 +278,15 @@ static void *worker_main(void *arg)
         h2o_socket_read_start(w->listener, on_accept);
     }
     atomic_fetch_add(&srv->started, 1);
+    char index[16], share[16];
+    snprintf(index, sizeof(index), "%u", w->index);
+    snprintf(share, sizeof(share), "%u", srv->pool.size);
+    log_event("debug", "worker started", "worker", index, "db_connections", share, NULL);
 
     uint64_t drain_deadline = 0, flush_deadline = 0;
     for (;;) {
         h2o_evloop_run(w->loop, 50);
+        publish_pool(w, srv->pool.size);
         if (!w->draining && atomic_load(&stop_requested)) {
             begin_drain(w);
             drain_deadline = h2o_now(w->loop) + w->cfg->drain_timeout_ms;
@@ -293,6 +320,61 @@ static void *worker_main(void *arg)
 
 /* ---- the server ---- */
 
+/* One EMF line on stdout (the access log's stream: CloudWatch reads both from there). */
+static void write_emf(server *srv, metrics_emf_state *state)
+{
+    gql_buf b;
+    gql_buf_init(&b);
+    metrics_emf_line(srv->metrics, state, srv->cfg->emf_namespace, &b);
+    if (!b.failed) {
+        ssize_t unused = write(STDOUT_FILENO, b.data, b.len);
+        (void)unused; /* a full or closed stdout must not stop serving */
+    }
+    gql_buf_free(&b);
+}
+
+/*
+ * Waits for SIGTERM or SIGINT and returns it. With GQLD_EMF, this thread also
+ * writes the EMF lines, one per GQLD_EMF_INTERVAL_MS, between signals: off the
+ * workers' loops, from counters they only ever write.
+ */
+static int wait_for_stop(server *srv, const sigset_t *signals, metrics_emf_state *emf)
+{
+    if (!srv->cfg->emf) {
+        int sig = 0;
+        sigwait(signals, &sig);
+        return sig;
+    }
+    struct timespec interval = {.tv_sec = srv->cfg->emf_interval_ms / 1000,
+                                .tv_nsec = (long)(srv->cfg->emf_interval_ms % 1000) * 1000000};
+    for (;;) {
+        int sig = sigtimedwait(signals, NULL, &interval);
+        if (sig > 0)
+            return sig;
+        if (errno == EAGAIN)
+            write_emf(srv, emf);
+    }
+}
+
+/* GET /metrics reads the response cache's process-wide counters through this. */
+static void cache_metrics(void *user, metrics_cache_counts *out)
+{
+    cache_stats s;
+    cache_stats_snapshot(user, &s);
+    *out = (metrics_cache_counts){.hits_local = s.local_hits,
+                                  .hits_memcached = s.memcached_hits,
+                                  .misses = s.misses,
+                                  .stale_served = s.stale_served,
+                                  .errors = s.errors,
+                                  .stores = s.stores,
+                                  .bytes_read = s.bytes_read,
+                                  .bytes_written = s.bytes_written,
+                                  .flight_waits = s.flight_waits,
+                                  .apq_hits = s.apq_hits,
+                                  .apq_misses = s.apq_misses,
+                                  .memcached_up = s.memcached_up};
+}
+
 static void setup_globalconf(server *srv)
 {
     h2o_config_init(&srv->globalconf);
@@ -303,8 +385,10 @@ static void setup_globalconf(server *srv)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = on_request;
-    if (srv->cfg->access_log)
-        access_log_register(path);
+    /* Always: the logger also counts requests for the metrics. On the fallback path too, which h2o uses
+     * for the answers it makes alone (413, 400): they are counted and logged like the others. */
+    access_log_register(path, srv->cfg->access_log);
+    access_log_register(&host->fallback_path, srv->cfg->access_log);
     /* Also on the fallback path, where h2o answers by itself (413 for a body over the limit). */
     http_cors_register(path, srv->cfg);
     http_cors_register(&host->fallback_path, srv->cfg);
@@ -321,6 +405,24 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         log_event("error", "cannot start", "detail", address, NULL);
         return 1;
     }
+    if (cfg->tls_cert[0] != '\0') {
+        char err[512];
+        srv.ssl_ctx = http_tls_create(cfg->tls_cert, cfg->tls_key, err, sizeof(err));
+        if (srv.ssl_ctx == NULL) {
+            log_event("error", "cannot start", "detail", err, NULL);
+            close(srv.listen_fd);
+            return 2; /* a configuration error, like an invalid setting */
+        }
+    }
+    srv.metrics = metrics_create(cfg->threads);
+    if (srv.metrics == NULL) {
+        log_event("error", "cannot start", "detail", "out of memory", NULL);
+        SSL_CTX_free(srv.ssl_ctx);
+        close(srv.listen_fd);
+        return 1;
+    }
+    if (engine->cache.shared != NULL)
+        metrics_set_cache_source(srv.metrics, cache_metrics, engine->cache.shared);
     setup_globalconf(&srv);
 
     /* DB_POOL_SIZE is per process: each thread gets its share, at least one. */
@@ -355,8 +457,11 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         if (srv.listen_fd >= 0)
             close(srv.listen_fd);
         h2o_config_dispose(&srv.globalconf);
+        metrics_destroy(srv.metrics);
+        SSL_CTX_free(srv.ssl_ctx);
         return 1;
     }
+    metrics_emf_state emf = {0};
     unsigned launched = 0;
     for (unsigned i = 0; i < nthreads; i++) {
         srv.workers[i].cfg = cfg;
@@ -401,19 +506,23 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     } else {
         char threads_text[16];
         snprintf(threads_text, sizeof(threads_text), "%u", cfg->threads);
-        log_event("info", "listening", "address", address, "threads", threads_text, NULL);
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
+        log_event("info", "listening", "address", address, "threads", threads_text, "tls",
+                  srv.ssl_ctx != NULL ? "on" : "off", NULL);
+        int sig = wait_for_stop(&srv, &stop_signals, &emf);
         log_event("info", "draining", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
         atomic_store(&stop_requested, true);
     }
     for (unsigned i = 0; i < launched; i++)
         pthread_join(threads[i], NULL);
+    if (cfg->emf)
+        write_emf(&srv, &emf); /* what the drain served */
     if (status == 0)
         log_event("info", "stopped", NULL);
     free(threads);
     free(srv.workers);
     h2o_config_dispose(&srv.globalconf);
+    metrics_destroy(srv.metrics);
+    SSL_CTX_free(srv.ssl_ctx);
     return status;
 }
 

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "executor.h"
+#include "metrics.h"
 
 typedef struct http_worker {
     h2o_context_t ctx; /* first: handlers cast req->conn->ctx back to the worker */
@@ -25,6 +26,9 @@ typedef struct http_worker {
     size_t inflight;      /* requests waiting on the executor */
     uint64_t request_ids; /* counter for generated request ids */
     bool draining;
+    metrics *metrics_all;    /* every worker's counters, for GET /metrics */
+    metrics_worker *metrics; /* this worker's own, written only by this thread */
+    uint64_t pool_published; /* h2o_now() when the pool's gauges were last published */
 } http_worker;
 
 static inline http_worker *http_worker_of(h2o_req_t *req)
@@ -40,6 +44,7 @@ void http_respond(h2o_req_t *req, int status, const char *reason, const char *co
 int http_graphql_handle(h2o_req_t *req);
 int http_health_handle(h2o_req_t *req);
 int http_ready_handle(h2o_req_t *req);
+int http_metrics_handle(h2o_req_t *req);
 
 /*
  * A request waiting on asynchronous work. h2o frees the request's pool when

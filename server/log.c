@@ -16,8 +16,32 @@ void log_put_time(gql_buf *b)
                    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
 }
 
+/* Configuration read at start-up, like the settings: written before the threads start, then only read. */
+static log_level least_level = LOG_INFO;
+
+void log_set_level(log_level least)
+{
+    least_level = least;
+}
+
+static log_level level_of(const char *level)
+{
+    switch (level[0]) {
+    case 'd':
+        return LOG_DEBUG;
+    case 'w':
+        return LOG_WARN;
+    case 'e':
+        return LOG_ERROR;
+    default:
+        return LOG_INFO;
+    }
+}
+
 void log_event(const char *level, const char *msg, ...)
 {
+    if (level_of(level) < least_level)
+        return;
     gql_buf b;
     gql_buf_init(&b);
     gql_buf_puts(&b, "{\"time\":\"");

@@ -240,6 +240,7 @@ int main(int argc, char **argv)
         free(rest);
         return EXIT_USAGE;
     }
+    log_set_level((log_level)cfg.log_level);
     const char *command = nrest > 0 && rest[0][0] != '-' ? rest[0] : "serve";
     int first_arg = nrest > 0 && rest[0][0] != '-' ? 1 : 0;
     int status;

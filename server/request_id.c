@@ -35,11 +35,56 @@ static size_t make_id(char *buf, unsigned thread_index, uint64_t n)
                             (unsigned long long)n);
 }
 
+static bool lower_hex(const char *s, size_t n, bool *all_zero)
+{
+    *all_zero = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+        *all_zero &= s[i] == '0';
+    }
+    return true;
+}
+
+/*
+ * The trace id of a W3C Trace Context `traceparent`:
+ * version "-" trace-id "-" parent-id "-" flags, 2, 32, 16 and 2 lowercase hex
+ * digits. Version ff is invalid, and so are all-zero ids; version 00 is exactly
+ * 55 characters, a later version may append "-" and more (read as 00).
+ */
+static bool traceparent_trace_id(h2o_iovec_t v, h2o_iovec_t *trace_id)
+{
+    const char *s = v.base;
+    bool zero;
+    if (v.len < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' || !lower_hex(s, 2, &zero) ||
+        (s[0] == 'f' && s[1] == 'f') || (s[0] == '0' && s[1] == '0' && v.len != 55) ||
+        (v.len > 55 && s[55] != '-') || !lower_hex(s + 53, 2, &zero))
+        return false;
+    if (!lower_hex(s + 3, 32, &zero) || zero || !lower_hex(s + 36, 16, &zero) || zero)
+        return false;
+    *trace_id = h2o_iovec_init(s + 3, 32);
+    return true;
+}
+
+/* The caller's id, by the order in request_id.h; false when none is usable. */
+static bool caller_id(h2o_req_t *req, h2o_iovec_t *id)
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-amzn-requestid"), -1);
+    if (at >= 0 && sane(req->headers.entries[at].value))
+        return *id = req->headers.entries[at].value, true;
+    at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("traceparent"), -1);
+    if (at >= 0 && traceparent_trace_id(req->headers.entries[at].value, id))
+        return true;
+    at = h2o_find_header_by_str(&req->headers, ID_HEADER, -1);
+    if (at >= 0 && sane(req->headers.entries[at].value))
+        return *id = req->headers.entries[at].value, true;
+    return false;
+}
+
 void request_id_assign(h2o_req_t *req, unsigned thread_index, uint64_t *counter)
 {
-    ssize_t at = h2o_find_header_by_str(&req->headers, ID_HEADER, -1);
-    if (at >= 0 && sane(req->headers.entries[at].value)) {
-        h2o_iovec_t v = req->headers.entries[at].value;
+    h2o_iovec_t v;
+    if (caller_id(req, &v)) {
         h2o_add_header_by_str(&req->pool, &req->res.headers, ID_HEADER, 0, NULL, v.base, v.len);
         return;
     }

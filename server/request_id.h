@@ -1,8 +1,13 @@
 /*
- * request_id: every response carries `x-request-id`: the caller's own when it
- * sent a sane one (so a trace crosses API Gateway and gqld), else one made
- * here from the process start time, the thread and a counter: unique without a
- * random source or a lock on the hot path.
+ * request_id: every response carries `x-request-id`, and the access log line
+ * the same id, so a request can be followed from API Gateway or a tracing
+ * client into gqld's logs. Taken, first found first:
+ *   1. `x-amzn-requestid` (API Gateway's request id), when sane;
+ *   2. the trace id of a valid W3C `traceparent` (32 lowercase hex digits);
+ *   3. the caller's own `x-request-id`, when sane;
+ *   4. else one made here from the process start time, the thread and a
+ *      counter: unique without a random source or a lock on the hot path.
+ * "Sane": 1 to 64 of [A-Za-z0-9._-], so an id never needs escaping.
  */
 #ifndef GQLD_REQUEST_ID_H
 #define GQLD_REQUEST_ID_H
