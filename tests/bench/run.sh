@@ -199,10 +199,40 @@ record() {
 run_wrk() {
     timeout $(($1 + 30)) "${client_cpu[@]}" wrk -t1 -c"$connections" -d"$1s" -s "$2" "$3" | grep '^BENCH ' || true
 }
+# cache_counts: "hits misses" of the response cache, from the running gqld's GET /metrics
+# shellcheck disable=SC2016 # JavaScript, not shell
+cache_counts() {
+    node -e '
+        fetch(process.argv[1] + "/metrics").then((r) => r.text()).then((text) => {
+          let hits = 0, misses = 0;
+          for (const line of text.split("\n")) {
+            const v = Number(line.split(" ").pop());
+            if (line.startsWith("gqld_cache_hits_total")) hits += v;
+            else if (line.startsWith("gqld_cache_misses_total")) misses += v;
+          }
+          console.log(hits, misses);
+        }).catch((e) => { console.error(e.message); process.exit(1); });
+    ' "$base"
+}
+# measured SERVER CMD...: runs CMD (which prints a BENCH line); for a gqld with the response
+# cache on, appends the hit ratio over the run
+measured() {
+    local server=$1 before after line
+    shift
+    [[ $server != gqld-mc && $server != gqld-cache ]] || before=$(cache_counts)
+    line=$("$@")
+    if [[ -n ${before:-} ]]; then
+        after=$(cache_counts)
+        line+=" $(awk -v b="$before" -v a="$after" 'BEGIN {
+            split(b, x, " "); split(a, y, " "); h = y[1] - x[1]; m = y[2] - x[2];
+            if (h + m > 0) printf "hit_ratio=%.4f", h / (h + m) }')"
+    fi
+    echo "$line"
+}
 # scenario SERVER NAME SCRIPT URL: warm-up, then the measured run
 scenario() {
     run_wrk "$warm_secs" "$3" "$4" >/dev/null
-    record "$1" "$2" "$(run_wrk "$secs" "$3" "$4")"
+    record "$1" "$2" "$(measured "$1" run_wrk "$secs" "$3" "$4")"
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -296,11 +326,14 @@ for s in typename product order products; do
         run_pgbench "$s" "$tmp/$s.sql"
     fi
 done
+run_mix() {
+    timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
+        "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true
+}
 for server in gqld gqld-cache; do
     say "scenario mix ($server, open loop at $rate req/s)"
     start_server $server
-    record $server mix "$(timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
-        "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true)"
+    record $server mix "$(measured $server run_mix)"
     stop_server
 done
 
@@ -309,7 +342,7 @@ start_server gqld-mc
 run_wrk "$warm_secs" tests/bench/product.lua "$base/graphql" >/dev/null
 (sleep $((secs / 2)) && svc_mc_stop "$tmp/memcached") &
 killer=$!
-record gqld-mckill product "$(run_wrk "$secs" tests/bench/product.lua "$base/graphql")"
+record gqld-mckill product "$(measured gqld-mc run_wrk "$secs" tests/bench/product.lua "$base/graphql")"
 wait "$killer" || true
 stop_server
 svc_mc_start "$tmp/memcached" "$mc_port"
