@@ -347,6 +347,8 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
     x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
+    if (auth_scope_principal_keep(&x->principal, &x->arena) != 0)
+        x->principal = (rs_principal){.kind = RS_PRINCIPAL_ANONYMOUS}; /* out of memory: the secure default */
 
     const gql_document *doc = document_for(x, request);
     if (doc != NULL && request->forbid_mutations) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gql_buf.h"
+#include "http_auth.h"
 #include "http_cors.h"
 #include "http_negotiate.h"
 #include "http_worker.h"
@@ -274,7 +275,8 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     free(call);
 }
 
-static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations)
+static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations,
+                    const rs_principal *principal)
 {
     graphql_call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
@@ -289,6 +291,7 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
         .operation_name = p->operation_name,
         .variables = p->variables,
         .forbid_mutations = forbid_mutations,
+        .principal = *principal,
     };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
 }
@@ -332,10 +335,11 @@ int http_graphql_handle(h2o_req_t *req)
                  cfg->max_variables_bytes);
         problem = message;
     }
+    gqld_principal who; /* an invalid token is answered 401 by http_auth */
     if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
-    else
-        execute(req, media, &p, get);
+    else if (http_auth_principal(req, media, &who) == 0)
+        execute(req, media, &p, get, &who.rs);
     json_decref(p.variables);
     json_decref(p.extensions);
     json_decref(body);

@@ -4,6 +4,7 @@
  *   gqld [serve]   serve HTTP (the default)
  *   gqld migrate   apply the database migrations
  *   gqld seed      load the deterministic sample data
+ *   gqld authorizer  answer one API Gateway authorizer event (stdin -> stdout)
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "authorizer.h"
 #include "config.h"
 #include "db_admin.h"
 #include "embedded.h"
@@ -27,14 +30,16 @@ enum { EXIT_USAGE = 2 };
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: gqld [serve|migrate|seed] [flags]\n"
+    fprintf(out, "Usage: gqld [serve|migrate|seed|authorizer] [flags]\n"
                  "       gqld --help | --version\n\n"
                  "Commands:\n"
                  "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
                  "  migrate   apply the migrations in infra/db/migrations (built in) to DATABASE_URL\n"
                  "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
                  "            --customers N (1000) --products N (5000) --orders N (10000)\n"
-                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n\n");
+                 "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
+                 "  authorizer  read one API Gateway authorizer event (JSON) on stdin, write the answer on\n"
+                 "            stdout; exit 0, or 1 with \"Unauthorized\" (the Lambda error), 2 on a bad event\n\n");
     config_print_help(out);
 }
 
@@ -108,6 +113,33 @@ static int cmd_seed(const gqld_config *cfg, int argc, char **argv)
         return 1;
     }
     return 0;
+}
+
+/* The Lambda authorizer without the Lambda runtime: one event on stdin, the answer on stdout. */
+static int cmd_authorizer(const gqld_config *cfg)
+{
+    char err[512];
+    gqld_authorizer *a = gqld_authorizer_create(cfg, err, sizeof(err));
+    if (a == NULL) {
+        fprintf(stderr, "gqld authorizer: %s\n", err);
+        return EXIT_USAGE;
+    }
+    size_t cap = 1u << 20, len = 0, n;
+    char *event = malloc(cap + 1);
+    while (event != NULL && len <= cap && (n = fread(event + len, 1, cap + 1 - len, stdin)) > 0)
+        len += n;
+    char *out = NULL;
+    int rc = event == NULL ? -1 : gqld_authorizer_handle(a, event, len, &out);
+    if (rc == 0)
+        printf("%s\n", out);
+    else if (rc == 1)
+        printf("Unauthorized\n");
+    else
+        fprintf(stderr, "gqld authorizer: %s\n", out != NULL ? out : "out of memory");
+    free(out);
+    free(event);
+    gqld_authorizer_destroy(a);
+    return rc == 0 ? 0 : rc == 1 ? 1 : EXIT_USAGE;
 }
 
 static void log_db_error(const char *code, const char *detail)
@@ -192,12 +224,16 @@ int main(int argc, char **argv)
         } else if (require_database(&cfg) != 0) {
             status = EXIT_USAGE;
         } else if (command[0] == 's') {
-            status = cmd_serve(&cfg);
+            cfg.auth = gqld_auth_create(&cfg, err, sizeof(err));
+            status = cfg.auth == NULL ? fail_usage(err) : cmd_serve(&cfg);
+            gqld_auth_destroy(cfg.auth);
         } else {
             status = db_migrate(cfg.database_url, gqld_migrations, stdout, err, sizeof(err)) == 0 ? 0 : 1;
             if (status != 0)
                 fprintf(stderr, "gqld migrate: %s\n", err);
         }
+    } else if (strcmp(command, "authorizer") == 0) {
+        status = nrest > first_arg ? fail_usage("gqld authorizer takes no arguments") : cmd_authorizer(&cfg);
     } else if (strcmp(command, "seed") == 0) {
         status = require_database(&cfg) != 0 ? EXIT_USAGE : cmd_seed(&cfg, nrest - 1, rest + 1);
     } else {

@@ -1,0 +1,44 @@
+/*
+ * auth: the request-time face of server/auth, built once from the settings.
+ * It turns what a request carries into a principal (principal.h):
+ *   - AUTH_MODE=jwt: an Authorization value ("Bearer <JWT>", or the bare
+ *     token as API Gateway accepts it) verified by jwt.h against the keys of
+ *     jwks_source.h; no Authorization at all costs nothing (anonymous);
+ *   - AUTH_MODE=gateway: the authorizer context API Gateway forwards
+ *     (gateway.h); never a token.
+ * Thread-safe: every worker calls it; the only shared state is the key set.
+ */
+#ifndef GQLD_AUTH_H
+#define GQLD_AUTH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "jwt.h"
+#include "principal.h"
+
+typedef struct gqld_auth gqld_auth;
+
+/* NULL with a message naming the setting when the settings do not make a verifier (exit status 2). */
+gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen);
+void gqld_auth_destroy(gqld_auth *a);
+
+gqld_auth_mode gqld_auth_mode_of(const gqld_auth *a);
+const principal_policy *gqld_auth_policy(const gqld_auth *a);
+
+/* The principal of a request without credentials. */
+void gqld_auth_anonymous(const gqld_auth *a, gqld_principal *out);
+
+/*
+ * Verifies an Authorization value (len bytes) and maps its claims. 0, or -1
+ * with *why (an error_description: no quotes). When claims is not NULL it
+ * receives the verified payload (the caller releases it).
+ */
+int gqld_auth_token(gqld_auth *a, const char *value, size_t len, gqld_principal *out, json_t **claims,
+                    const char **why);
+
+/* Key fetches so far (JWT_JWKS_URL), for logs. */
+unsigned gqld_auth_key_fetches(gqld_auth *a);
+
+#endif
