@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { NOTEBOOK_BODY, PRODUCT_QUERY, createSeededDatabase, graphql, runGqld, startServer } from './lib.mjs';
+import { NOTEBOOK_BODY, PRODUCT_QUERY, assertCleanExit, createSeededDatabase, graphql, runGqld, startServer } from './lib.mjs';
 import { AUDIENCE, ISSUER, b64url, bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
 
 let db;
@@ -23,7 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  await server?.stop();
+  if (server) assertCleanExit(server, await server.stop(), 'gqld exits 0 after every attack (no leak, no crash)');
   if (db) await db.drop();
 });
 
