@@ -12,9 +12,11 @@ rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given)
 
 int auth_scope_principal_keep(rs_principal *p, gql_arena *arena)
 {
-    if (p->customer_id != NULL && (p->customer_id = gql_arena_strndup(arena, p->customer_id, strlen(p->customer_id))) == NULL)
+    if (p->customer_id != NULL &&
+        (p->customer_id = gql_arena_strndup(arena, p->customer_id, strlen(p->customer_id))) == NULL)
         return -1;
-    if (p->scope_denied != NULL && (p->scope_denied = gql_arena_strndup(arena, p->scope_denied, strlen(p->scope_denied))) == NULL)
+    if (p->scope_denied != NULL &&
+        (p->scope_denied = gql_arena_strndup(arena, p->scope_denied, strlen(p->scope_denied))) == NULL)
         return -1;
     return 0;
 }

@@ -109,10 +109,11 @@ static const setting settings[] = {
      "JWKS file with the RS256/ES256 verification keys (read at start-up)"},
     {"JWT_JWKS_URL", "jwt-jwks-url", SET_STRING, AT(jwt_jwks_url), "", 0, 0,
      "JWKS URL (http or https), fetched at start-up, periodically and on an unknown kid"},
-    {"JWT_JWKS_REFRESH_SECONDS", "jwt-jwks-refresh-seconds", SET_UINT, AT(jwt_jwks_refresh_seconds), "3600", 1,
-     604800, "how often the JWKS URL is fetched again"},
-    {"JWT_JWKS_MIN_REFRESH_SECONDS", "jwt-jwks-min-refresh-seconds", SET_UINT, AT(jwt_jwks_min_refresh_seconds),
-     "30", 0, 86400, "least time between two fetches (an unknown kid asks for one; a failed start-up fetch retries)"},
+    {"JWT_JWKS_REFRESH_SECONDS", "jwt-jwks-refresh-seconds", SET_UINT, AT(jwt_jwks_refresh_seconds), "3600",
+     1, 604800, "how often the JWKS URL is fetched again"},
+    {"JWT_JWKS_MIN_REFRESH_SECONDS", "jwt-jwks-min-refresh-seconds", SET_UINT,
+     AT(jwt_jwks_min_refresh_seconds), "30", 0, 86400,
+     "least time between two fetches (an unknown kid asks for one; a failed start-up fetch retries)"},
     {"JWT_HS256_SECRET_FILE", "jwt-hs256-secret-file", SET_STRING, AT(jwt_hs256_secret_file), "", 0, 0,
      "file holding the HS256 shared secret (at least 32 bytes; one final newline ignored)"},
     {"JWT_ISSUER", "jwt-issuer", SET_STRING, AT(jwt_issuer), "", 0, 0,
@@ -338,7 +339,7 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
             *(const char **)(base + s->offset) = value;
         break;
     case SET_AUTH_MODE:
-        rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 || strcmp(value, "gateway") == 0 ? 0 : -1;
+        rc = strcmp(value, "jwt") && strcmp(value, "none") && strcmp(value, "gateway") ? -1 : 0;
         if (rc == 0)
             *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n'   ? GQLD_AUTH_NONE
                                                     : value[0] == 'g' ? GQLD_AUTH_GATEWAY

@@ -60,14 +60,14 @@ typedef struct gqld_config {
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
     /* ---- authentication (server/auth) ---- */
-    const char *jwt_algorithms;   /* "RS256,ES256,HS256" (any of them) */
-    const char *jwt_jwks_file;    /* "" when none */
-    const char *jwt_jwks_url;     /* "" when none */
+    const char *jwt_algorithms; /* "RS256,ES256,HS256" (any of them) */
+    const char *jwt_jwks_file;  /* "" when none */
+    const char *jwt_jwks_url;   /* "" when none */
     unsigned jwt_jwks_refresh_seconds;
     unsigned jwt_jwks_min_refresh_seconds;
     const char *jwt_hs256_secret_file;
-    const char *jwt_issuer;       /* "" when not checked */
-    const char *jwt_audience;     /* comma-separated; "" when not checked */
+    const char *jwt_issuer;   /* "" when not checked */
+    const char *jwt_audience; /* comma-separated; "" when not checked */
     unsigned jwt_leeway_seconds;
     bool jwt_cognito;
     const char *jwt_cognito_token_use; /* "access", "id" or "access,id" */

@@ -38,8 +38,8 @@ static void usage(FILE *out)
                  "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
                  "            --customers N (1000) --products N (5000) --orders N (10000)\n"
                  "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
-                 "  authorizer  read one API Gateway authorizer event (JSON) on stdin, write the answer on\n"
-                 "            stdout; exit 0, or 1 with \"Unauthorized\" (the Lambda error), 2 on a bad event\n\n");
+                 "  authorizer  one API Gateway authorizer event: JSON on stdin, the answer on stdout\n"
+                 "            (exit 1: \"Unauthorized\", the Lambda error; exit 2: a malformed event)\n\n");
     config_print_help(out);
 }
 

@@ -53,7 +53,8 @@ gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen)
     a->principal.admin_group = cfg->auth_admin_group;
     bool has_secret = cfg->jwt_hs256_secret_file[0] != '\0';
     if (a->jwt.algorithms == 0) {
-        snprintf(err, errlen, "invalid JWT_ALGORITHMS \"%s\": expected a comma-separated list of RS256, ES256, HS256",
+        snprintf(err, errlen,
+                 "invalid JWT_ALGORITHMS \"%s\": expected a comma-separated list of RS256, ES256, HS256",
                  cfg->jwt_algorithms);
     } else if (token_use(&a->jwt, cfg->jwt_cognito_token_use) != 0) {
         snprintf(err, errlen, "invalid JWT_COGNITO_TOKEN_USE \"%s\": expected access, id or access,id",
@@ -61,8 +62,9 @@ gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen)
     } else if (cfg->auth_admin_group[0] == '\0' || cfg->jwt_groups_claim[0] == '\0') {
         snprintf(err, errlen, "AUTH_ADMIN_GROUP and JWT_GROUPS_CLAIM must not be empty");
     } else if (has_secret != ((a->jwt.algorithms & JWT_HS256) != 0) && a->mode == GQLD_AUTH_JWT) {
-        snprintf(err, errlen, has_secret ? "JWT_HS256_SECRET_FILE is set but JWT_ALGORITHMS does not allow HS256"
-                                         : "JWT_ALGORITHMS allows HS256 but JWT_HS256_SECRET_FILE is not set");
+        snprintf(err, errlen,
+                 has_secret ? "JWT_HS256_SECRET_FILE is set but JWT_ALGORITHMS does not allow HS256"
+                            : "JWT_ALGORITHMS allows HS256 but JWT_HS256_SECRET_FILE is not set");
     } else if (principal_parse_rules(&a->principal, cfg->jwt_required_scopes, err, errlen) == 0) {
         if (a->mode != GQLD_AUTH_JWT)
             return a; /* gateway: API Gateway verified the token; none: nothing is checked */
@@ -115,7 +117,8 @@ int gqld_auth_token(gqld_auth *a, const char *value, size_t len, gqld_principal 
 {
     if (claims != NULL)
         *claims = NULL;
-    /* "Bearer <token>" (scheme case-insensitive, RFC 9110 11.1), or the bare token as API Gateway takes it. */
+    /* "Bearer <token>" (scheme case-insensitive, RFC 9110 11.1), or the bare token as API Gateway takes it.
+     */
     while (len > 0 && (*value == ' ' || *value == '\t'))
         value++, len--;
     if (len > 7 && strncasecmp(value, "Bearer", 6) == 0 && (value[6] == ' ' || value[6] == '\t')) {

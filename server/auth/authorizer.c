@@ -92,8 +92,8 @@ static bool may_enter(const gqld_principal *p)
 static json_t *rest_policy(const gqld_auth *auth, const gqld_principal *p, const char *resource)
 {
     const char *id = p->sub[0] ? p->sub : p->customer_id;
-    return json_pack("{s:s, s:{s:s, s:[{s:s, s:s, s:s}]}, s:o}", "principalId", id, "policyDocument", "Version",
-                     "2012-10-17", "Statement", "Action", "execute-api:Invoke", "Effect",
+    return json_pack("{s:s, s:{s:s, s:[{s:s, s:s, s:s}]}, s:o}", "principalId", id, "policyDocument",
+                     "Version", "2012-10-17", "Statement", "Action", "execute-api:Invoke", "Effect",
                      may_enter(p) ? "Allow" : "Deny", "Resource", resource, "context", context_of(auth, p));
 }
 

@@ -4,8 +4,8 @@
 
 enum { MAX_CONTEXT_BYTES = 16384 };
 
-int gateway_principal_from_context(const principal_policy *p, const char *json, size_t len, gqld_principal *out,
-                                   const char **why)
+int gateway_principal_from_context(const principal_policy *p, const char *json, size_t len,
+                                   gqld_principal *out, const char **why)
 {
     *why = "the authorizer context is not a JSON object";
     if (len > MAX_CONTEXT_BYTES)
@@ -20,8 +20,8 @@ int gateway_principal_from_context(const principal_policy *p, const char *json, 
     const json_t *claims = json_object_get(ctx, "claims");
     int rc = -1;
     if (json_is_object(jwt) && json_is_object(json_object_get(jwt, "claims")))
-        rc = principal_from_claims(p, json_object_get(jwt, "claims"), json_object_get(jwt, "scopes"), false, out,
-                                   why);
+        rc = principal_from_claims(p, json_object_get(jwt, "claims"), json_object_get(jwt, "scopes"), false,
+                                   out, why);
     else if (json_is_object(lambda))
         rc = principal_from_claims(p, lambda, NULL, false, out, why);
     else if (json_is_object(claims))

@@ -28,7 +28,7 @@
 #include "principal.h"
 
 /* From X-Gqld-Authorizer's JSON. 0, or -1 with *why. */
-int gateway_principal_from_context(const principal_policy *p, const char *json, size_t len, gqld_principal *out,
-                                   const char **why);
+int gateway_principal_from_context(const principal_policy *p, const char *json, size_t len,
+                                   gqld_principal *out, const char **why);
 
 #endif

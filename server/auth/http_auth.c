@@ -10,7 +10,8 @@
 
 static void refuse(h2o_req_t *req, http_media media, const char *challenge, const char *message)
 {
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, challenge, strlen(challenge));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, challenge,
+                   strlen(challenge));
     gql_buf b;
     gql_buf_init(&b);
     gql_buf_puts(&b, "{\"errors\":[{\"message\":");
@@ -54,10 +55,12 @@ static int from_gateway(h2o_req_t *req, http_media media, gqld_auth *auth, gqld_
         rc = gateway_principal_from_context(policy, v.base, v.len, out, &why);
     } else {
         const char *sub = header(req, "x-authorizer-sub"), *groups = header(req, "x-authorizer-groups");
-        const char *customer = header(req, "x-authorizer-customer-id"), *scopes = header(req, "x-authorizer-scopes");
+        const char *customer = header(req, "x-authorizer-customer-id"),
+                   *scopes = header(req, "x-authorizer-scopes");
         if (sub == NULL && groups == NULL && customer == NULL && scopes == NULL) {
-            refuse(req, media, "Bearer", "Authentication required: the request did not come through the API "
-                                         "Gateway authorizer.");
+            refuse(req, media, "Bearer",
+                   "Authentication required: the request did not come through the API "
+                   "Gateway authorizer.");
             return -1;
         }
         rc = principal_from_values(policy, sub, groups, customer, scopes, out, &why);

@@ -85,7 +85,8 @@ static EVP_PKEY *ec_key(const json_t *jwk, const char **why)
         if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)))
             pkey = pkey_from("EC", bld);
-        /* fromdata decodes the point; the check makes "on the curve" explicit, not an implementation detail. */
+        /* fromdata decodes the point; the check makes "on the curve" explicit, not an implementation detail.
+         */
         EVP_PKEY_CTX *check = pkey ? EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL) : NULL;
         if (pkey != NULL && (check == NULL || EVP_PKEY_public_check(check) != 1)) {
             EVP_PKEY_free(pkey);
@@ -157,8 +158,8 @@ static int parse_key(const json_t *jwk, jwk_key *k, const char **why)
     return 1;
 }
 
-jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len, char *err,
-                       size_t errlen)
+jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len,
+                       char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -200,7 +201,8 @@ jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret
     json_decref(doc);
     if (secret != NULL) {
         jwk_key *k = &set->keys[set->nkeys];
-        *k = (jwk_key){.kind = JWK_SECRET, .secret = malloc(secret_len ? secret_len : 1), .secret_len = secret_len};
+        *k = (jwk_key){
+            .kind = JWK_SECRET, .secret = malloc(secret_len ? secret_len : 1), .secret_len = secret_len};
         if (k->secret == NULL) {
             snprintf(err, errlen, "out of memory");
             jwk_set_release(set);

@@ -22,8 +22,8 @@ typedef enum jwk_kind {
 } jwk_kind;
 
 typedef struct jwk_key {
-    char *kid;             /* NULL when the key has none */
-    char *alg;             /* NULL, or the one algorithm the key is for ("RS256", ...) */
+    char *kid; /* NULL when the key has none */
+    char *alg; /* NULL, or the one algorithm the key is for ("RS256", ...) */
     jwk_kind kind;
     EVP_PKEY *pkey;        /* RSA and EC */
     unsigned char *secret; /* JWK_SECRET */
@@ -41,8 +41,8 @@ typedef struct jwk_set {
  * Parses a JWKS document ({"keys":[...]}), adding the HS256 secret when one is
  * given (copied); NULL with a message when it is not one or holds a broken key.
  */
-jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len, char *err,
-                       size_t errlen);
+jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len,
+                       char *err, size_t errlen);
 
 /* A set holding one HS256 secret (copied). */
 jwk_set *jwk_set_secret(const unsigned char *secret, size_t len);

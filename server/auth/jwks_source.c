@@ -28,14 +28,17 @@ struct jwks_source {
 };
 
 /* The whole file, at most max bytes; NULL with errno-style message. */
-static char *read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen, const char *setting)
+static char *read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen,
+                       const char *setting)
 {
     FILE *f = fopen(path, "rb");
     char *buf = f ? malloc(max + 1) : NULL;
     size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
     if (f == NULL || buf == NULL || ferror(f) || n > max) {
         snprintf(err, errlen, "%s \"%s\": %s", setting, path,
-                 f == NULL ? strerror(errno) : n > max ? "too large" : "cannot read");
+                 f == NULL ? strerror(errno)
+                 : n > max ? "too large"
+                           : "cannot read");
         free(buf);
         if (f)
             fclose(f);
@@ -122,9 +125,11 @@ static void *fetcher_main(void *arg)
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
         time_t now = time(NULL);
-        /* Without keys, retry at the rate limit; with keys, on schedule or on demand, never faster than it. */
-        time_t due = s->current == NULL || s->want_refresh ? s->last_fetch + (time_t)s->cfg.min_refresh_seconds
-                                                           : s->last_fetch + (time_t)s->cfg.refresh_seconds;
+        /* Without keys, retry at the rate limit; with keys, on schedule or on demand, never faster than it.
+         */
+        time_t due = s->current == NULL || s->want_refresh
+                         ? s->last_fetch + (time_t)s->cfg.min_refresh_seconds
+                         : s->last_fetch + (time_t)s->cfg.refresh_seconds;
         if (now < due) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
@@ -170,7 +175,8 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
         s->secret = (unsigned char *)text;
         s->secret_len = len;
         if (len < MIN_SECRET_BYTES) {
-            snprintf(err, errlen, "JWT_HS256_SECRET_FILE \"%s\": %zu bytes; HS256 needs at least %d (RFC 7518 3.2)",
+            snprintf(err, errlen,
+                     "JWT_HS256_SECRET_FILE \"%s\": %zu bytes; HS256 needs at least %d (RFC 7518 3.2)",
                      cfg->secret_file, len, MIN_SECRET_BYTES);
             goto fail;
         }

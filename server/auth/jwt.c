@@ -52,7 +52,8 @@ static json_t *decode_object(const char *seg, size_t len)
     return v;
 }
 
-static bool verify_pkey(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen, const char *input, size_t len)
+static bool verify_pkey(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen, const char *input,
+                        size_t len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     bool ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1 &&
@@ -62,7 +63,8 @@ static bool verify_pkey(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen,
 }
 
 /* JWS carries an ECDSA signature as r || s (RFC 7518 3.4); OpenSSL verifies DER. */
-static bool verify_es256(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen, const char *input, size_t len)
+static bool verify_es256(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen, const char *input,
+                         size_t len)
 {
     if (siglen != P256_SIG)
         return false;
@@ -80,12 +82,13 @@ static bool verify_es256(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen
     return derlen > 0 && verify_pkey(pkey, der, (size_t)derlen, input, len);
 }
 
-static bool verify_hs256(const jwk_key *k, const unsigned char *sig, size_t siglen, const char *input, size_t len)
+static bool verify_hs256(const jwk_key *k, const unsigned char *sig, size_t siglen, const char *input,
+                         size_t len)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned maclen = 0;
-    if (siglen != SHA256_LEN || HMAC(EVP_sha256(), k->secret, (int)k->secret_len, (const unsigned char *)input,
-                                     len, mac, &maclen) == NULL)
+    if (siglen != SHA256_LEN || HMAC(EVP_sha256(), k->secret, (int)k->secret_len,
+                                     (const unsigned char *)input, len, mac, &maclen) == NULL)
         return false;
     return maclen == SHA256_LEN && CRYPTO_memcmp(mac, sig, SHA256_LEN) == 0;
 }
@@ -120,7 +123,8 @@ static bool listed(const char *list, const char *value)
 static const char *check_audience(const jwt_policy *p, const json_t *claims)
 {
     const json_t *aud = json_object_get(claims, "aud"), *client = json_object_get(claims, "client_id");
-    if ((aud != NULL && !json_is_string(aud) && !json_is_array(aud)) || (client != NULL && !json_is_string(client)))
+    if ((aud != NULL && !json_is_string(aud) && !json_is_array(aud)) ||
+        (client != NULL && !json_is_string(client)))
         return "the token's aud or client_id is not a string";
     if (p->cognito) {
         const json_t *use = json_object_get(claims, "token_use");
@@ -158,8 +162,8 @@ static const char *check_claims(const jwt_policy *p, const json_t *claims, long 
 {
     double exp = 0, nbf = 0, iat = 0;
     bool has_exp, has_nbf, has_iat;
-    if (numeric_date(claims, "exp", &exp, &has_exp) != 0 || numeric_date(claims, "nbf", &nbf, &has_nbf) != 0 ||
-        numeric_date(claims, "iat", &iat, &has_iat) != 0)
+    if (numeric_date(claims, "exp", &exp, &has_exp) != 0 ||
+        numeric_date(claims, "nbf", &nbf, &has_nbf) != 0 || numeric_date(claims, "iat", &iat, &has_iat) != 0)
         return "the token's exp, nbf or iat is not a number";
     if (!has_exp)
         return "the token has no expiry (exp)";
@@ -184,8 +188,8 @@ static bool key_allows(const jwk_key *k, const char *alg)
     return k->alg == NULL || strcmp(k->alg, alg) == 0;
 }
 
-jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char *token, size_t len, long long now,
-                      json_t **claims, const char **why)
+jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char *token, size_t len,
+                      long long now, json_t **claims, const char **why)
 {
     *claims = NULL;
     *why = "the token is malformed";
@@ -195,7 +199,8 @@ jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char 
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
         return JWT_INVALID;
-    size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1), slen = len - (size_t)(dot2 + 1 - token);
+    size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1),
+           slen = len - (size_t)(dot2 + 1 - token);
     if (hlen > JWT_MAX_HEADER) {
         *why = "the token's header is too large";
         return JWT_INVALID;
@@ -208,7 +213,7 @@ jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char 
         json_decref(header); /* crit names extensions we do not implement: RFC 7515 4.1.11 says refuse */
         return JWT_INVALID;
     }
-    unsigned bit = strcmp(alg, "RS256") == 0 ? JWT_RS256
+    unsigned bit = strcmp(alg, "RS256") == 0   ? JWT_RS256
                    : strcmp(alg, "ES256") == 0 ? JWT_ES256
                    : strcmp(alg, "HS256") == 0 ? JWT_HS256
                                                : 0;

@@ -47,7 +47,7 @@ unsigned jwt_parse_algorithms(const char *list);
  * JWT_VALID, *claims is the payload object (the caller releases it); else
  * *why is a short reason fit for an error_description (no quotes).
  */
-jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char *token, size_t len, long long now,
-                      json_t **claims, const char **why);
+jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char *token, size_t len,
+                      long long now, json_t **claims, const char **why);
 
 #endif

@@ -60,7 +60,8 @@ static int read_groups(gqld_principal *out, const json_t *v, bool strict)
     if (v == NULL)
         return 0;
     if (json_is_string(v))
-        return strict ? append(out->groups, sizeof(out->groups), ',', json_string_value(v), json_string_length(v))
+        return strict ? append(out->groups, sizeof(out->groups), ',', json_string_value(v),
+                               json_string_length(v))
                       : append_split(out->groups, sizeof(out->groups), ',', json_string_value(v), ", ");
     if (!json_is_array(v))
         return -1;
@@ -68,8 +69,8 @@ static int read_groups(gqld_principal *out, const json_t *v, bool strict)
     const json_t *item;
     json_array_foreach(v, i, item)
     {
-        if (!json_is_string(item) ||
-            append(out->groups, sizeof(out->groups), ',', json_string_value(item), json_string_length(item)) != 0)
+        if (!json_is_string(item) || append(out->groups, sizeof(out->groups), ',', json_string_value(item),
+                                            json_string_length(item)) != 0)
             return -1;
     }
     return 0;
@@ -87,8 +88,8 @@ static int read_scopes(gqld_principal *out, const json_t *v)
     const json_t *item;
     json_array_foreach(v, i, item)
     {
-        if (!json_is_string(item) ||
-            append(out->scopes, sizeof(out->scopes), ' ', json_string_value(item), json_string_length(item)) != 0)
+        if (!json_is_string(item) || append(out->scopes, sizeof(out->scopes), ' ', json_string_value(item),
+                                            json_string_length(item)) != 0)
             return -1;
     }
     return 0;
@@ -162,7 +163,8 @@ int principal_from_claims(const principal_policy *p, const json_t *claims, const
         sub = json_object_get(claims, "principalId"); /* a REST Lambda authorizer's answer */
     const json_t *customer = p->customer_claim[0] ? json_object_get(claims, p->customer_claim) : NULL;
     *why = "the token's sub is not a string, or too long";
-    if (sub != NULL && (!json_is_string(sub) || copy_value(out->sub, sizeof(out->sub), json_string_value(sub)) != 0))
+    if (sub != NULL &&
+        (!json_is_string(sub) || copy_value(out->sub, sizeof(out->sub), json_string_value(sub)) != 0))
         return -1;
     *why = "the token's customer id claim is not a string or an integer, or too long";
     if (json_is_integer(customer) && json_integer_value(customer) >= 0)
@@ -180,7 +182,8 @@ int principal_from_claims(const principal_policy *p, const json_t *claims, const
             return -1;
     } else {
         const json_t *scope = json_object_get(claims, "scope"), *scp = json_object_get(claims, "scp");
-        if ((scope != NULL && !json_is_string(scope)) || read_scopes(out, scope) != 0 || read_scopes(out, scp) != 0)
+        if ((scope != NULL && !json_is_string(scope)) || read_scopes(out, scope) != 0 ||
+            read_scopes(out, scp) != 0)
             return -1;
     }
     *why = NULL;
@@ -188,8 +191,8 @@ int principal_from_claims(const principal_policy *p, const json_t *claims, const
     return 0;
 }
 
-int principal_from_values(const principal_policy *p, const char *sub, const char *groups, const char *customer_id,
-                          const char *scopes, gqld_principal *out, const char **why)
+int principal_from_values(const principal_policy *p, const char *sub, const char *groups,
+                          const char *customer_id, const char *scopes, gqld_principal *out, const char **why)
 {
     clear(out);
     *why = "an authorizer header is too long or malformed";
@@ -213,7 +216,8 @@ int principal_parse_rules(principal_policy *p, const char *text, char *err, size
             size_t tlen = eq ? (size_t)(eq - s) : 0, slen = eq ? n - tlen - 1 : 0;
             if (eq == NULL || tlen == 0 || slen == 0 || tlen >= sizeof(p->rules[0].type) ||
                 slen >= sizeof(p->rules[0].scope) || p->nrules == PRINCIPAL_MAX_RULES) {
-                snprintf(err, errlen, "invalid JWT_REQUIRED_SCOPES entry \"%.*s\": expected Type=scope", (int)n, s);
+                snprintf(err, errlen, "invalid JWT_REQUIRED_SCOPES entry \"%.*s\": expected Type=scope",
+                         (int)n, s);
                 return -1;
             }
             principal_scope_rule *r = &p->rules[p->nrules++];
@@ -228,7 +232,8 @@ int principal_parse_rules(principal_policy *p, const char *text, char *err, size
     return 0;
 }
 
-void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len), void *ctx)
+void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len),
+                    void *ctx)
 {
     for (const char *s = list; *s != '\0';) {
         const char *e = strchr(s, sep);

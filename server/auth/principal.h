@@ -39,8 +39,8 @@ typedef struct principal_policy {
 } principal_policy;
 
 typedef struct gqld_principal {
-    rs_principal rs;        /* what the resolvers read; its strings point into this struct */
-    bool authenticated;     /* false: anonymous */
+    rs_principal rs;    /* what the resolvers read; its strings point into this struct */
+    bool authenticated; /* false: anonymous */
     char sub[256];
     char customer_id[32];
     char groups[1024];      /* comma-separated */
@@ -69,10 +69,11 @@ int principal_from_claims(const principal_policy *p, const json_t *claims, const
  * From individual values (mapped headers): sub, groups "a,b", customer id,
  * scopes "x y"; each may be NULL. 0, or -1 with *why.
  */
-int principal_from_values(const principal_policy *p, const char *sub, const char *groups, const char *customer_id,
-                          const char *scopes, gqld_principal *out, const char **why);
+int principal_from_values(const principal_policy *p, const char *sub, const char *groups,
+                          const char *customer_id, const char *scopes, gqld_principal *out, const char **why);
 
 /* Calls fn for each group (or scope) of a principal's list, with its length. */
-void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len), void *ctx);
+void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len),
+                    void *ctx);
 
 #endif

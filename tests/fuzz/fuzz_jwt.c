@@ -27,8 +27,8 @@ static const char jwks[] =
     "]}";
 
 static jwk_set *keys;
-static principal_policy policy = {.groups_claim = "cognito:groups", .customer_claim = "custom:customer_id",
-                                  .admin_group = "admin"};
+static principal_policy policy = {
+    .groups_claim = "cognito:groups", .customer_claim = "custom:customer_id", .admin_group = "admin"};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -45,8 +45,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    jwt_policy p = {.algorithms = JWT_RS256 | JWT_ES256 | JWT_HS256, .issuer = "joe", .audiences = "a,b",
-                    .leeway = 30, .cognito = (size & 1) != 0, .allow_access = true, .allow_id = true};
+    jwt_policy p = {.algorithms = JWT_RS256 | JWT_ES256 | JWT_HS256,
+                    .issuer = "joe",
+                    .audiences = "a,b",
+                    .leeway = 30,
+                    .cognito = (size & 1) != 0,
+                    .allow_access = true,
+                    .allow_id = true};
     json_t *claims = NULL;
     const char *why;
     if (jwt_verify(&p, keys, (const char *)data, size, 1300819000, &claims, &why) == JWT_VALID) {

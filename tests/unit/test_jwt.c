@@ -19,17 +19,19 @@ static const char hs_token[] =
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
     ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
     ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-static const char hs_key[] = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+static const char hs_key[] =
+    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
 
 /* RFC 7515 A.3: ES256 (the signature is r || s). */
 static const char es_token[] =
     "eyJhbGciOiJFUzI1NiJ9"
     ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
     ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
-static const char es_jwks[] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
-                              "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-                              "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
-                              "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+static const char es_jwks[] =
+    "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
+    "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+    "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
+    "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
 
 enum { BEFORE_EXP = 1300819000, AFTER_EXP = 1300819380 };
 
@@ -119,10 +121,11 @@ static void test_algorithms(void)
 
 static void test_principal(void)
 {
-    principal_policy pol = {.groups_claim = "cognito:groups", .customer_claim = "custom:customer_id",
-                            .admin_group = "admin"};
+    principal_policy pol = {
+        .groups_claim = "cognito:groups", .customer_claim = "custom:customer_id", .admin_group = "admin"};
     char err[200];
-    CHECK_INT(principal_parse_rules(&pol, "Order=orders:read, Order=orders:all Customer=c", err, sizeof(err)), 0);
+    CHECK_INT(principal_parse_rules(&pol, "Order=orders:read, Order=orders:all Customer=c", err, sizeof(err)),
+              0);
     CHECK_INT(pol.nrules, 3);
     CHECK_INT(principal_parse_rules(&pol, "Order", err, sizeof(err)), -1);
     CHECK_INT(principal_parse_rules(&pol, "Order=orders:read Customer=c", err, sizeof(err)), 0);
@@ -145,8 +148,8 @@ static void test_principal(void)
     json_decref(claims);
 
     /* Gateway (lenient): "[a b]" lists, a numeric id; admin. */
-    claims = json_pack("{s:s, s:s, s:i}", "principalId", "u2", "cognito:groups", "[beta admin]", "custom:customer_id",
-                       12);
+    claims = json_pack("{s:s, s:s, s:i}", "principalId", "u2", "cognito:groups", "[beta admin]",
+                       "custom:customer_id", 12);
     CHECK_INT(principal_from_claims(&pol, claims, NULL, false, &p, &why), 0);
     CHECK_INT(p.rs.kind, RS_PRINCIPAL_ADMIN);
     CHECK_STR(p.sub, "u2");
