@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "gateway.h"
 #include "jwks_source.h"
 #include "log.h"
 
@@ -146,4 +147,38 @@ int gqld_auth_token(gqld_auth *a, const char *value, size_t len, gqld_principal 
     else
         json_decref(payload);
     return rc;
+}
+
+gqld_auth_outcome gqld_auth_request(gqld_auth *a, const gqld_auth_input *in, gqld_principal *out,
+                                    const char **why)
+{
+    *why = NULL;
+    if (a->mode == GQLD_AUTH_NONE) {
+        memset(&out->rs, 0, sizeof(out->rs)); /* the executor makes everyone an admin */
+        return GQLD_AUTH_PRINCIPAL;
+    }
+    if (a->mode == GQLD_AUTH_GATEWAY) {
+        int rc;
+        if (in->authorizer != NULL)
+            rc = gateway_principal_from_context(&a->principal, in->authorizer, in->authorizer_len, out, why);
+        else if (in->sub != NULL || in->groups != NULL || in->customer_id != NULL || in->scopes != NULL)
+            rc = principal_from_values(&a->principal, in->sub, in->groups, in->customer_id, in->scopes, out,
+                                       why);
+        else {
+            *why = "the request did not come through the API Gateway authorizer";
+            rc = -1;
+        }
+        return rc == 0 ? GQLD_AUTH_PRINCIPAL : GQLD_AUTH_REFUSED;
+    }
+    if (in->authorization == NULL) {
+        principal_anonymous(&a->principal, out); /* no token: nothing to verify */
+        return GQLD_AUTH_PRINCIPAL;
+    }
+    if (in->authorization_repeated) {
+        *why = "the request has more than one Authorization header";
+        return GQLD_AUTH_INVALID_TOKEN;
+    }
+    return gqld_auth_token(a, in->authorization, in->authorization_len, out, NULL, why) == 0
+               ? GQLD_AUTH_PRINCIPAL
+               : GQLD_AUTH_INVALID_TOKEN;
 }

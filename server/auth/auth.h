@@ -12,6 +12,7 @@
 #define GQLD_AUTH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -37,6 +38,29 @@ void gqld_auth_anonymous(const gqld_auth *a, gqld_principal *out);
  */
 int gqld_auth_token(gqld_auth *a, const char *value, size_t len, gqld_principal *out, json_t **claims,
                     const char **why);
+
+/*
+ * What a request carries, whatever its front door (h2o, the Lambda event):
+ * header values, NULL when absent (lengths with them).
+ */
+typedef struct gqld_auth_input {
+    const char *authorization; /* Authorization */
+    size_t authorization_len;
+    bool authorization_repeated; /* more than one Authorization header: refused */
+    const char *authorizer;      /* X-Gqld-Authorizer: requestContext.authorizer as JSON */
+    size_t authorizer_len;
+    const char *sub, *groups, *customer_id, *scopes; /* X-Authorizer-*, NUL-terminated */
+} gqld_auth_input;
+
+typedef enum gqld_auth_outcome {
+    GQLD_AUTH_PRINCIPAL,     /* *out is the principal (maybe anonymous) */
+    GQLD_AUTH_INVALID_TOKEN, /* 401, WWW-Authenticate: Bearer error="invalid_token" */
+    GQLD_AUTH_REFUSED,       /* 401, WWW-Authenticate: Bearer (gateway mode without a usable context) */
+} gqld_auth_outcome;
+
+/* The principal of one request under AUTH_MODE; *why says why it was refused. */
+gqld_auth_outcome gqld_auth_request(gqld_auth *a, const gqld_auth_input *in, gqld_principal *out,
+                                    const char **why);
 
 /* Key fetches so far (JWT_JWKS_URL), for logs. */
 unsigned gqld_auth_key_fetches(gqld_auth *a);

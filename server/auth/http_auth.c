@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "auth.h"
-#include "gateway.h"
 #include "gql_buf.h"
 #include "http_worker.h"
 
@@ -32,67 +31,54 @@ static void refuse_token(h2o_req_t *req, http_media media, const char *why)
 }
 
 /* One header's value, NUL-terminated in the request's pool; NULL when absent. */
-static const char *header(h2o_req_t *req, const char *name)
+static const char *header(h2o_req_t *req, const char *name, size_t name_len, size_t *len)
 {
-    ssize_t at = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+    ssize_t at = h2o_find_header_by_str(&req->headers, name, name_len, -1);
     if (at < 0)
         return NULL;
     h2o_iovec_t v = req->headers.entries[at].value;
     char *copy = h2o_mem_alloc_pool(&req->pool, v.len + 1);
     memcpy(copy, v.base, v.len);
     copy[v.len] = '\0';
+    if (len != NULL)
+        *len = v.len;
     return copy;
-}
-
-static int from_gateway(h2o_req_t *req, http_media media, gqld_auth *auth, gqld_principal *out)
-{
-    const principal_policy *policy = gqld_auth_policy(auth);
-    const char *why = NULL;
-    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-gqld-authorizer"), -1);
-    int rc;
-    if (at >= 0) {
-        h2o_iovec_t v = req->headers.entries[at].value;
-        rc = gateway_principal_from_context(policy, v.base, v.len, out, &why);
-    } else {
-        const char *sub = header(req, "x-authorizer-sub"), *groups = header(req, "x-authorizer-groups");
-        const char *customer = header(req, "x-authorizer-customer-id"),
-                   *scopes = header(req, "x-authorizer-scopes");
-        if (sub == NULL && groups == NULL && customer == NULL && scopes == NULL) {
-            refuse(req, media, "Bearer",
-                   "Authentication required: the request did not come through the API "
-                   "Gateway authorizer.");
-            return -1;
-        }
-        rc = principal_from_values(policy, sub, groups, customer, scopes, out, &why);
-    }
-    if (rc != 0) {
-        char message[300];
-        snprintf(message, sizeof(message), "Authentication failed: %s.", why);
-        refuse(req, media, "Bearer", message);
-    }
-    return rc;
 }
 
 int http_auth_principal(h2o_req_t *req, http_media media, gqld_principal *out)
 {
     gqld_auth *auth = http_worker_of(req)->cfg->auth;
-    if (auth == NULL || gqld_auth_mode_of(auth) == GQLD_AUTH_NONE) {
-        memset(&out->rs, 0, sizeof(out->rs)); /* the executor makes everyone an admin */
+    if (auth == NULL) {
+        memset(&out->rs, 0, sizeof(out->rs));
         return 0;
     }
-    if (gqld_auth_mode_of(auth) == GQLD_AUTH_GATEWAY)
-        return from_gateway(req, media, auth, out);
-    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (at < 0) {
-        gqld_auth_anonymous(auth, out);
-        return 0;
+    gqld_auth_input in = {0};
+    if (gqld_auth_mode_of(auth) == GQLD_AUTH_GATEWAY) {
+        in.authorizer = header(req, H2O_STRLIT("x-gqld-authorizer"), &in.authorizer_len);
+        in.sub = header(req, H2O_STRLIT("x-authorizer-sub"), NULL);
+        in.groups = header(req, H2O_STRLIT("x-authorizer-groups"), NULL);
+        in.customer_id = header(req, H2O_STRLIT("x-authorizer-customer-id"), NULL);
+        in.scopes = header(req, H2O_STRLIT("x-authorizer-scopes"), NULL);
+    } else {
+        ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+        if (at >= 0) {
+            in.authorization = req->headers.entries[at].value.base;
+            in.authorization_len = req->headers.entries[at].value.len;
+            in.authorization_repeated = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, at) >= 0;
+        }
     }
     const char *why;
-    h2o_iovec_t v = req->headers.entries[at].value;
-    if (h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, at) >= 0)
-        why = "the request has more than one Authorization header";
-    else if (gqld_auth_token(auth, v.base, v.len, out, NULL, &why) == 0)
+    switch (gqld_auth_request(auth, &in, out, &why)) {
+    case GQLD_AUTH_PRINCIPAL:
         return 0;
-    refuse_token(req, media, why);
+    case GQLD_AUTH_INVALID_TOKEN:
+        refuse_token(req, media, why);
+        return -1;
+    case GQLD_AUTH_REFUSED:
+        break;
+    }
+    char message[300];
+    snprintf(message, sizeof(message), "Authentication required: %s.", why);
+    refuse(req, media, "Bearer", message);
     return -1;
 }

@@ -232,7 +232,7 @@ jwt_result jwt_verify(const jwt_policy *policy, const jwk_set *keys, const char 
     }
     json_decref(header);
 
-    unsigned char sig[512];
+    unsigned char sig[1024]; /* RSA up to 8192 bits, like the keys jwk.c accepts */
     ssize_t siglen = b64url_decoded_max(slen) <= sizeof(sig) ? b64url_decode(dot2 + 1, slen, sig) : -1;
     if (siglen <= 0)
         return JWT_INVALID;
