@@ -339,7 +339,7 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
             *(const char **)(base + s->offset) = value;
         break;
     case SET_AUTH_MODE:
-        rc = strcmp(value, "jwt") && strcmp(value, "none") && strcmp(value, "gateway") ? -1 : 0;
+        rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 || !strcmp(value, "gateway") ? 0 : -1;
         if (rc == 0)
             *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n'   ? GQLD_AUTH_NONE
                                                     : value[0] == 'g' ? GQLD_AUTH_GATEWAY
