@@ -74,10 +74,11 @@ gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen)
         a->keys = jwks_source_create(&kc, err, errlen);
         if (a->keys != NULL) {
             if (kc.jwks_file[0] == '\0' && kc.jwks_url[0] == '\0' && !has_secret)
-                log_event("warn",
-                          "AUTH_MODE=jwt without JWT_JWKS_FILE, JWT_JWKS_URL or JWT_HS256_SECRET_FILE: every "
-                          "token is refused; requests without one are anonymous (products only)",
-                          NULL);
+                log_event(
+                    "warn",
+                    "no JWT keys (JWT_JWKS_FILE, JWT_JWKS_URL or JWT_HS256_SECRET_FILE): every token is "
+                    "refused; requests without one are anonymous (products only)",
+                    NULL);
             return a;
         }
     }

@@ -259,3 +259,14 @@ test('settings: bad values stop start-up with status 2, naming the setting', asy
     assert.match(r.stderr, message);
   }
 });
+
+test('AUTH_MODE=jwt without any key: a warning at start-up, every token refused, anonymous still served', async () => {
+  const bare = await startServer({ DATABASE_URL: db.url, AUTH_MODE: 'jwt' });
+  try {
+    assert.equal(bare.stderrLines.filter((l) => /no JWT keys/.test(l)).length, 1);
+    assertRefused(await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' })), bare), 'no keys');
+    assert.equal((await ask(PRODUCT_QUERY, {}, bare)).text, NOTEBOOK_BODY);
+  } finally {
+    assertCleanExit(bare, await bare.stop());
+  }
+});
