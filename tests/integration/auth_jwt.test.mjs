@@ -270,3 +270,14 @@ test('AUTH_MODE=jwt without any key: a warning at start-up, every token refused,
     assertCleanExit(bare, await bare.stop());
   }
 });
+
+test('a 401 carries the CORS headers, so a page of a listed origin can read why', async () => {
+  const cors = await startServer({ DATABASE_URL: db.url, ...jwtEnv(keys), GQLD_CORS_ORIGINS: 'http://app.example.com' });
+  try {
+    const r = await ask(ORDER_QUERY, { authorization: 'Bearer nope', origin: 'http://app.example.com' }, cors);
+    assertRefused(r, 'cors');
+    assert.equal(r.headers.get('access-control-allow-origin'), 'http://app.example.com');
+  } finally {
+    assertCleanExit(cors, await cors.stop());
+  }
+});
