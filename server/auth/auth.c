@@ -109,11 +109,6 @@ void gqld_auth_anonymous(const gqld_auth *a, gqld_principal *out)
     principal_anonymous(&a->principal, out);
 }
 
-unsigned gqld_auth_key_fetches(gqld_auth *a)
-{
-    return a->keys != NULL ? jwks_source_fetches(a->keys) : 0;
-}
-
 int gqld_auth_token(gqld_auth *a, const char *value, size_t len, gqld_principal *out, json_t **claims,
                     const char **why)
 {

@@ -62,7 +62,4 @@ typedef enum gqld_auth_outcome {
 gqld_auth_outcome gqld_auth_request(gqld_auth *a, const gqld_auth_input *in, gqld_principal *out,
                                     const char **why);
 
-/* Key fetches so far (JWT_JWKS_URL), for logs. */
-unsigned gqld_auth_key_fetches(gqld_auth *a);
-
 #endif

@@ -22,7 +22,6 @@ struct jwks_source {
     pthread_cond_t wake;
     jwk_set *current; /* under lock */
     bool want_refresh, stopping, thread_started;
-    unsigned fetches;
     time_t last_fetch;
     pthread_t thread;
 };
@@ -100,14 +99,21 @@ static jwk_set *fetch(jwks_source *s, char *err, size_t errlen)
     return set;
 }
 
+/* Seconds on a clock that never steps: a wall-clock change must not stall or rush refreshes. */
+static time_t now_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
 /* Fetches and swaps in the new set; the old one lives on while requests hold it. */
 static void refresh(jwks_source *s)
 {
     char err[512];
     jwk_set *set = fetch(s, err, sizeof(err));
     pthread_mutex_lock(&s->lock);
-    s->fetches++;
-    s->last_fetch = time(NULL);
+    s->last_fetch = now_monotonic();
     jwk_set *old = NULL;
     if (set != NULL) {
         old = s->current;
@@ -124,7 +130,7 @@ static void *fetcher_main(void *arg)
     jwks_source *s = arg;
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
-        time_t now = time(NULL);
+        time_t now = now_monotonic();
         /* Without keys, retry at the rate limit; with keys, on schedule or on demand, never faster than it.
          */
         time_t due = s->current == NULL || s->want_refresh
@@ -132,7 +138,7 @@ static void *fetcher_main(void *arg)
                          : s->last_fetch + (time_t)s->cfg.refresh_seconds;
         if (now < due) {
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
+            clock_gettime(CLOCK_MONOTONIC, &until);
             until.tv_sec += due - now;
             pthread_cond_timedwait(&s->wake, &s->lock, &until);
             continue;
@@ -164,7 +170,11 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
     }
     s->cfg = *cfg;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* the fetcher's timed waits, like now_monotonic() */
+    pthread_cond_init(&s->wake, &attr);
+    pthread_condattr_destroy(&attr);
     size_t len = 0;
     if (set_(cfg->secret_file)) {
         char *text = read_file(cfg->secret_file, 4096, &len, err, errlen, "JWT_HS256_SECRET_FILE");
@@ -226,14 +236,6 @@ void jwks_source_unknown_kid(jwks_source *s)
         pthread_cond_signal(&s->wake);
     }
     pthread_mutex_unlock(&s->lock);
-}
-
-unsigned jwks_source_fetches(jwks_source *s)
-{
-    pthread_mutex_lock(&s->lock);
-    unsigned n = s->fetches;
-    pthread_mutex_unlock(&s->lock);
-    return n;
 }
 
 void jwks_source_destroy(jwks_source *s)

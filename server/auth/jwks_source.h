@@ -38,9 +38,6 @@ jwk_set *jwks_source_acquire(jwks_source *s);
 /* A token named a kid the current set lacks: asks the fetcher for a refresh (rate limited). */
 void jwks_source_unknown_kid(jwks_source *s);
 
-/* Fetches made so far (start-up included), for logs and tests. */
-unsigned jwks_source_fetches(jwks_source *s);
-
 void jwks_source_destroy(jwks_source *s);
 
 #endif

@@ -231,15 +231,3 @@ int principal_parse_rules(principal_policy *p, const char *text, char *err, size
     }
     return 0;
 }
-
-void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len),
-                    void *ctx)
-{
-    for (const char *s = list; *s != '\0';) {
-        const char *e = strchr(s, sep);
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        fn(ctx, s, n);
-        s += n;
-        s += *s == sep;
-    }
-}

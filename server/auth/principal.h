@@ -72,8 +72,4 @@ int principal_from_claims(const principal_policy *p, const json_t *claims, const
 int principal_from_values(const principal_policy *p, const char *sub, const char *groups,
                           const char *customer_id, const char *scopes, gqld_principal *out, const char **why);
 
-/* Calls fn for each group (or scope) of a principal's list, with its length. */
-void principal_each(const char *list, char sep, void (*fn)(void *ctx, const char *item, size_t len),
-                    void *ctx);
-
 #endif
