@@ -112,3 +112,10 @@ test('a malformed event exits 2 with a message on stderr', async () => {
     assert.match(r.stderr, /gqld authorizer: /);
   }
 });
+
+test('required scopes stay gqld\'s to apply per field: a customer token without them is still allowed', async () => {
+  const token = await mint(keys, { sub: '4567' });
+  const r = await authorize(event('rest-token-event.json', token), { JWT_REQUIRED_SCOPES: 'Order=orders:read' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.json.policyDocument.Statement[0].Effect, 'Allow');
+});
