@@ -1,14 +1,60 @@
 #include "auth_scope.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given)
 {
     if (mode == RS_AUTH_NONE)
-        return (rs_principal){.kind = RS_PRINCIPAL_ADMIN};
+        return (rs_principal){.kind = RS_PRINCIPAL_ADMIN}; /* no scope rules either: development only */
     return *given;
+}
+
+int auth_scope_principal_keep(rs_principal *p, gql_arena *arena)
+{
+    if (p->customer_id != NULL &&
+        (p->customer_id = gql_arena_strndup(arena, p->customer_id, strlen(p->customer_id))) == NULL)
+        return -1;
+    if (p->scope_denied != NULL &&
+        (p->scope_denied = gql_arena_strndup(arena, p->scope_denied, strlen(p->scope_denied))) == NULL)
+        return -1;
+    return 0;
+}
+
+void auth_scope_visibility_class(const rs_principal *p, gql_buf *out)
+{
+    switch (p->kind) {
+    case RS_PRINCIPAL_ADMIN:
+        gql_buf_puts(out, "admin");
+        break;
+    case RS_PRINCIPAL_CUSTOMER:
+        gql_buf_printf(out, "customer:%s", p->customer_id != NULL ? p->customer_id : "");
+        break;
+    default:
+        gql_buf_puts(out, "anonymous");
+        break;
+    }
+    if (p->scope_denied != NULL)
+        gql_buf_printf(out, ";deny:%s", p->scope_denied);
+}
+
+/* Whether `type` is among the " A B " types the principal's scopes do not reach. */
+static bool denied_by_scope(const rs_principal *principal, const char *type)
+{
+    const char *s = principal->scope_denied;
+    size_t len = strlen(type);
+    while (s != NULL && (s = strstr(s, type)) != NULL) {
+        if (s > principal->scope_denied && s[-1] == ' ' && s[len] == ' ')
+            return true;
+        s += len;
+    }
+    return false;
 }
 
 rs_access auth_scope_access(const rs_principal *principal, const rs_entity *entity)
 {
+    if (principal->scope_denied != NULL && denied_by_scope(principal, entity->type))
+        return principal->kind == RS_PRINCIPAL_ANONYMOUS ? RS_ACCESS_UNAUTHENTICATED : RS_ACCESS_FORBIDDEN;
     if (entity->owner == NULL)
         return RS_ACCESS_ALL;
     switch (principal->kind) {

@@ -8,14 +8,17 @@
  * statement that reads the rows, never a filter applied after the fetch, so a
  * row a caller may not see never leaves the database.
  *
- * The principal comes from the front door (the auth issue fills it from a
- * JWT; today it is anonymous), except under AUTH_MODE=none (development only),
- * where every request is an admin.
+ * The principal comes from the front door (server/auth: a verified JWT, or
+ * the authorizer context API Gateway forwards), except under AUTH_MODE=none
+ * (development only), where every request is an admin. Required scopes
+ * (JWT_REQUIRED_SCOPES) arrive as the object types the principal may not read
+ * for want of one: such a type is refused like a private one.
  */
 #ifndef RS_AUTH_SCOPE_H
 #define RS_AUTH_SCOPE_H
 
 #include "catalog.h"
+#include "gql_arena.h"
 #include "gql_buf.h"
 
 typedef enum rs_principal_kind {
@@ -26,7 +29,8 @@ typedef enum rs_principal_kind {
 
 typedef struct rs_principal {
     rs_principal_kind kind;
-    const char *customer_id; /* RS_PRINCIPAL_CUSTOMER: the customer's id, decimal */
+    const char *customer_id;  /* RS_PRINCIPAL_CUSTOMER: the customer's id, decimal */
+    const char *scope_denied; /* NULL, or " Order Customer ": types refused for want of a required scope */
 } rs_principal;
 
 typedef enum rs_auth_mode {
@@ -36,6 +40,17 @@ typedef enum rs_auth_mode {
 
 /* The principal a request runs as under `mode`. */
 rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given);
+
+/* Copies the principal's strings into the request's arena (the front door's copy dies first). 0 or -1. */
+int auth_scope_principal_keep(rs_principal *p, gql_arena *arena);
+
+/*
+ * The principal's visibility class, what a cached response may be shared
+ * across: "anonymous", "admin" or "customer:<id>", followed by
+ * ";deny: Type Type " when required scopes refuse it some types (two callers
+ * of one class see exactly the same rows and fields). Written into out.
+ */
+void auth_scope_visibility_class(const rs_principal *p, gql_buf *out);
 
 typedef enum rs_access {
     RS_ACCESS_ALL,             /* no predicate */

@@ -82,8 +82,8 @@ struct rs_exec {
     char *stale; /* a stale entry's body: served if the database is unavailable */
     size_t stale_len;
     unsigned stale_age;
-    rs_facts *facts;       /* the caller's, or NULL */
-    uint64_t db_start_us;  /* when the first statement was sent */
+    rs_facts *facts;      /* the caller's, or NULL */
+    uint64_t db_start_us; /* when the first statement was sent */
 };
 
 static uint64_t clock_us(void)
@@ -197,7 +197,10 @@ static void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len
     if (x->meta_out != NULL)
         *x->meta_out = x->meta;
     if (x->facts != NULL && x->facts->cache == NULL) /* the access log's "cache": how the cache answered */
-        x->facts->cache = x->meta.stale ? "stale" : x->cacheable ? "miss" : x->worker->engine->cache.responses ? "bypass" : NULL;
+        x->facts->cache = x->meta.stale                        ? "stale"
+                          : x->cacheable                       ? "miss"
+                          : x->worker->engine->cache.responses ? "bypass"
+                                                               : NULL;
     x->done(x->user, outcome, body, len);
     if (x->leader) {
         flight_result r = {outcome, body, len, &x->meta};
@@ -555,10 +558,11 @@ static bool cache_begin(rs_exec *x, const rs_request *request)
     if (!c->responses || x->policy.max_age == 0 ||
         (x->policy.private_scope && x->principal.kind == RS_PRINCIPAL_ANONYMOUS))
         return false;
-    char visibility_buf[128];
+    char visibility_buf[512];
     const char *visibility = response_visibility(&x->principal, visibility_buf, sizeof(visibility_buf));
     const rs_document *d = cache_entry_value(x->document);
-    if (response_key(c->prefix, c->schema_version, d->digest, x->ctx.operation->name.ptr, request->variables,
+    if (visibility == NULL ||
+        response_key(c->prefix, c->schema_version, d->digest, x->ctx.operation->name.ptr, request->variables,
                      visibility, x->key) != 0)
         return false;
     switch (cache_flight_join(w->flights, x->key, on_flight_landed, x)) {
@@ -683,10 +687,9 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
     x->principal = auth_scope_principal(engine->auth_mode, &request->principal);
-    /* A cache lookup may outlive the caller's strings: the plan reads the id later. */
-    if (x->principal.customer_id != NULL)
-        x->principal.customer_id =
-            gql_arena_strndup(&x->arena, x->principal.customer_id, strlen(x->principal.customer_id)) ?: "";
+    /* A cache lookup or a queued statement may outlive the caller's strings: the plan reads them later. */
+    if (auth_scope_principal_keep(&x->principal, &x->arena) != 0)
+        x->principal = (rs_principal){.kind = RS_PRINCIPAL_ANONYMOUS}; /* out of memory: the secure default */
 
     if (request->query == NULL && request->apq_hash != NULL)
         start_apq_lookup(x, request);

@@ -114,7 +114,7 @@ typedef struct rs_request {
      */
     const char *apq_hash;
     rs_response_meta *meta; /* NULL, or filled before done runs */
-    rs_facts *facts;            /* optional: filled in before done runs */
+    rs_facts *facts;        /* optional: filled in before done runs */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */

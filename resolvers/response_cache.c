@@ -33,16 +33,16 @@ int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTE
 
 const char *response_visibility(const rs_principal *principal, char *buf, size_t size)
 {
-    switch (principal->kind) {
-    case RS_PRINCIPAL_ADMIN:
-        return "admin";
-    case RS_PRINCIPAL_CUSTOMER:
-        snprintf(buf, size, "customer:%s", principal->customer_id != NULL ? principal->customer_id : "");
-        return buf;
-    case RS_PRINCIPAL_ANONYMOUS:
-    default:
-        return "anonymous";
+    gql_buf b;
+    gql_buf_init(&b);
+    auth_scope_visibility_class(principal, &b);
+    const char *out = NULL;
+    if (!b.failed && b.data != NULL && b.len < size) {
+        memcpy(buf, b.data, b.len + 1);
+        out = buf;
     }
+    gql_buf_free(&b);
+    return out;
 }
 
 int response_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],

@@ -26,8 +26,10 @@ int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTE
 
 /*
  * The visibility class: what the authorization rules distinguish, so two
- * callers in one class always see the same rows. "anonymous", "admin", or
- * "customer:<id>" (buf: at least 96 bytes).
+ * callers in one class always see the same rows and fields:
+ * auth_scope_visibility_class ("anonymous", "admin" or "customer:<id>", and
+ * the types required scopes deny), copied into buf. NULL when it does not fit:
+ * such a response is not cached.
  */
 const char *response_visibility(const rs_principal *principal, char *buf, size_t size);
 

@@ -102,7 +102,9 @@ static const setting settings[] = {
      "largest `first` a query may ask for (more is an error); lists without `first` return this many at "
      "most"},
     {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
-     "jwt: customers and orders need a token; none: DEVELOPMENT ONLY, every request is an admin"},
+     "jwt: customers and orders need a bearer token; gateway: behind API Gateway, the principal comes from "
+     "the authorizer context it forwards (requests without it get 401); none: DEVELOPMENT ONLY, every "
+     "request is an admin"},
     /* ---- response cache and automatic persisted queries (cache/; README "Caching") ---- */
     {"GQLD_CACHE", "cache", SET_BOOL, AT(cache), "off", 0, 0,
      "response cache: in-process tier and memcached (MEMCACHED_SERVERS); off: every read goes to the "
@@ -146,6 +148,39 @@ static const setting settings[] = {
      "CloudWatch namespace of the EMF metrics"},
     {"GQLD_EMF_INTERVAL_MS", "emf-interval-ms", SET_UINT, AT(emf_interval_ms), "60000", 100, 3600000,
      "milliseconds between EMF lines (each carries the counts since the previous one)"},
+    /* ---- authentication (server/auth; checked when the verifier is built) ---- */
+    {"JWT_ALGORITHMS", "jwt-algorithms", SET_STRING, AT(jwt_algorithms), "RS256,ES256", 0, 0,
+     "signature algorithms accepted, comma-separated: RS256, ES256, HS256 (the token's alg never picks one)"},
+    {"JWT_JWKS_FILE", "jwt-jwks-file", SET_STRING, AT(jwt_jwks_file), "", 0, 0,
+     "JWKS file with the RS256/ES256 verification keys (read at start-up)"},
+    {"JWT_JWKS_URL", "jwt-jwks-url", SET_STRING, AT(jwt_jwks_url), "", 0, 0,
+     "JWKS URL (http or https), fetched at start-up, periodically and on an unknown kid"},
+    {"JWT_JWKS_REFRESH_SECONDS", "jwt-jwks-refresh-seconds", SET_UINT, AT(jwt_jwks_refresh_seconds), "3600",
+     1, 604800, "how often the JWKS URL is fetched again"},
+    {"JWT_JWKS_MIN_REFRESH_SECONDS", "jwt-jwks-min-refresh-seconds", SET_UINT,
+     AT(jwt_jwks_min_refresh_seconds), "30", 0, 86400,
+     "least time between two fetches (an unknown kid asks for one; a failed start-up fetch retries)"},
+    {"JWT_HS256_SECRET_FILE", "jwt-hs256-secret-file", SET_STRING, AT(jwt_hs256_secret_file), "", 0, 0,
+     "file holding the HS256 shared secret (at least 32 bytes; one final newline ignored)"},
+    {"JWT_ISSUER", "jwt-issuer", SET_STRING, AT(jwt_issuer), "", 0, 0,
+     "required iss, exact match (empty: not checked)"},
+    {"JWT_AUDIENCE", "jwt-audience", SET_STRING, AT(jwt_audience), "", 0, 0,
+     "accepted audiences, comma-separated: aud or client_id must be one (empty: not checked)"},
+    {"JWT_LEEWAY_SECONDS", "jwt-leeway-seconds", SET_UINT, AT(jwt_leeway_seconds), "30", 0, 3600,
+     "clock skew allowed on exp, nbf and iat"},
+    {"JWT_COGNITO", "jwt-cognito", SET_BOOL, AT(jwt_cognito), "off", 0, 0,
+     "Cognito user pool tokens: token_use checked; client id in client_id (access) or aud (id)"},
+    {"JWT_COGNITO_TOKEN_USE", "jwt-cognito-token-use", SET_STRING, AT(jwt_cognito_token_use), "access", 0, 0,
+     "token_use values accepted with JWT_COGNITO: access, id or access,id"},
+    {"JWT_REQUIRED_SCOPES", "jwt-required-scopes", SET_STRING, AT(jwt_required_scopes), "", 0, 0,
+     "scopes required per type, e.g. \"Order=orders:read OrderItem=orders:read Customer=customers:read\" "
+     "(any one listed for a type will do; a field of a type without it is FORBIDDEN)"},
+    {"JWT_GROUPS_CLAIM", "jwt-groups-claim", SET_STRING, AT(jwt_groups_claim), "cognito:groups", 0, 0,
+     "claim listing the caller's groups"},
+    {"JWT_CUSTOMER_ID_CLAIM", "jwt-customer-id-claim", SET_STRING, AT(jwt_customer_id_claim),
+     "custom:customer_id", 0, 0, "claim holding the caller's customer id (absent: sub is the customer id)"},
+    {"AUTH_ADMIN_GROUP", "auth-admin-group", SET_STRING, AT(auth_admin_group), "admin", 0, 0,
+     "members of this group see every customer's data"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
@@ -350,7 +385,7 @@ static const char *expected(const setting *s)
     case SET_ORIGINS:
         return "* or comma-separated origins such as http://localhost:3000 (scheme://host[:port], no path)";
     case SET_AUTH_MODE:
-        return "jwt or none";
+        return "jwt, gateway or none";
     case SET_DB_PROTOCOL:
         return "prepared or proxy";
     case SET_LOG_LEVEL:
@@ -397,9 +432,11 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
             *(const char **)(base + s->offset) = value;
         break;
     case SET_AUTH_MODE:
-        rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 ? 0 : -1;
+        rc = strcmp(value, "jwt") == 0 || strcmp(value, "none") == 0 || !strcmp(value, "gateway") ? 0 : -1;
         if (rc == 0)
-            *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n' ? GQLD_AUTH_NONE : GQLD_AUTH_JWT;
+            *(gqld_auth_mode *)(base + s->offset) = value[0] == 'n'   ? GQLD_AUTH_NONE
+                                                    : value[0] == 'g' ? GQLD_AUTH_GATEWAY
+                                                                      : GQLD_AUTH_JWT;
         break;
     case SET_DB_PROTOCOL:
         rc = strcmp(value, "prepared") == 0 || strcmp(value, "proxy") == 0 ? 0 : -1;

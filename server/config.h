@@ -14,9 +14,12 @@
 
 /* Who a request runs as: see AUTH_MODE in config.c. */
 typedef enum gqld_auth_mode {
-    GQLD_AUTH_JWT,  /* the default: the request's token decides (anonymous until tokens are checked) */
-    GQLD_AUTH_NONE, /* development only: every request is an admin */
+    GQLD_AUTH_JWT,     /* the default: the request's bearer token decides (none: anonymous) */
+    GQLD_AUTH_NONE,    /* development only: every request is an admin */
+    GQLD_AUTH_GATEWAY, /* behind API Gateway: the authorizer's answer, forwarded in headers, decides */
 } gqld_auth_mode;
+
+struct gqld_auth;
 
 /* How statements reach the database: see DB_PROTOCOL in config.c. */
 typedef enum gqld_db_protocol {
@@ -77,6 +80,23 @@ typedef struct gqld_config {
     unsigned emf_interval_ms;  /* how often an EMF line is written */
     bool metrics;              /* GET /metrics */
     bool emf;                  /* CloudWatch EMF lines on stdout */
+    /* ---- authentication (server/auth) ---- */
+    const char *jwt_algorithms; /* "RS256,ES256,HS256" (any of them) */
+    const char *jwt_jwks_file;  /* "" when none */
+    const char *jwt_jwks_url;   /* "" when none */
+    unsigned jwt_jwks_refresh_seconds;
+    unsigned jwt_jwks_min_refresh_seconds;
+    const char *jwt_hs256_secret_file;
+    const char *jwt_issuer;   /* "" when not checked */
+    const char *jwt_audience; /* comma-separated; "" when not checked */
+    unsigned jwt_leeway_seconds;
+    bool jwt_cognito;
+    const char *jwt_cognito_token_use; /* "access", "id" or "access,id" */
+    const char *jwt_required_scopes;   /* "Type=scope ..." */
+    const char *jwt_groups_claim;
+    const char *jwt_customer_id_claim;
+    const char *auth_admin_group;
+    struct gqld_auth *auth; /* not a setting: built from the above at start-up (server/auth/auth.h) */
 } gqld_config;
 
 /*

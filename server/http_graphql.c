@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gql_buf.h"
+#include "http_auth.h"
 #include "http_cors.h"
 #include "response_cache.h"
 #include "http_negotiate.h"
@@ -23,7 +24,7 @@ typedef struct graphql_call {
     http_pending pending;
     http_media media;
     rs_response_meta meta; /* caching facts for the headers (the executor fills it) */
-    rs_facts facts; /* filled by the executor; copied to the request for its log line and metrics */
+    rs_facts facts;        /* filled by the executor; copied to the request for its log line and metrics */
 } graphql_call;
 
 /* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
@@ -341,7 +342,8 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     free(call);
 }
 
-static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations)
+static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations,
+                    const rs_principal *principal)
 {
     graphql_call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
@@ -359,6 +361,7 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
         .apq_hash = p->apq_hash,
         .meta = &call->meta,
         .facts = &call->facts,
+        .principal = *principal,
     };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
 }
@@ -403,13 +406,14 @@ int http_graphql_handle(h2o_req_t *req)
         problem = message;
     }
     const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
+    gqld_principal who; /* an invalid token is answered 401 by http_auth */
     if (apq_refusal != NULL)
         http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
                      strlen(apq_refusal));
     else if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
-    else
-        execute(req, media, &p, get);
+    else if (http_auth_principal(req, media, &who) == 0)
+        execute(req, media, &p, get, &who.rs);
     json_decref(p.variables);
     json_decref(p.extensions);
     json_decref(body);

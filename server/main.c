@@ -4,6 +4,7 @@
  *   gqld [serve]   serve HTTP (the default)
  *   gqld migrate   apply the database migrations
  *   gqld seed      load the deterministic sample data
+ *   gqld authorizer  answer one API Gateway authorizer event (stdin -> stdout)
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "authorizer.h"
 #include "cache_key.h"
 #include "cache_shared.h"
 #include "config.h"
@@ -32,7 +35,7 @@ enum { EXIT_USAGE = 2 };
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: gqld [serve|migrate|seed|healthcheck] [flags]\n"
+            "Usage: gqld [serve|migrate|seed|authorizer|healthcheck] [flags]\n"
             "       gqld --help | --version\n\n"
             "Commands:\n"
             "  serve     serve GraphQL over HTTP on GQLD_LISTEN (default command)\n"
@@ -40,6 +43,8 @@ static void usage(FILE *out)
             "  seed      replace the data in DATABASE_URL with the deterministic sample set\n"
             "            --customers N (1000) --products N (5000) --orders N (10000)\n"
             "            --items-per-order N (9, each order gets 1..N) --scale N (multiplies all)\n"
+            "  authorizer  one API Gateway authorizer event: JSON on stdin, the answer on stdout\n"
+            "            (exit 1: \"Unauthorized\", the Lambda error; exit 2: a malformed event)\n"
             "  healthcheck  GET /healthz on GQLD_LISTEN; exit 0 when it answers 200 (container checks)\n"
             "\n"
             "Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) serve takes API Gateway events from the\n"
@@ -117,6 +122,33 @@ static int cmd_seed(const gqld_config *cfg, int argc, char **argv)
         return 1;
     }
     return 0;
+}
+
+/* The Lambda authorizer without the Lambda runtime: one event on stdin, the answer on stdout. */
+static int cmd_authorizer(const gqld_config *cfg)
+{
+    char err[512];
+    gqld_authorizer *a = gqld_authorizer_create(cfg, err, sizeof(err));
+    if (a == NULL) {
+        fprintf(stderr, "gqld authorizer: %s\n", err);
+        return EXIT_USAGE;
+    }
+    size_t cap = 1u << 20, len = 0, n;
+    char *event = malloc(cap + 1);
+    while (event != NULL && len <= cap && (n = fread(event + len, 1, cap + 1 - len, stdin)) > 0)
+        len += n;
+    char *out = NULL;
+    int rc = event == NULL ? -1 : gqld_authorizer_handle(a, event, len, &out);
+    if (rc == 0)
+        printf("%s\n", out);
+    else if (rc == 1)
+        printf("Unauthorized\n");
+    else
+        fprintf(stderr, "gqld authorizer: %s\n", out != NULL ? out : "out of memory");
+    free(out);
+    free(event);
+    gqld_authorizer_destroy(a);
+    return rc == 0 ? 0 : rc == 1 ? 1 : EXIT_USAGE;
 }
 
 static void log_db_error(const char *code, const char *detail)
@@ -254,7 +286,9 @@ int main(int argc, char **argv)
             lambda_init_error("Gqld.InvalidConfig", "DATABASE_URL is missing or invalid (see the log)");
             status = EXIT_USAGE;
         } else if (command[0] == 's') {
-            status = cmd_serve(&cfg);
+            cfg.auth = gqld_auth_create(&cfg, err, sizeof(err));
+            status = cfg.auth == NULL ? fail_usage(err) : cmd_serve(&cfg);
+            gqld_auth_destroy(cfg.auth);
         } else {
             status = db_migrate(cfg.database_url, gqld_migrations, stdout, err, sizeof(err)) == 0 ? 0 : 1;
             if (status != 0)
@@ -262,6 +296,8 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(command, "healthcheck") == 0) {
         status = nrest > first_arg ? fail_usage("healthcheck takes no arguments") : healthcheck_run(&cfg);
+    } else if (strcmp(command, "authorizer") == 0) {
+        status = nrest > first_arg ? fail_usage("gqld authorizer takes no arguments") : cmd_authorizer(&cfg);
     } else if (strcmp(command, "seed") == 0) {
         status = require_database(&cfg) != 0 ? EXIT_USAGE : cmd_seed(&cfg, nrest - 1, rest + 1);
     } else {

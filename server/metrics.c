@@ -271,8 +271,8 @@ static void render_cache(const metrics *m, gql_buf *b)
     header(b, "gqld_apq_lookups_total", "counter", "Automatic persisted query lookups by hash, by result.");
     sample(b, "gqld_apq_lookups_total", "{result=\"hit\"}", c.apq_hits);
     sample(b, "gqld_apq_lookups_total", "{result=\"not_found\"}", c.apq_misses);
-    single(b, "gqld_cache_memcached_up", "gauge", "1 while memcached answers (0 after a failure, or without one).",
-           c.memcached_up);
+    single(b, "gqld_cache_memcached_up", "gauge",
+           "1 while memcached answers (0 after a failure, or without one).", c.memcached_up);
 }
 
 void metrics_render_prometheus(const metrics *m, gql_buf *out)

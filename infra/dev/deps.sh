@@ -12,6 +12,7 @@ set -euo pipefail
 
 packages=(build-essential pkg-config meson ninja-build
     libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev
+    libcurl4-openssl-dev # server/auth fetches JWT_JWKS_URL
     postgresql memcached
     chromium) # the browser tests (tests/browser); its fonts come with it (fontconfig-config -> fonts-dejavu-core)
 

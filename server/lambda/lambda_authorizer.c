@@ -11,11 +11,7 @@
 #include "lambda_runtime.h"
 #include "log.h"
 
-#if __has_include("auth/authorizer.h")
 #include "auth/authorizer.h"
-#else
-#include "authorizer_stub.h" /* TEMPORARY until the auth branch merges: see authorizer_stub.c */
-#endif
 
 int lambda_authorizer_run(const gqld_config *cfg)
 {

@@ -81,9 +81,10 @@ const consoleMessages = [];
 
 before(async () => {
   [allowedPage, strangerPage] = await Promise.all([startPageServer(), startPageServer()]);
+  // The page sends a stand-in token ("Bearer x"): AUTH_MODE=none ignores it (tokens: tests/integration/auth_*).
   [listed, any] = await Promise.all([
-    startServer({ GQLD_CORS_ORIGINS: allowedPage.origin }),
-    startServer({ GQLD_CORS_ORIGINS: '*' }),
+    startServer({ GQLD_CORS_ORIGINS: allowedPage.origin, AUTH_MODE: 'none' }),
+    startServer({ GQLD_CORS_ORIGINS: '*', AUTH_MODE: 'none' }),
   ]);
   browser = await launchChromium({ width: 1000, height: 700 });
   context = browser.context;

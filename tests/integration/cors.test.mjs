@@ -22,11 +22,13 @@ const CLIENT_HEADERS = [
 const QUERY = JSON.stringify({ query: '{ __typename }' });
 
 const servers = {};
+// The requests carry a stand-in token ("Bearer x"): AUTH_MODE=none ignores it (tokens: auth_*.test.mjs).
+const NO_AUTH = { AUTH_MODE: 'none' };
 before(async () => {
   [servers.off, servers.list, servers.any] = await Promise.all([
-    startServer(),
-    startServer({ GQLD_CORS_ORIGINS: `${APP}, ${OTHER_APP}`, GQLD_CORS_MAX_AGE: 120, GQLD_MAX_BODY_BYTES: 1024 }),
-    startServer({ GQLD_CORS_ORIGINS: '*' }),
+    startServer(NO_AUTH),
+    startServer({ ...NO_AUTH, GQLD_CORS_ORIGINS: `${APP}, ${OTHER_APP}`, GQLD_CORS_MAX_AGE: 120, GQLD_MAX_BODY_BYTES: 1024 }),
+    startServer({ ...NO_AUTH, GQLD_CORS_ORIGINS: '*' }),
   ]);
 });
 after(async () => {

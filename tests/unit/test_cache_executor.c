@@ -62,10 +62,10 @@ static void ask(rs_worker *w, const char *query, rs_principal who, answer *a)
     wait_for(a, 1);
 }
 
-static const rs_principal anonymous = {RS_PRINCIPAL_ANONYMOUS, NULL};
-static const rs_principal admin = {RS_PRINCIPAL_ADMIN, NULL};
-static const rs_principal customer_a = {RS_PRINCIPAL_CUSTOMER, "4567"};
-static const rs_principal customer_b = {RS_PRINCIPAL_CUSTOMER, "1"};
+static const rs_principal anonymous = {.kind = RS_PRINCIPAL_ANONYMOUS};
+static const rs_principal admin = {.kind = RS_PRINCIPAL_ADMIN};
+static const rs_principal customer_a = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567"};
+static const rs_principal customer_b = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "1"};
 
 static void test_isolation(rs_worker *w, rs_worker *other)
 {

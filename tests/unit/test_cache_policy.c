@@ -86,11 +86,19 @@ static void test_keys(void)
     CHECK_INT(response_doc_digest("{ \"unterminated }", 17, d3), -1);
 
     char buf[96];
-    const rs_principal anonymous = {RS_PRINCIPAL_ANONYMOUS, NULL}, admin = {RS_PRINCIPAL_ADMIN, NULL},
-                       a = {RS_PRINCIPAL_CUSTOMER, "4567"}, b = {RS_PRINCIPAL_CUSTOMER, "1"};
+    const rs_principal anonymous = {.kind = RS_PRINCIPAL_ANONYMOUS}, admin = {.kind = RS_PRINCIPAL_ADMIN},
+                       a = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567"},
+                       b = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "1"};
     CHECK_STR(response_visibility(&anonymous, buf, sizeof(buf)), "anonymous");
     CHECK_STR(response_visibility(&admin, buf, sizeof(buf)), "admin");
     CHECK_STR(response_visibility(&a, buf, sizeof(buf)), "customer:4567");
+    /* A token whose scopes miss some types reads fewer fields: a class of its own. */
+    const rs_principal narrow = {
+        .kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567", .scope_denied = " Order "};
+    CHECK_STR(response_visibility(&narrow, buf, sizeof(buf)), "customer:4567;deny: Order ");
+    /* A class that does not fit is no class at all: such a response is not cached. */
+    char tiny[8];
+    CHECK(response_visibility(&a, tiny, sizeof(tiny)) == NULL);
 
     /* Every part of the key counts: each variation below gives a key of its own. */
     json_t *vars1 = json_loads("{\"id\":\"1\",\"n\":2}", 0, NULL),

@@ -20,9 +20,9 @@
 
 static gql_schema *schema;
 
-static const rs_principal admin = {RS_PRINCIPAL_ADMIN, NULL};
-static const rs_principal anonymous = {RS_PRINCIPAL_ANONYMOUS, NULL};
-static const rs_principal customer_4567 = {RS_PRINCIPAL_CUSTOMER, "4567"};
+static const rs_principal admin = {.kind = RS_PRINCIPAL_ADMIN};
+static const rs_principal anonymous = {.kind = RS_PRINCIPAL_ANONYMOUS};
+static const rs_principal customer_4567 = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567"};
 
 typedef struct planned {
     gql_arena arena;
@@ -217,7 +217,7 @@ static void visibility_is_a_predicate_of_the_statement(void)
     gql_arena_free(&p.arena);
 
     /* A customer id that is not an id owns nothing. */
-    rs_principal odd = {RS_PRINCIPAL_CUSTOMER, "4567 OR 1=1"};
+    rs_principal odd = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567 OR 1=1"};
     plan_as(&p, &odd, q, NULL);
     CHECK_INT(p.status, RS_PLAN_VALUE);
     CHECK_STR(p.errors.first->code, "FORBIDDEN");
@@ -228,7 +228,7 @@ static void visibility_is_a_predicate_of_the_statement(void)
     CHECK_INT(p.status, RS_PLAN_QUERY);
     gql_arena_free(&p.arena);
 
-    rs_principal given = {RS_PRINCIPAL_ANONYMOUS, NULL};
+    rs_principal given = {.kind = RS_PRINCIPAL_ANONYMOUS};
     CHECK_INT(auth_scope_principal(RS_AUTH_NONE, &given).kind, RS_PRINCIPAL_ADMIN);
     CHECK_INT(auth_scope_principal(RS_AUTH_JWT, &given).kind, RS_PRINCIPAL_ANONYMOUS);
 }
