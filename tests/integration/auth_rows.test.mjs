@@ -3,12 +3,14 @@
 // admin sees all; an anonymous caller sees products only. Each check runs
 // twice in a row (a cold, then a warm path: with a response cache enabled the
 // second answer comes from it and must be the same, and never another
-// principal's).
+// principal's). meson runs this file twice: without the response cache and,
+// as integration-cache-auth_rows, with it (GQLD_TEST_CACHE=on).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NOTEBOOK_BODY, PRODUCT_QUERY, createSeededDatabase, graphql, psql, startServer } from './lib.mjs';
+import { NOTEBOOK_BODY, PRODUCT_QUERY, createSeededDatabase, graphql, psql, request, startServer } from './lib.mjs';
 import { bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
 
+const CACHED = process.env.GQLD_TEST_CACHE === 'on';
 let db;
 let keys;
 let server;
@@ -29,7 +31,12 @@ before(async () => {
   keys = await makeKeys();
   db = await createSeededDatabase('gqld_auth_rows');
   await psql(B_ROWS, { url: db.url });
-  server = await startServer({ DATABASE_URL: db.url, ...jwtEnv(keys) });
+  server = await startServer({
+    DATABASE_URL: db.url,
+    ...jwtEnv(keys),
+    GQLD_CACHE: CACHED ? 'on' : 'off',
+    GQLD_CACHE_PREFIX: `authrows${process.pid}`, // never another run's entries
+  });
   tokens.A = await mint(keys, { sub: 'alice', 'custom:customer_id': A });
   tokens.B = await mint(keys, { sub: 'bob', 'custom:customer_id': B }, { alg: 'ES256' });
   tokens.admin = await mint(keys, { sub: 'root', 'cognito:groups': ['staff', 'admin'] }, { alg: 'HS256' });
@@ -141,4 +148,28 @@ test('interleaved principals on one server never see each other\'s answers', asy
     else if (who === 'anonymous') assert.equal(r.errors[0].extensions.code, 'UNAUTHENTICATED');
     else assert.deepEqual(r.data.Order.map((o) => o.orderId), ['910101', '910100'], who);
   }
+});
+
+async function cacheHits() {
+  const text = (await request(`${server.url}/metrics`)).text;
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('gqld_cache_hits_total'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+test('a warm cache entry of one principal never answers another', { skip: !CACHED && 'response cache off in this run' }, async () => {
+  const query = `{ Order(customerId: "${B}") { orderId customer { name } } }`;
+  const bView = { Order: [{ orderId: '910101', customer: { name: 'Customer B' } }, { orderId: '910100', customer: { name: 'Customer B' } }] };
+  const hits0 = await cacheHits();
+  assert.deepEqual((await ask('B', query)).data, bView); // B's entry: stored, then hit
+  assert.ok((await cacheHits()) > hits0, 'the second read of B came from the cache');
+  // The same text, warm for B: A, anonymous and admin each get their own answer.
+  assert.deepEqual((await ask('A', query)).data, { Order: [] });
+  const anon = await ask('anonymous', query);
+  assert.equal(anon.errors[0].extensions.code, 'UNAUTHENTICATED');
+  assert.equal(anon.data?.Order ?? null, null);
+  assert.deepEqual((await ask('admin', query)).data, bView);
+  // And B's own entry is still B's.
+  assert.deepEqual((await ask('B', query)).data, bView);
 });
