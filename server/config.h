@@ -28,10 +28,34 @@ typedef enum gqld_db_protocol {
 } gqld_db_protocol;
 
 typedef struct gqld_config {
-    char listen_host[256];
-    uint16_t listen_port;
+    /* Ordered by size (pointers and sizes, numbers, flags) so that the struct packs; see config.c for what
+     * each is. */
     const char *database_url;
     const char *database_reader_url;
+    const char *memcached_servers;
+    size_t max_body_bytes;
+    size_t max_query_bytes;
+    size_t max_variables_bytes;
+    size_t doc_cache_bytes;
+    const char *cors_origins;        /* "" (CORS off), "*", or comma-separated origins */
+    size_t cache_local_bytes;        /* in-process tier per thread; 0 turns it off */
+    const char *cache_prefix;        /* first part of every key */
+    const char *memcached_discovery; /* ElastiCache configuration endpoint host:port, or "" */
+    const char *tls_cert;            /* PEM certificate chain; "" = plain HTTP */
+    const char *tls_key;             /* PEM private key; set together with tls_cert */
+    const char *emf_namespace;       /* CloudWatch namespace of the EMF metrics */
+    const char *jwt_algorithms;      /* "RS256,ES256,HS256" (any of them) */
+    const char *jwt_jwks_file;       /* "" when none */
+    const char *jwt_jwks_url;        /* "" when none */
+    const char *jwt_hs256_secret_file;
+    const char *jwt_issuer;            /* "" when not checked */
+    const char *jwt_audience;          /* comma-separated; "" when not checked */
+    const char *jwt_cognito_token_use; /* "access", "id" or "access,id" */
+    const char *jwt_required_scopes;   /* "Type=scope ..." */
+    const char *jwt_groups_claim;
+    const char *jwt_customer_id_claim;
+    const char *auth_admin_group;
+    struct gqld_auth *auth; /* not a setting: built from the above at start-up (server/auth/auth.h) */
     unsigned db_pool_size;
     unsigned db_pipeline_depth;
     unsigned db_queue_max;
@@ -39,27 +63,17 @@ typedef struct gqld_config {
     unsigned db_connect_timeout_ms;
     gqld_db_protocol db_protocol;
     unsigned db_idle_check_ms;
-    const char *memcached_servers;
     unsigned threads;
-    size_t max_body_bytes;
     unsigned drain_timeout_ms;
-    bool access_log;
-    bool introspection;
-    size_t max_query_bytes;
     unsigned max_tokens;
     unsigned max_depth;
     unsigned max_aliases;
     unsigned max_fields;
-    size_t max_variables_bytes;
     unsigned doc_cache_entries;
-    size_t doc_cache_bytes;
-    const char *cors_origins; /* "" (CORS off), "*", or comma-separated origins */
     unsigned cors_max_age;
-    bool playground;
     unsigned list_default; /* `first` of a list without a default of its own */
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
-    /* ---- response cache and APQ (cache/; README "Caching"); ordered to pack ---- */
     unsigned cache_local_ttl_ms;    /* how long the in-process tier trusts an entry */
     unsigned cache_default_max_age; /* seconds, for root and object fields without a hint */
     unsigned cache_stale_grace;     /* seconds an entry outlives its maxAge for stale-if-error */
@@ -67,36 +81,21 @@ typedef struct gqld_config {
     unsigned memcached_connect_timeout_ms;
     unsigned memcached_poll_timeout_ms;
     unsigned memcached_retry_timeout_s; /* a failed node is skipped this long */
-    size_t cache_local_bytes;           /* in-process tier per thread; 0 turns it off */
-    const char *cache_prefix;           /* first part of every key */
-    const char *memcached_discovery;    /* ElastiCache configuration endpoint host:port, or "" */
     unsigned memcached_discovery_interval_ms;
-    bool cache; /* GQLD_CACHE: response cache on */
-    /* HTTPS and observability (issue 8); log_level first fills the hole after auth_mode */
-    unsigned log_level;        /* index into "debug|info|warn|error" (log.h's log_level) */
-    const char *tls_cert;      /* PEM certificate chain; "" = plain HTTP */
-    const char *tls_key;       /* PEM private key; set together with tls_cert */
-    const char *emf_namespace; /* CloudWatch namespace of the EMF metrics */
-    unsigned emf_interval_ms;  /* how often an EMF line is written */
-    bool metrics;              /* GET /metrics */
-    bool emf;                  /* CloudWatch EMF lines on stdout */
-    /* ---- authentication (server/auth) ---- */
-    const char *jwt_algorithms; /* "RS256,ES256,HS256" (any of them) */
-    const char *jwt_jwks_file;  /* "" when none */
-    const char *jwt_jwks_url;   /* "" when none */
+    unsigned log_level;       /* index into "debug|info|warn|error" (log.h's log_level) */
+    unsigned emf_interval_ms; /* how often an EMF line is written */
     unsigned jwt_jwks_refresh_seconds;
     unsigned jwt_jwks_min_refresh_seconds;
-    const char *jwt_hs256_secret_file;
-    const char *jwt_issuer;   /* "" when not checked */
-    const char *jwt_audience; /* comma-separated; "" when not checked */
     unsigned jwt_leeway_seconds;
+    char listen_host[256];
+    uint16_t listen_port;
+    bool access_log;
+    bool introspection;
+    bool playground;
+    bool cache;   /* GQLD_CACHE: response cache on */
+    bool metrics; /* GET /metrics */
+    bool emf;     /* CloudWatch EMF lines on stdout */
     bool jwt_cognito;
-    const char *jwt_cognito_token_use; /* "access", "id" or "access,id" */
-    const char *jwt_required_scopes;   /* "Type=scope ..." */
-    const char *jwt_groups_claim;
-    const char *jwt_customer_id_claim;
-    const char *auth_admin_group;
-    struct gqld_auth *auth; /* not a setting: built from the above at start-up (server/auth/auth.h) */
 } gqld_config;
 
 /*
