@@ -169,7 +169,8 @@ start_peer() {
 }
 
 # The benchmark measures the right answer or none at all: every server must give gqld's
-# answers (as JSON values: 234.70 and 234.7 are the same number) to these queries.
+# answers (as JSON values: 234.70 and 234.7 are the same number) to these queries (the peers:
+# all but the last, catalog pages, which they do not implement).
 queries=(
     '{"query":"{ __typename }"}'
     '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
@@ -303,9 +304,11 @@ start_server() {
     for pass in 1 $([[ $1 == *-cache ]] && echo 2); do
         actual=$(answers "$base")
         node -e '
-            const a = JSON.parse(process.argv[1]), b = JSON.parse(process.argv[2]);
+            // the peers implement scenarios 1-3: not the last query (catalog pages)
+            const a = JSON.parse(process.argv[1]).slice(0, -1), b = JSON.parse(process.argv[2]).slice(0, -1);
             if (require("node:util").isDeepStrictEqual(a, b)) process.exit(0);
-            console.error("expected " + process.argv[1].slice(0, 500) + "\nactual   " + process.argv[2].slice(0, 500));
+            const i = a.findIndex((x, k) => !require("node:util").isDeepStrictEqual(x, b[k]));
+            console.error(`query ${i}: expected ${JSON.stringify(a[i]).slice(0, 800)}\nactual   ${JSON.stringify(b[i]).slice(0, 800)}`);
             process.exit(1);
         ' "$expected" "$actual" || die "peer $1 does not give gqld's answers (pass $pass)"
     done
