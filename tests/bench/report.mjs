@@ -72,7 +72,7 @@ const cacheRows = [];
 for (const [s, name] of scenarios.filter(([s]) => s === 'product' || s === 'order')) {
   for (const p of ['yoga-cache', 'mercurius-cache']) {
     const r = get(p, s), both = get('gqld-cache', s), mc = get('gqld-mc', s);
-    if (r) cacheRows.push(`| ${name} | ${label[p]} | ${r.rps} | ${hit(r)} | ${both?.rps ?? '-'} | ${ratio(both?.rps, r.rps)} | ${mc?.rps ?? '-'} | ${ratio(mc?.rps, r.rps)} |`);
+    if (r) cacheRows.push(`| ${name} | ${label[p]} | ${r.rps} | ${hit(r)} | ${both ? `${both.rps} (${hit(both)} hits)` : '-'} | ${ratio(both?.rps, r.rps)} | ${mc ? `${mc.rps} (${hit(mc)} hits)` : '-'} | ${ratio(mc?.rps, r.rps)} |`);
   }
 }
 if (cacheRows.length) {
@@ -81,6 +81,12 @@ if (cacheRows.length) {
   md.push('| scenario | peer with its cache | peer req/s | peer hit ratio | gqld (in-process + memcached) req/s | ratio gqld (both tiers) / peer | gqld (memcached only) req/s | ratio gqld (memcached only) / peer |');
   md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   md.push(...cacheRows);
+  md.push('');
+  md.push('Every cache starts empty with each server and fills during the warm-up and the run (closed loop, ttl 30 s):');
+  md.push('a slower server makes fewer requests, so sees fewer hits; compare the hit ratios with the req/s.');
+  md.push('yoga\'s plugin caches whole responses (looked up before parsing); mercurius-cache caches each');
+  md.push('resolver\'s result (a hit still goes through mercurius\'s pipeline and the compiled query); mercurius has no');
+  md.push('whole-response cache plugin.');
 }
 md.push('');
 md.push('Ceilings, same run:', '');

@@ -289,8 +289,20 @@ run_pgbench() {
         END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
     record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
 }
-# start_server NAME: a gqld variant, or a peer that must first give gqld's answers.
+# flush_memcached: every server starts with an empty memcached (gqld-mc and gqld-cache
+# share keys: without it, gqld-cache would start with gqld-mc's entries, which no peer gets)
+flush_memcached() {
+    local reply
+    exec 3<>"/dev/tcp/127.0.0.1/$mc_port" || die "memcached: cannot connect to port $mc_port"
+    printf 'flush_all\r\n' >&3
+    read -r -t 5 reply <&3 || true
+    exec 3>&-
+    [[ $reply == OK* ]] || die "memcached: flush_all answered '$reply'"
+}
+# start_server NAME: a gqld variant, or a peer that must first give gqld's answers; each
+# starts with an empty memcached.
 start_server() {
+    flush_memcached
     case $1 in
     gqld) start_gqld && return ;;
     gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
