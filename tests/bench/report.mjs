@@ -23,9 +23,10 @@ const scenarios = [
   ['order', '3. `Order(customerId) { … items { … product { … } } }`'],
   ['products', '5. `products(first: 20, after)`, random pages'],
 ];
-// gqld's variants (one row each where measured), then the peers.
+// gqld's variants (one row each where measured), then the peers (without, then with their
+// response cache plugins kept in memcached).
 const variants = ['gqld', 'gqld-proxy', 'gqld-mc', 'gqld-cache'];
-const peers = ['yoga', 'mercurius'].filter((p) => scenarios.some(([s]) => get(p, s)));
+const peers = ['yoga', 'mercurius', 'yoga-cache', 'mercurius-cache'].filter((p) => scenarios.some(([s]) => get(p, s)));
 const label = {
   gqld: 'gqld (prepared, cache off)',
   'gqld-proxy': 'gqld (proxy protocol, cache off)',
@@ -34,6 +35,8 @@ const label = {
   'gqld-mckill': 'gqld (memcached only, memcached stopped halfway)',
   yoga: 'graphql-yoga',
   mercurius: 'mercurius + graphql-jit',
+  'yoga-cache': 'graphql-yoga + response cache (memcached)',
+  'mercurius-cache': 'mercurius + graphql-jit + mercurius-cache (memcached)',
   pgbench: 'pgbench (same SELECT)',
   healthz: 'gqld GET /healthz',
 };
@@ -43,7 +46,7 @@ md.push(`## gqld load benchmark, ${env('BENCH_DATE')}`, '');
 md.push(`- machine: ${env('BENCH_MACHINE')}; load average before the runs ${env('BENCH_LOAD')}, after ${env('BENCH_LOAD_AFTER')}`);
 md.push(`- placement: ${env('BENCH_PLACEMENT')}`);
 md.push(`- gqld: ${env('BENCH_SERVER')}; PostgreSQL and memcached on the same machine`);
-if (peers.length) md.push(`- peers: ${env('BENCH_PEER_VERSIONS')}; pg Pool of the same size, DataLoader for items and products, no response cache`);
+if (peers.length) md.push(`- peers: ${env('BENCH_PEER_VERSIONS')}; pg Pool of the same size, DataLoader for items and products; no response cache except in the rows marked (memcached)`);
 md.push(`- data: ${env('BENCH_DATA')}`);
 md.push(`- load: ${env('BENCH_LOADGEN')}`);
 if (process.env.BENCH_CACHE) md.push(`- cache: ${process.env.BENCH_CACHE}`);
@@ -65,6 +68,26 @@ for (const v of ['gqld', 'gqld-cache']) {
   const mix = get(v, 'mix');
   if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, v, mix, '-');
 }
+const cacheRows = [];
+for (const [s, name] of scenarios.filter(([s]) => s === 'product' || s === 'order')) {
+  for (const p of ['yoga-cache', 'mercurius-cache']) {
+    const r = get(p, s), both = get('gqld-cache', s), mc = get('gqld-mc', s);
+    if (r) cacheRows.push(`| ${name} | ${label[p]} | ${r.rps} | ${hit(r)} | ${both ? `${both.rps} (${hit(both)} hits)` : '-'} | ${ratio(both?.rps, r.rps)} | ${mc ? `${mc.rps} (${hit(mc)} hits)` : '-'} | ${ratio(mc?.rps, r.rps)} |`);
+  }
+}
+if (cacheRows.length) {
+  md.push('');
+  md.push('Cache on: gqld\'s response cache against the peers with their response cache plugins, same memcached, same run:', '');
+  md.push('| scenario | peer with its cache | peer req/s | peer hit ratio | gqld (in-process + memcached) req/s | ratio gqld (both tiers) / peer | gqld (memcached only) req/s | ratio gqld (memcached only) / peer |');
+  md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  md.push(...cacheRows);
+  md.push('');
+  md.push('Every cache starts empty with each server and fills during the warm-up and the run (closed loop, ttl 30 s):');
+  md.push('a slower server makes fewer requests, so sees fewer hits; compare the hit ratios with the req/s.');
+  md.push('yoga\'s plugin caches whole responses (looked up before parsing); mercurius-cache caches each');
+  md.push('resolver\'s result (a hit still goes through mercurius\'s pipeline and the compiled query); mercurius has no');
+  md.push('whole-response cache plugin.');
+}
 md.push('');
 md.push('Ceilings, same run:', '');
 md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling |');
@@ -84,7 +107,8 @@ md.push('Servers run one at a time, scenario by scenario, each a fresh process w
 md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sent (captured from PostgreSQL\'s log),');
 md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n; uniform n for pages) and a uniform');
 md.push('customer id, with as many connections as gqld\'s pool. Cache hit ratios come from gqld\'s own counters');
-md.push('(GET /metrics) over the measured run.');
+md.push('(GET /metrics) over the measured run; a peer\'s hit ratio counts its gets from memcached (yoga: one per');
+md.push('request; mercurius-cache: one per cached resolver call, so several per Order query).');
 md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
 md.push('accounted for); its errors include requests still unanswered 5 s after the end.');
 md.push('Figures are noisy: the machine is shared with other CPU-heavy work (see the load average).');
@@ -100,7 +124,7 @@ const groups = scenarios.map(([s, name]) => ({
     .filter(([, r]) => r)
     .map(([server, r]) => ({ server, rps: r.rps })),
 }));
-const colour = { gqld: '#2b6cb0', 'gqld-proxy': '#4c51bf', 'gqld-mc': '#3182ce', 'gqld-cache': '#63b3ed', yoga: '#dd6b20', mercurius: '#38a169', pgbench: '#718096', healthz: '#a0aec0' };
+const colour = { gqld: '#2b6cb0', 'gqld-proxy': '#4c51bf', 'gqld-mc': '#3182ce', 'gqld-cache': '#63b3ed', yoga: '#dd6b20', mercurius: '#38a169', 'yoga-cache': '#f6ad55', 'mercurius-cache': '#68d391', pgbench: '#718096', healthz: '#a0aec0' };
 const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const W = 860, left = 290, barH = 20, gap = 6, pad = 16;
 let y = 48;

@@ -16,7 +16,10 @@
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
-# graphql-yoga and mercurius + graphql-jit, pg Pool of the same size, DataLoader.
+# graphql-yoga and mercurius + graphql-jit, pg Pool of the same size, DataLoader; on
+# scenarios 2 and 3 each peer runs again with its stack's own response cache plugin kept in
+# the same memcached (BENCH_PEER_CACHE=on: `yoga-cache`, `mercurius-cache`; keys prefixed
+# per stack, so no server reads another's entries).
 # gqld runs as variants: `gqld` (DB_PROTOCOL=prepared) and `gqld-proxy` (DB_PROTOCOL=proxy,
 # as behind RDS Proxy), both without a response cache, on scenarios 2, 3 and 5; `gqld-mc`
 # (the response cache in memcached only: GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0) and
@@ -147,10 +150,12 @@ start_gqld() {
     base=http://$address
 }
 
-# start_peer NAME: a Node peer on a free port; sets base and server_pid.
+# start_peer NAME [on]: a Node peer on a free port, with its response cache in memcached
+# when the second argument is "on"; sets base and server_pid.
 start_peer() {
     : >"$tmp/server.out"
     DATABASE_URL=$database_url BENCH_DB_POOL=$db_pool NODE_ENV=production \
+        MEMCACHED_SERVERS=127.0.0.1:$mc_port BENCH_PEER_CACHE=${2:-off} \
         "${server_cpu[@]}" node "tests/bench/peers/$1.js" >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
     base=
@@ -164,7 +169,8 @@ start_peer() {
 }
 
 # The benchmark measures the right answer or none at all: every server must give gqld's
-# answers (as JSON values: 234.70 and 234.7 are the same number) to these queries.
+# answers (as JSON values: 234.70 and 234.7 are the same number) to these queries (the peers:
+# all but the last, catalog pages, which they do not implement).
 queries=(
     '{"query":"{ __typename }"}'
     '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
@@ -199,7 +205,8 @@ record() {
 run_wrk() {
     timeout $(($1 + 30)) "${client_cpu[@]}" wrk -t1 -c"$connections" -d"$1s" -s "$2" "$3" | grep '^BENCH ' || true
 }
-# cache_counts: "hits misses" of the response cache, from the running gqld's GET /metrics
+# cache_counts: "hits misses" of the response cache, from the running server's GET /metrics
+# (gqld's counters, or a peer's gets from memcached with its cache on)
 # shellcheck disable=SC2016 # JavaScript, not shell
 cache_counts() {
     node -e '
@@ -207,19 +214,19 @@ cache_counts() {
           let hits = 0, misses = 0;
           for (const line of text.split("\n")) {
             const v = Number(line.split(" ").pop());
-            if (line.startsWith("gqld_cache_hits_total")) hits += v;
-            else if (line.startsWith("gqld_cache_misses_total")) misses += v;
+            if (/^(gqld|peer)_cache_hits_total/.test(line)) hits += v;
+            else if (/^(gqld|peer)_cache_misses_total/.test(line)) misses += v;
           }
           console.log(hits, misses);
         }).catch((e) => { console.error(e.message); process.exit(1); });
     ' "$base"
 }
-# measured SERVER CMD...: runs CMD (which prints a BENCH line); for a gqld with the response
+# measured SERVER CMD...: runs CMD (which prints a BENCH line); for a server with a response
 # cache on, appends the hit ratio over the run
 measured() {
     local server=$1 before after line
     shift
-    [[ $server != gqld-mc && $server != gqld-cache ]] || before=$(cache_counts)
+    [[ $server != gqld-mc && $server != *-cache ]] || before=$(cache_counts)
     line=$("$@")
     if [[ -n ${before:-} ]]; then
         after=$(cache_counts)
@@ -282,23 +289,46 @@ run_pgbench() {
         END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
     record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
 }
-# start_server NAME: a gqld variant, or a peer that must first give gqld's answers.
+# flush_memcached: every server starts with an empty memcached (gqld-mc and gqld-cache
+# share keys: without it, gqld-cache would start with gqld-mc's entries, which no peer gets)
+flush_memcached() {
+    local reply
+    exec 3<>"/dev/tcp/127.0.0.1/$mc_port" || die "memcached: cannot connect to port $mc_port"
+    printf 'flush_all\r\n' >&3
+    read -r -t 5 reply <&3 || true
+    exec 3>&-
+    [[ $reply == OK* ]] || die "memcached: flush_all answered '$reply'"
+}
+# start_server NAME: a gqld variant, or a peer that must first give gqld's answers; each
+# starts with an empty memcached.
 start_server() {
+    flush_memcached
     case $1 in
     gqld) start_gqld && return ;;
     gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
     gqld-mc) start_gqld GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 && return ;;
     gqld-cache) start_gqld GQLD_CACHE=on && return ;;
+    *-cache) start_peer "${1%-cache}" on ;;
+    *) start_peer "$1" ;;
     esac
-    start_peer "$1"
-    local actual
-    actual=$(answers "$base")
-    node -e '
-        const a = JSON.parse(process.argv[1]), b = JSON.parse(process.argv[2]);
-        if (require("node:util").isDeepStrictEqual(a, b)) process.exit(0);
-        console.error("expected " + process.argv[1].slice(0, 500) + "\nactual   " + process.argv[2].slice(0, 500));
-        process.exit(1);
-    ' "$expected" "$actual" || die "peer $1 does not give gqld's answers"
+    local actual pass
+    # with a response cache, twice: the second answers come from memcached
+    for pass in 1 $([[ $1 == *-cache ]] && echo 2); do
+        actual=$(answers "$base")
+        node -e '
+            // the peers implement scenarios 1-3: not the last query (catalog pages)
+            const a = JSON.parse(process.argv[1]).slice(0, -1), b = JSON.parse(process.argv[2]).slice(0, -1);
+            if (require("node:util").isDeepStrictEqual(a, b)) process.exit(0);
+            const i = a.findIndex((x, k) => !require("node:util").isDeepStrictEqual(x, b[k]));
+            console.error(`query ${i}: expected ${JSON.stringify(a[i]).slice(0, 800)}\nactual   ${JSON.stringify(b[i]).slice(0, 800)}`);
+            process.exit(1);
+        ' "$expected" "$actual" || die "peer $1 does not give gqld's answers (pass $pass)"
+    done
+    if [[ $1 == *-cache ]]; then
+        local counts
+        counts=$(cache_counts)
+        ((${counts%% *} > 0)) || die "peer $1 has no cache hits after asking twice (hits misses: $counts)"
+    fi
 }
 
 # Scenario by scenario, every server in turn (a fresh process each time, warmed up by the
@@ -315,6 +345,8 @@ for s in typename product order products; do
     if [[ $s != products ]]; then # the peers implement scenarios 1-3
         read -ra more <<<"$peers"
         servers+=("${more[@]}")
+        # then with their response caches (scenarios 2 and 3, as gqld-mc and gqld-cache)
+        [[ $s == typename ]] || for peer in "${more[@]}"; do servers+=("$peer-cache"); done
     fi
     for server in "${servers[@]}"; do
         start_server "$server"
@@ -359,10 +391,10 @@ BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
     BENCH_SERVER="$("$gqld" --version 2>/dev/null | head -1 || echo gqld) ($(git rev-parse --short HEAD 2>/dev/null || echo uncommitted), $buildtype build), GQLD_THREADS=1, DB_POOL_SIZE=$db_pool, DB_PROTOCOL=prepared (gqld) or proxy (gqld-proxy)" \
     BENCH_PEER_VERSIONS="$(node -e '
         const p = (n) => require(require("node:path").resolve(process.argv[1], "node_modules", n, "package.json")).version;
-        console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; node ${process.version}`);
+        console.log(`graphql-yoga ${p("graphql-yoga")}, mercurius ${p("mercurius")} (graphql-jit ${p("graphql-jit")}), fastify ${p("fastify")}, graphql ${p("graphql")}, pg ${p("pg")}, dataloader ${p("dataloader")}; response caches: @graphql-yoga/plugin-response-cache ${p("@graphql-yoga/plugin-response-cache")} (@envelop/response-cache ${p("@envelop/response-cache")}), mercurius-cache ${p("mercurius-cache")} (async-cache-dedupe ${p("async-cache-dedupe")}), memjs ${p("memjs")}; node ${process.version}`);
     ' tests/bench/peers 2>/dev/null || true)" \
     BENCH_LOADGEN="wrk -t1 -c$connections -d$duration after a $warmup warm-up (keep-alive, loopback); mix: tests/bench/openloop.mjs at $rate req/s, $connections connections; pgbench -M prepared -c $db_pool -j 1 -T $secs" \
-    BENCH_CACHE="gqld-mc: GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 (every hit is a memcached round trip); gqld-cache: GQLD_CACHE=on with the in-process tier's defaults; the other gqld rows and the peers: no response cache" \
+    BENCH_CACHE="gqld-mc: GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 (every hit is a memcached round trip); gqld-cache: GQLD_CACHE=on with the in-process tier's defaults; yoga-cache: @graphql-yoga/plugin-response-cache (whole responses) and mercurius-cache: mercurius-cache (every resolver of the queries; mercurius has no whole-response plugin), both in the same memcached with ttl 30 s, no session (AUTH_MODE=none); the other gqld rows and the peers: no response cache" \
     BENCH_NOTE=$peer_note BENCH_DATA="$BENCH_PRODUCTS products (Zipf s = 1.1), $BENCH_CUSTOMERS customers, $orders orders" \
     node tests/bench/report.mjs "$results" "$out/report.md" "$out/report.svg"
 say "wrote $out/report.md and $out/report.svg"
