@@ -34,7 +34,7 @@ typedef struct rs_principal {
 } rs_principal;
 
 typedef enum rs_auth_mode {
-    RS_AUTH_JWT,  /* the default: the request's own principal (anonymous until the auth issue lands) */
+    RS_AUTH_JWT,  /* the default (jwt and gateway modes): the principal the front door verified */
     RS_AUTH_NONE, /* development only: every request is an admin */
 } rs_auth_mode;
 

@@ -32,7 +32,7 @@ build_deps() {
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         build-essential pkg-config meson ninja-build ca-certificates \
-        libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev \
+        libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev libcurl4-openssl-dev \
         nodejs npm >/dev/null # npm: the playground's pinned assets (infra/playground) at build time
 }
 

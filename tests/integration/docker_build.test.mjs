@@ -55,6 +55,15 @@ describe('container image steps (infra/docker/build.sh), run on the host', () =>
     if (dest) rmSync(dest, { recursive: true, force: true });
   });
 
+  test('the image\'s build stage installs every library the development set-up builds against', () => {
+    // infra/dev/deps.sh is what ./dev and CI build with; build.sh build-deps is what the image builds with.
+    const base = readFileSync(path.join(ROOT, 'infra', 'dev', 'deps.sh'), 'utf8').match(/^packages=\(([\s\S]*?)\)/m)[1];
+    const devLibs = [...base.matchAll(/\b(lib[a-z0-9.+-]+-dev)\b/g)].map((m) => m[1]);
+    const buildDeps = readFileSync(SCRIPT, 'utf8').match(/build_deps\(\) \{([\s\S]*?)\n\}/)[1];
+    assert.ok(devLibs.length >= 6, devLibs.join(' '));
+    for (const lib of devLibs) assert.match(buildDeps, new RegExp(`\\b${lib.replace(/[.+]/g, '\\$&')}\\b`), lib);
+  });
+
   test('the Dockerfile is multi-stage bookworm -> bookworm-slim and runs this script in both stages', () => {
     const from = [...DOCKERFILE.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
     assert.deepEqual(from, ['debian:bookworm', 'debian:bookworm-slim']);
