@@ -14,8 +14,9 @@ static bool sane(h2o_iovec_t v)
         return false;
     for (size_t i = 0; i < v.len; i++) {
         char c = v.base[i];
+        /* '=': API Gateway HTTP API request ids end in base64 padding ("JKJaXmPLvHcESHA="). */
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.'))
+              c == '_' || c == '.' || c == '='))
             return false;
     }
     return true;

@@ -97,6 +97,11 @@ describe('access log', () => {
     }
   });
 
+  test('an HTTP API request id (base64 padding) is taken as it is', async () => {
+    const { id } = await idFor({ 'x-amzn-requestid': 'JKJaXmPLvHcESHA=' });
+    assert.equal(id, 'JKJaXmPLvHcESHA=');
+  });
+
   test('an unsafe x-amzn-requestid is ignored', async () => {
     const { id } = await idFor({ 'x-amzn-requestid': 'has space', traceparent: TRACEPARENT });
     assert.equal(id, TRACE_ID);
