@@ -4,24 +4,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "b64url.h"
+
 /* encode() wraps base64 at 76 characters; translate() drops the newlines and padding and makes it URL-safe.
  */
 void cursor_sql(gql_buf *sql, const char *key)
 {
     gql_buf_printf(sql, "translate(encode(convert_to((%s)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')", key);
-}
-
-static int sextet(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    return c == '_' ? 63 : -1;
 }
 
 /* Well-formed UTF-8 without NUL (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF). */
@@ -53,27 +42,13 @@ static bool utf8_text(const unsigned char *s, size_t len)
 const char *cursor_decode(gql_arena *arena, const char *cursor)
 {
     size_t len = strlen(cursor);
-    if (len == 0 || len % 4 == 1 || len > 4096)
+    if (len == 0 || len > 4096)
         return NULL;
-    unsigned char *out = gql_arena_alloc(arena, len * 3 / 4 + 1);
+    unsigned char *out = gql_arena_alloc(arena, b64url_decoded_max(len) + 1);
     if (out == NULL)
         return NULL;
-    size_t n = 0;
-    uint32_t bits = 0;
-    int nbits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = sextet(cursor[i]);
-        if (v < 0)
-            return NULL;
-        bits = bits << 6 | (uint32_t)v;
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            out[n++] = (unsigned char)(bits >> nbits);
-            bits &= (1u << nbits) - 1;
-        }
-    }
-    if (bits != 0 || !utf8_text(out, n)) /* leftover bits are zero in a canonical encoding */
+    ssize_t n = b64url_decode(cursor, len, out); /* canonical: one cursor, one spelling */
+    if (n < 0 || !utf8_text(out, (size_t)n))
         return NULL;
     out[n] = '\0';
     return (const char *)out;

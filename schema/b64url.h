@@ -1,7 +1,8 @@
 /*
  * b64url: the strict base64url of JWS (RFC 7515 section 2): the URL-safe
  * alphabet, no padding, no blanks, and the unused low bits of the last
- * character zero, so that one token has exactly one spelling.
+ * character zero, so that one text has exactly one spelling. JWTs
+ * (server/auth) and page cursors (resolvers/cursor.c) both decode with it.
  */
 #ifndef GQLD_B64URL_H
 #define GQLD_B64URL_H
