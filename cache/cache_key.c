@@ -1,11 +1,40 @@
 #include "cache_key.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+
+/*
+ * OpenSSL 3 looks SHA-256 up in its provider tables, under a lock, on every
+ * EVP_sha256() digest and every SHA256() call; a cached request takes two
+ * digests (the document's and the response key), so the algorithm is fetched
+ * once for the process instead (kept until exit).
+ */
+static EVP_MD *fetched;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    pthread_once(&fetch_once, fetch_sha256);
+    return fetched != NULL ? fetched : EVP_sha256();
+}
+
+void cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_BYTES])
+{
+    unsigned int n = 0;
+    if (EVP_Digest(data, len, out, &n, sha256(), NULL) != 1 || n != CACHE_KEY_BYTES)
+        SHA256(data, len, out); /* out of memory in OpenSSL: its other way, as before */
+}
 
 int cache_key_derive(const cache_key_part *parts, size_t nparts, uint8_t out[CACHE_KEY_BYTES])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, sha256(), NULL) == 1;
     for (size_t i = 0; ok && i < nparts; i++) {
         unsigned char len[8];
         for (int b = 0; b < 8; b++)

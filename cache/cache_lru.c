@@ -1,6 +1,5 @@
 #include "cache_lru.h"
 
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,9 +178,4 @@ void cache_lru_get_stats(const cache_lru *lru, cache_lru_stats *out)
     out->hits = lru->hits;
     out->misses = lru->misses;
     out->evictions = lru->evictions;
-}
-
-void cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_BYTES])
-{
-    SHA256(data, len, out);
 }

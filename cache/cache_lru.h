@@ -51,7 +51,7 @@ typedef struct cache_lru_stats {
 
 void cache_lru_get_stats(const cache_lru *lru, cache_lru_stats *out);
 
-/* SHA-256 of data (OpenSSL), the key derivation every cache here uses. */
+/* SHA-256 of data (OpenSSL), the key derivation every cache here uses (cache_key.c). */
 void cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_BYTES]);
 
 #endif

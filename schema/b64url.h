@@ -20,4 +20,11 @@ static inline size_t b64url_decoded_max(size_t len)
  * base64url. */
 ssize_t b64url_decode(const char *in, size_t len, unsigned char *out);
 
+/*
+ * Base64 as senders spell it (API Gateway's isBase64Encoded bodies): the
+ * standard or the URL-safe alphabet, '=' padding or none, unused low bits not
+ * checked. Same room and result as b64url_decode.
+ */
+ssize_t base64_decode_lenient(const char *in, size_t len, unsigned char *out);
+
 #endif

@@ -1,19 +1,37 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Every access-log line starts with the time, and its date and seconds change
+ * once a second: each thread formats them once a second and writes the
+ * milliseconds by hand (printf here was a visible share of a cached request).
+ */
 void log_put_time(gql_buf *b)
 {
+    static _Thread_local time_t second = -1;
+    static _Thread_local char prefix[64]; /* "2026-11-23T18:25:19" */
+    static _Thread_local size_t prefix_len;
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    gql_buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                   tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+    if (tv.tv_sec != second) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        int n = snprintf(prefix, sizeof(prefix), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        prefix_len = n > 0 && (size_t)n < sizeof(prefix) ? (size_t)n : 0;
+        second = tv.tv_sec;
+    }
+    unsigned ms = (unsigned)(tv.tv_usec / 1000);
+    const char millis[5] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
+                            'Z'};
+    gql_buf_append(b, prefix, prefix_len);
+    gql_buf_append(b, millis, sizeof(millis));
 }
 
 /* Configuration read at start-up, like the settings: written before the threads start, then only read. */

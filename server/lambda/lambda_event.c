@@ -8,6 +8,8 @@
 
 #include <h2o.h>
 
+#include "b64url.h"
+
 /* ---- request: checks and encodings ---- */
 
 static bool is_tchar(unsigned char c)
@@ -200,34 +202,15 @@ static int put_query_v1(builder *bd, json_t *event)
     return 0;
 }
 
+/* An isBase64Encoded body, decoded into out. */
 static int decode_base64(const char *s, size_t len, gql_buf *out)
 {
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-                : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                : c >= '0' && c <= '9' ? c - '0' + 52
-                : c == '+' || c == '-' ? 62
-                : c == '/' || c == '_' ? 63
-                                       : -1;
-        if (c == '=') {
-            for (; i < len; i++)
-                if (s[i] != '=')
-                    return -1;
-            break;
-        }
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            gql_buf_putc(out, (char)((acc >> bits) & 0xff));
-        }
-    }
-    return bits >= 6 ? -1 : 0; /* a lone trailing character encodes no byte */
+    unsigned char *bytes = malloc(b64url_decoded_max(len) + 1);
+    ssize_t n = bytes != NULL ? base64_decode_lenient(s, len, bytes) : -1;
+    if (n >= 0)
+        gql_buf_append(out, (const char *)bytes, (size_t)n);
+    free(bytes);
+    return n >= 0 ? 0 : -1;
 }
 
 static const char *string_at(json_t *obj, const char *key)
