@@ -13,6 +13,7 @@ void cache_counters_read(const cache_counters *c, cache_stats *out)
     READ(bytes_read);
     READ(bytes_written);
     READ(flight_waits);
+    READ(unparsed_hits);
     READ(bypassed);
     READ(apq_hits);
     READ(apq_misses);

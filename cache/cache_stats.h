@@ -21,6 +21,7 @@ typedef struct cache_stats {
     uint64_t bytes_read;     /* value bytes read from memcached */
     uint64_t bytes_written;  /* value bytes sent to memcached */
     uint64_t flight_waits;   /* requests that waited on another request's fetch (single flight) */
+    uint64_t unparsed_hits;  /* hits found by a request's bytes alone, before any parsing */
     uint64_t bypassed;       /* lookups answered as misses without asking memcached (queue full) */
     uint64_t apq_hits;       /* persisted query texts found */
     uint64_t apq_misses;     /* PersistedQueryNotFound answers */
@@ -30,7 +31,7 @@ typedef struct cache_stats {
 /* The live counters (embedded in cache_shared). */
 typedef struct cache_counters {
     _Atomic uint64_t local_hits, memcached_hits, misses, stale_served, stores, errors, bytes_read,
-        bytes_written, flight_waits, bypassed, apq_hits, apq_misses, memcached_up;
+        bytes_written, flight_waits, unparsed_hits, bypassed, apq_hits, apq_misses, memcached_up;
 } cache_counters;
 
 static inline void cache_count(_Atomic uint64_t *counter, uint64_t n)

@@ -29,7 +29,11 @@ struct rs_worker {
     cache_tiers *tiers;   /* responses and persisted queries: in-process tier and memcached */
     cache_flights *flights;
     h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
+    cache_lru *known;         /* rs_known by request digest (rs_known_find); NULL: none kept */
+    bool closing;             /* rs_worker_destroy has begun: no fallback may start a request */
 };
+
+_Static_assert(sizeof(((rs_known *)0)->base_key) == CACHE_KEY_BYTES, "a base key is a cache key");
 
 /* A parsed, validated document, shared read-only by this thread's requests while pinned. */
 typedef struct rs_document {
@@ -82,8 +86,11 @@ struct rs_exec {
     char *stale; /* a stale entry's body: served if the database is unavailable */
     size_t stale_len;
     unsigned stale_age;
-    rs_facts *facts;      /* the caller's, or NULL */
-    uint64_t db_start_us; /* when the first statement was sent */
+    rs_facts *facts;                 /* the caller's, or NULL */
+    uint64_t db_start_us;            /* when the first statement was sent */
+    uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
+    bool has_digest;
+    bool known_miss; /* rs_request.known_miss */
 };
 
 static uint64_t clock_us(void)
@@ -112,6 +119,12 @@ static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
     cache_tiers_config tc = {c->local_bytes, c->local_ttl_ms, c->prefix};
     w->tiers = cache_tiers_create(c->shared, &tc, err, errlen);
     w->flights = w->tiers != NULL ? cache_flights_create() : NULL;
+    /* A remembered request weighs its rs_known, the map's entry and malloc's headers: about 160 bytes. */
+    if (w->flights != NULL && c->responses && c->requests > 0 &&
+        (w->known = cache_lru_create(c->requests, (size_t)c->requests * 160, free)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (w->flights == NULL) {
         if (w->tiers != NULL)
             snprintf(err, errlen, "out of memory");
@@ -161,7 +174,9 @@ void rs_worker_destroy(rs_worker *worker)
         h2o_socket_close(worker->cache_sock);
     }
     /* Lookups still waiting on memcached go on as misses: to the pool, which fails them as it shuts down. */
+    worker->closing = true;
     cache_tiers_destroy(worker->tiers);
+    cache_lru_destroy(worker->known);
     db_pool_destroy(worker->pool);
     cache_flights_destroy(worker->flights);
     cache_lru_destroy(worker->documents);
@@ -517,10 +532,18 @@ static void on_flight_landed(void *user, const void *result)
     respond(x, r->outcome, r->body, r->len);
 }
 
+/* Nothing fresh under the key: counted, then to the database. */
+static void cache_missed(rs_exec *x)
+{
+    const rs_cache_config *c = &x->worker->engine->cache;
+    if (c->shared != NULL)
+        cache_count(&cache_shared_counters(c->shared)->misses, 1);
+    execute_roots(x);
+}
+
 static void on_response_lookup(void *user, const cache_hit *hit)
 {
     rs_exec *x = user;
-    const rs_cache_config *c = &x->worker->engine->cache;
     if (hit->freshness == CACHE_FRESH) {
         if (x->facts != NULL)
             x->facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
@@ -531,14 +554,35 @@ static void on_response_lookup(void *user, const cache_hit *hit)
         respond(x, RS_DATA, hit->payload, hit->len);
         return;
     }
-    if (c->shared != NULL)
-        cache_count(&cache_shared_counters(c->shared)->misses, 1);
     if (hit->freshness == CACHE_STALE && (x->stale = malloc(hit->len ? hit->len : 1)) != NULL) {
         memcpy(x->stale, hit->payload, hit->len);
         x->stale_len = hit->len;
         x->stale_age = cache_value_age_s(&hit->meta, cache_now_ms());
     }
-    execute_roots(x);
+    cache_missed(x);
+}
+
+/* Remembers what the request's digest led to (rs_known_find), unless it already is. */
+static void remember(rs_exec *x, const uint8_t base_key[CACHE_KEY_BYTES])
+{
+    rs_worker *w = x->worker;
+    cache_entry *e = w->known != NULL && x->has_digest ? cache_lru_get(w->known, x->digest) : NULL;
+    if (e != NULL || w->known == NULL || !x->has_digest) {
+        if (e != NULL)
+            cache_entry_unpin(e);
+        return;
+    }
+    rs_known *k = malloc(sizeof(*k));
+    if (k == NULL)
+        return; /* not remembered: the next repeat is parsed again */
+    memcpy(k->base_key, base_key, CACHE_KEY_BYTES);
+    k->max_age = x->policy.max_age;
+    k->private_scope = x->policy.private_scope;
+    e = cache_lru_put(w->known, x->digest, k, 160);
+    if (e != NULL)
+        cache_entry_unpin(e);
+    else
+        free(k);
 }
 
 /*
@@ -555,15 +599,19 @@ static bool cache_begin(rs_exec *x, const rs_request *request)
     if (x->ctx.operation->operation != GQL_OP_QUERY ||
         cache_policy_compute(&x->ctx, c->default_max_age, &x->policy) != 0)
         x->policy = (rs_cache_policy){0, false};
-    if (!c->responses || x->policy.max_age == 0 ||
-        (x->policy.private_scope && x->principal.kind == RS_PRINCIPAL_ANONYMOUS))
+    if (!c->responses || x->policy.max_age == 0)
+        return false;
+    const rs_document *d = cache_entry_value(x->document);
+    uint8_t base_key[CACHE_KEY_BYTES];
+    if (response_base_key(c->prefix, c->schema_version, d->digest, x->ctx.operation->name.ptr,
+                          request->variables, base_key) != 0)
+        return false;
+    remember(x, base_key);
+    if (x->policy.private_scope && x->principal.kind == RS_PRINCIPAL_ANONYMOUS)
         return false;
     char visibility_buf[512];
     const char *visibility = response_visibility(&x->principal, visibility_buf, sizeof(visibility_buf));
-    const rs_document *d = cache_entry_value(x->document);
-    if (visibility == NULL ||
-        response_key(c->prefix, c->schema_version, d->digest, x->ctx.operation->name.ptr, request->variables,
-                     visibility, x->key) != 0)
+    if (visibility == NULL || response_key(base_key, visibility, x->key) != 0)
         return false;
     switch (cache_flight_join(w->flights, x->key, on_flight_landed, x)) {
     case CACHE_FLIGHT_WAIT:
@@ -577,7 +625,10 @@ static bool cache_begin(rs_exec *x, const rs_request *request)
         break;
     }
     x->cacheable = true;
-    cache_tiers_lookup(w->tiers, CACHE_NS_RESPONSE, x->key, on_response_lookup, x);
+    if (x->known_miss)
+        cache_missed(x); /* rs_execute_known found nothing a moment ago: not asked twice */
+    else
+        cache_tiers_lookup(w->tiers, CACHE_NS_RESPONSE, x->key, on_response_lookup, x);
     return true;
 }
 
@@ -683,6 +734,10 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->user = user;
     x->meta_out = request->meta;
     x->facts = request->facts;
+    x->has_digest = request->digest != NULL;
+    if (x->has_digest)
+        memcpy(x->digest, request->digest, CACHE_KEY_BYTES);
+    x->known_miss = request->known_miss;
     gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
@@ -695,4 +750,80 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
         start_apq_lookup(x, request);
     else
         run(x, request);
+}
+
+/* ---- requests seen before (executor.h) ---- */
+
+bool rs_worker_remembers(const rs_worker *worker)
+{
+    return worker->known != NULL;
+}
+
+bool rs_known_find(rs_worker *worker, const uint8_t digest[CACHE_KEY_BYTES], rs_known *out)
+{
+    cache_entry *e = worker->known != NULL ? cache_lru_get(worker->known, digest) : NULL;
+    if (e == NULL)
+        return false;
+    *out = *(const rs_known *)cache_entry_value(e);
+    cache_entry_unpin(e);
+    return true;
+}
+
+/* A remembered request's lookup in flight. */
+typedef struct known_lookup {
+    rs_worker *worker;
+    rs_known known;
+    rs_response_meta *meta;
+    rs_facts *facts;
+    rs_done_cb done;
+    rs_fallback_cb fallback;
+    void *user;
+} known_lookup;
+
+static void on_known_lookup(void *user, const cache_hit *hit)
+{
+    known_lookup *k = user;
+    if (hit->freshness == CACHE_FRESH) {
+        cache_shared *shared = k->worker->engine->cache.shared;
+        if (shared != NULL)
+            cache_count(&cache_shared_counters(shared)->unparsed_hits, 1);
+        if (k->facts != NULL)
+            k->facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
+        if (k->meta != NULL)
+            *k->meta = (rs_response_meta){.max_age = k->known.max_age,
+                                          .private_scope = k->known.private_scope,
+                                          .hit = true,
+                                          .age = cache_value_age_s(&hit->meta, cache_now_ms())};
+        k->done(k->user, RS_DATA, hit->payload, hit->len);
+    } else if (k->worker->closing) {
+        /* The worker is going away under a lookup memcached never answered: nothing may start now. */
+        if (k->meta != NULL)
+            *k->meta = (rs_response_meta){0};
+        static const char body[] = "{\"errors\":[{\"message\":\"The server is shutting down; retry.\","
+                                   "\"extensions\":{\"code\":\"OVERLOADED\"}}]}";
+        k->done(k->user, RS_OVERLOADED, body, sizeof(body) - 1);
+    } else {
+        k->fallback(k->user, hit->freshness == CACHE_EXPIRED);
+    }
+    free(k);
+}
+
+bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_principal *principal,
+                      rs_response_meta *meta, rs_facts *facts, rs_done_cb done, rs_fallback_cb fallback,
+                      void *user)
+{
+    rs_principal who = auth_scope_principal(worker->engine->auth_mode, principal);
+    if (known->private_scope && who.kind == RS_PRINCIPAL_ANONYMOUS)
+        return false; /* answered with errors by the normal way, never from the cache */
+    char visibility_buf[512];
+    const char *visibility = response_visibility(&who, visibility_buf, sizeof(visibility_buf));
+    uint8_t key[CACHE_KEY_BYTES];
+    known_lookup *k = visibility != NULL ? malloc(sizeof(*k)) : NULL;
+    if (k == NULL || response_key(known->base_key, visibility, key) != 0) {
+        free(k);
+        return false;
+    }
+    *k = (known_lookup){worker, *known, meta, facts, done, fallback, user};
+    cache_tiers_lookup(worker->tiers, CACHE_NS_RESPONSE, key, on_known_lookup, k);
+    return true;
 }

@@ -41,6 +41,7 @@ typedef struct rs_cache_config {
     cache_shared *shared;       /* memcached nodes and the counters; NULL: in-process tier only */
     size_t local_bytes;         /* in-process tier per thread; 0: off */
     unsigned local_ttl_ms;      /* how long the in-process tier serves an entry on its own */
+    unsigned requests;          /* requests remembered by their bytes' digest (rs_execute_known); 0: none */
     unsigned default_max_age;   /* seconds, for root and object fields without a @cacheControl hint */
     unsigned stale_grace;       /* seconds an entry outlives its maxAge, for stale-if-error */
     unsigned apq_ttl;           /* seconds a persisted query text is kept */
@@ -115,6 +116,9 @@ typedef struct rs_request {
     const char *apq_hash;
     rs_response_meta *meta; /* NULL, or filled before done runs */
     rs_facts *facts;        /* optional: filled in before done runs */
+    /* NULL, or response_request_digest of the request's bytes: remembered when the request is cacheable */
+    const uint8_t *digest;
+    bool known_miss; /* rs_execute_known has just found nothing under this request's key: not asked again */
 } rs_request;
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */
@@ -125,5 +129,43 @@ typedef void (*rs_done_cb)(void *user, rs_outcome outcome, const char *body, siz
  * what it keeps; a persisted query lookup copies what it needs).
  */
 void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user);
+
+/*
+ * Requests seen before. When a request with a digest (rs_request.digest) turns
+ * out cacheable, its worker remembers what parsing it led to: the base of its
+ * response key and its cache policy (bounded by rs_cache_config.requests, least
+ * recently used first out). The same bytes always lead there again, so a
+ * repeat is looked up in the cache before its JSON, document or variables are
+ * read at all: the front door finds the digest (rs_known_find), checks the
+ * credentials as usual, and calls rs_execute_known.
+ */
+typedef struct rs_known {
+    uint8_t base_key[32]; /* response_base_key */
+    unsigned max_age;     /* the cache policy */
+    bool private_scope;
+} rs_known;
+
+/* False when this worker remembers nothing (the response cache is off, or GQLD_CACHE_REQUESTS=0). */
+bool rs_worker_remembers(const rs_worker *worker);
+/* True with *out set when the digest is remembered. */
+bool rs_known_find(rs_worker *worker, const uint8_t digest[32], rs_known *out);
+
+/*
+ * The cache had no fresh answer: run the request the normal way (rs_execute),
+ * with known_miss set as given (true when there was nothing at all; a stale
+ * entry is looked up again, for stale-if-error).
+ */
+typedef void (*rs_fallback_cb)(void *user, bool known_miss);
+
+/*
+ * Looks a remembered request up for this principal. False when its response
+ * may not be cached for it (PRIVATE data and an anonymous caller): nothing was
+ * started, run it the normal way. True when started: exactly one of done (a
+ * hit, with meta and facts filled as rs_execute would) or fallback runs, maybe
+ * before this returns.
+ */
+bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_principal *principal,
+                      rs_response_meta *meta, rs_facts *facts, rs_done_cb done, rs_fallback_cb fallback,
+                      void *user);
 
 #endif

@@ -45,9 +45,8 @@ const char *response_visibility(const rs_principal *principal, char *buf, size_t
     return out;
 }
 
-int response_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],
-                 const char *operation_name, const json_t *variables, const char *visibility,
-                 uint8_t out[CACHE_KEY_BYTES])
+int response_base_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],
+                      const char *operation_name, const json_t *variables, uint8_t out[CACHE_KEY_BYTES])
 {
     char *vars = NULL;
     if (variables != NULL && json_object_size(variables) > 0) {
@@ -66,11 +65,22 @@ int response_key(const char *prefix, const char *schema_version, const uint8_t d
         /* an absent operation name and an empty one differ */
         {operation_name != NULL ? "1" : "0", 1},
         {vars != NULL ? vars : "{}", vars != NULL ? strlen(vars) : 2},
-        {visibility, strlen(visibility)},
     };
     int rc = cache_key_derive(parts, sizeof(parts) / sizeof(parts[0]), out);
     free(vars);
     return rc;
+}
+
+int response_key(const uint8_t base[CACHE_KEY_BYTES], const char *visibility, uint8_t out[CACHE_KEY_BYTES])
+{
+    const cache_key_part parts[] = {{base, CACHE_KEY_BYTES}, {visibility, strlen(visibility)}};
+    return cache_key_derive(parts, sizeof(parts) / sizeof(parts[0]), out);
+}
+
+int response_request_digest(bool get, const char *raw, size_t len, uint8_t out[CACHE_KEY_BYTES])
+{
+    const cache_key_part parts[] = {{get ? "GET" : "POST", get ? 3 : 4}, {raw != NULL ? raw : "", len}};
+    return cache_key_derive(parts, sizeof(parts) / sizeof(parts[0]), out);
 }
 
 char *response_mark_stale(const char *body, size_t len, unsigned age_s, size_t *out_len)

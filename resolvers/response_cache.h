@@ -34,13 +34,23 @@ int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTE
 const char *response_visibility(const rs_principal *principal, char *buf, size_t size);
 
 /*
- * The key of a response: SHA-256 over the key prefix, the schema version,
- * the document digest, the operation name, the variables (canonical JSON:
- * sorted keys, compact) and the visibility class. -1 when out of memory.
+ * What a response's key depends on apart from who asks: SHA-256 over the key
+ * prefix, the schema version, the document digest, the operation name and the
+ * variables (canonical JSON: sorted keys, compact). -1 when out of memory.
  */
-int response_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],
-                 const char *operation_name, const json_t *variables, const char *visibility,
-                 uint8_t out[CACHE_KEY_BYTES]);
+int response_base_key(const char *prefix, const char *schema_version, const uint8_t doc[CACHE_KEY_BYTES],
+                      const char *operation_name, const json_t *variables, uint8_t out[CACHE_KEY_BYTES]);
+
+/* The key of a response: the base key and the caller's visibility class. -1 when out of memory. */
+int response_key(const uint8_t base[CACHE_KEY_BYTES], const char *visibility, uint8_t out[CACHE_KEY_BYTES]);
+
+/*
+ * The digest of a request as it came (a GET's query string, a POST's body):
+ * two requests with the same bytes carry the same document, operation and
+ * variables, so the executor remembers the base key and cache policy a digest
+ * led to and answers a repeat from the cache without parsing it again.
+ */
+int response_request_digest(bool get, const char *raw, size_t len, uint8_t out[CACHE_KEY_BYTES]);
 
 /*
  * A cached body ({"data":...}) with `"extensions":{"cache":{"stale":true,"age":N}}`

@@ -113,6 +113,9 @@ static const setting settings[] = {
      1ULL << 34, "in-process response cache per thread, in bytes (0 = off: memcached only)"},
     {"GQLD_CACHE_LOCAL_TTL_MS", "cache-local-ttl-ms", SET_UINT, AT(cache_local_ttl_ms), "1000", 1, 3600000,
      "how long the in-process tier serves an entry before asking memcached again"},
+    {"GQLD_CACHE_REQUESTS", "cache-requests", SET_UINT, AT(cache_requests), "65536", 0, 10000000,
+     "cacheable requests remembered per thread by the digest of their bytes, so a repeat is answered from "
+     "the cache without parsing it again (0 = off)"},
     {"GQLD_CACHE_DEFAULT_MAX_AGE", "cache-default-max-age", SET_UINT, AT(cache_default_max_age), "0", 0,
      31536000, "maxAge in seconds of root and object fields without a @cacheControl hint (0 = not cached)"},
     {"GQLD_CACHE_STALE_GRACE", "cache-stale-grace", SET_UINT, AT(cache_stale_grace), "300", 0, 31536000,

@@ -370,6 +370,7 @@ static void cache_metrics(void *user, metrics_cache_counts *out)
                                   .bytes_read = s.bytes_read,
                                   .bytes_written = s.bytes_written,
                                   .flight_waits = s.flight_waits,
+                                  .unparsed_hits = s.unparsed_hits,
                                   .apq_hits = s.apq_hits,
                                   .apq_misses = s.apq_misses,
                                   .memcached_up = s.memcached_up};

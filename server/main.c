@@ -188,6 +188,7 @@ static cache_shared *start_cache(const gqld_config *cfg, rs_cache_config *out, c
         .shared = shared,
         .local_bytes = cfg->cache_local_bytes,
         .local_ttl_ms = cfg->cache_local_ttl_ms,
+        .requests = cfg->cache_requests,
         .default_max_age = cfg->cache_default_max_age,
         .stale_grace = cfg->cache_stale_grace,
         .apq_ttl = cfg->apq_ttl,

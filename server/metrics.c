@@ -268,6 +268,10 @@ static void render_cache(const metrics *m, gql_buf *b)
     single(b, "gqld_cache_flight_waits_total", "counter",
            "Requests that waited on another request's fetch of the same response (single flight).",
            c.flight_waits);
+    single(b, "gqld_cache_unparsed_hits_total", "counter",
+           "Hits found by a request's bytes alone: a repeat of a cacheable request, answered before parsing "
+           "(also counted in gqld_cache_hits_total).",
+           c.unparsed_hits);
     header(b, "gqld_apq_lookups_total", "counter", "Automatic persisted query lookups by hash, by result.");
     sample(b, "gqld_apq_lookups_total", "{result=\"hit\"}", c.apq_hits);
     sample(b, "gqld_apq_lookups_total", "{result=\"not_found\"}", c.apq_misses);

@@ -53,6 +53,7 @@ typedef struct metrics_cache_counts {
     uint64_t bytes_read;     /* value bytes read from memcached */
     uint64_t bytes_written;  /* value bytes sent to memcached */
     uint64_t flight_waits;   /* requests that waited on another's fetch of the same key */
+    uint64_t unparsed_hits;  /* hits found by the request's bytes, before parsing */
     uint64_t apq_hits;       /* persisted query texts found */
     uint64_t apq_misses;     /* PersistedQueryNotFound answers */
     uint64_t memcached_up;   /* gauge: 1 while memcached answers */

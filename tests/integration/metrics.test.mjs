@@ -57,6 +57,7 @@ const FAMILIES = {
   gqld_cache_stores_total: 'counter',
   gqld_cache_memcached_bytes_total: 'counter',
   gqld_cache_flight_waits_total: 'counter',
+  gqld_cache_unparsed_hits_total: 'counter',
   gqld_apq_lookups_total: 'counter',
   gqld_cache_memcached_up: 'gauge',
 };

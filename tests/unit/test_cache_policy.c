@@ -73,6 +73,14 @@ static void test_policy(void)
     CHECK_POLICY("{ __schema { queryType { name } } }", NULL, 0, 0, false);
 }
 
+/* A response key from all its parts, as the executor derives it. */
+static int key_of(const char *prefix, const char *version, const uint8_t doc[CACHE_KEY_BYTES], const char *op,
+                  const json_t *vars, const char *visibility, uint8_t out[CACHE_KEY_BYTES])
+{
+    uint8_t base[CACHE_KEY_BYTES];
+    return response_base_key(prefix, version, doc, op, vars, base) != 0 ? -1
+                                                                        : response_key(base, visibility, out);
+}
 static void test_keys(void)
 {
     uint8_t d1[CACHE_KEY_BYTES], d2[CACHE_KEY_BYTES], d3[CACHE_KEY_BYTES];
@@ -106,22 +114,39 @@ static void test_keys(void)
            *vars2 = json_loads("{\"id\":\"2\",\"n\":2}", 0, NULL);
     char vb[96];
     uint8_t keys[9][CACHE_KEY_BYTES];
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, "anonymous", keys[0]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1b, "anonymous", keys[1]), 0); /* key order: same */
+    CHECK_INT(key_of("gqld", "v1", d1, NULL, vars1, "anonymous", keys[0]), 0);
+    CHECK_INT(key_of("gqld", "v1", d1, NULL, vars1b, "anonymous", keys[1]), 0); /* key order: same */
     CHECK(memcmp(keys[0], keys[1], CACHE_KEY_BYTES) == 0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars2, "anonymous", keys[1]), 0);
-    CHECK_INT(response_key("gqld", "v2", d1, NULL, vars1, "anonymous", keys[2]), 0);
-    CHECK_INT(response_key("other", "v1", d1, NULL, vars1, "anonymous", keys[3]), 0);
-    CHECK_INT(response_key("gqld", "v1", d3, NULL, vars1, "anonymous", keys[4]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, "Op", vars1, "anonymous", keys[5]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, "", vars1, "anonymous", keys[6]), 0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&a, vb, sizeof(vb)), keys[7]),
-              0);
-    CHECK_INT(response_key("gqld", "v1", d1, NULL, vars1, response_visibility(&b, vb, sizeof(vb)), keys[8]),
-              0);
+    CHECK_INT(key_of("gqld", "v1", d1, NULL, vars2, "anonymous", keys[1]), 0);
+    CHECK_INT(key_of("gqld", "v2", d1, NULL, vars1, "anonymous", keys[2]), 0);
+    CHECK_INT(key_of("other", "v1", d1, NULL, vars1, "anonymous", keys[3]), 0);
+    CHECK_INT(key_of("gqld", "v1", d3, NULL, vars1, "anonymous", keys[4]), 0);
+    CHECK_INT(key_of("gqld", "v1", d1, "Op", vars1, "anonymous", keys[5]), 0);
+    CHECK_INT(key_of("gqld", "v1", d1, "", vars1, "anonymous", keys[6]), 0);
+    CHECK_INT(key_of("gqld", "v1", d1, NULL, vars1, response_visibility(&a, vb, sizeof(vb)), keys[7]), 0);
+    CHECK_INT(key_of("gqld", "v1", d1, NULL, vars1, response_visibility(&b, vb, sizeof(vb)), keys[8]), 0);
     for (int i = 0; i < 9; i++)
         for (int j = i + 1; j < 9; j++)
             CHECK(memcmp(keys[i], keys[j], CACHE_KEY_BYTES) != 0);
+    /* The visibility class is applied to the base key: the same base, two classes, two keys. */
+    uint8_t base[CACHE_KEY_BYTES], k2[CACHE_KEY_BYTES];
+    CHECK_INT(response_base_key("gqld", "v1", d1, NULL, vars1, base), 0);
+    CHECK_INT(response_key(base, "anonymous", k2), 0);
+    CHECK(memcmp(k2, keys[0], CACHE_KEY_BYTES) == 0);
+    CHECK_INT(response_key(base, "admin", k2), 0);
+    CHECK(memcmp(k2, keys[0], CACHE_KEY_BYTES) != 0);
+
+    /* A request's digest: its bytes and its method, nothing else. */
+    uint8_t r[4][CACHE_KEY_BYTES];
+    CHECK_INT(response_request_digest(false, "{\"query\":\"{a}\"}", 15, r[0]), 0);
+    CHECK_INT(response_request_digest(false, "{\"query\":\"{a}\"}", 15, r[1]), 0);
+    CHECK(memcmp(r[0], r[1], CACHE_KEY_BYTES) == 0);
+    CHECK_INT(response_request_digest(true, "{\"query\":\"{a}\"}", 15, r[1]), 0);
+    CHECK_INT(response_request_digest(false, "{\"query\":\"{b}\"}", 15, r[2]), 0);
+    CHECK_INT(response_request_digest(false, "{\"query\": \"{a}\"}", 16, r[3]), 0);
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            CHECK(memcmp(r[i], r[j], CACHE_KEY_BYTES) != 0);
     json_decref(vars1);
     json_decref(vars1b);
     json_decref(vars2);

@@ -100,6 +100,7 @@ static void cache_source(void *user, metrics_cache_counts *out)
                                   .bytes_read = 4096,
                                   .bytes_written = 512,
                                   .flight_waits = 4,
+                                  .unparsed_hits = 9,
                                   .apq_hits = 6,
                                   .apq_misses = 8,
                                   .memcached_up = 1};
@@ -121,6 +122,7 @@ static void test_cache_source(void)
     CHECK(has_line(&b, "gqld_cache_memcached_bytes_total{direction=\"read\"} 4096"));
     CHECK(has_line(&b, "gqld_cache_memcached_bytes_total{direction=\"written\"} 512"));
     CHECK(has_line(&b, "gqld_cache_flight_waits_total 4"));
+    CHECK(has_line(&b, "gqld_cache_unparsed_hits_total 9"));
     CHECK(has_line(&b, "gqld_apq_lookups_total{result=\"hit\"} 6"));
     CHECK(has_line(&b, "gqld_apq_lookups_total{result=\"not_found\"} 8"));
     CHECK(has_line(&b, "gqld_cache_memcached_up 1"));
