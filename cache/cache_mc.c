@@ -42,6 +42,10 @@ struct cache_mc {
     pthread_cond_t wake;
     op_list todo, done;
     bool stop;
+    /* The loop's own: operations held until cache_mc_flush (see cache_mc_set_kick). */
+    op_list held;
+    void (*kick)(void *user);
+    void *kick_user;
     /* The thread's own. */
     memcached_st *memc; /* gets: multi-gets that wait for their answers */
     memcached_st *sets; /* sets: quiet (no reply) and buffered, one write per batch; see run_sets */
@@ -329,6 +333,7 @@ void cache_mc_destroy(cache_mc *mc)
     pthread_join(mc->thread, NULL);
     answer_as_misses(list_take(&mc->done));
     answer_as_misses(list_take(&mc->todo));
+    answer_as_misses(list_take(&mc->held));
     if (mc->memc != NULL)
         memcached_free(mc->memc);
     if (mc->sets != NULL)
@@ -362,6 +367,14 @@ void cache_mc_dispatch(cache_mc *mc)
 
 static bool enqueue(cache_mc *mc, mc_op *op)
 {
+    if (mc->kick != NULL) {
+        if (mc->held.count >= QUEUE_MAX)
+            return false;
+        if (mc->held.head == NULL)
+            mc->kick(mc->kick_user);
+        list_push(&mc->held, op);
+        return true;
+    }
     pthread_mutex_lock(&mc->lock);
     if (mc->todo.count >= QUEUE_MAX) {
         pthread_mutex_unlock(&mc->lock);
@@ -418,4 +431,38 @@ void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32
         free(value);
         free(op);
     }
+}
+
+void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void *user)
+{
+    mc->kick = kick;
+    mc->kick_user = user;
+}
+
+void cache_mc_flush(cache_mc *mc)
+{
+    if (mc->held.head == NULL)
+        return;
+    op_list held = mc->held;
+    mc->held = (op_list){0};
+    mc_op *refused = NULL; /* what no longer fits behind the thread's backlog */
+    pthread_mutex_lock(&mc->lock);
+    bool was_empty = mc->todo.head == NULL;
+    while (held.head != NULL) {
+        mc_op *op = held.head;
+        held.head = op->next;
+        if (mc->todo.count < QUEUE_MAX) {
+            list_push(&mc->todo, op);
+        } else {
+            op->next = refused;
+            refused = op;
+        }
+    }
+    if (was_empty && mc->todo.head != NULL)
+        pthread_cond_signal(&mc->wake);
+    pthread_mutex_unlock(&mc->lock);
+    for (mc_op *op = refused; op != NULL; op = op->next)
+        if (!op->is_set)
+            cache_count(&mc->counters->bypassed, 1);
+    answer_as_misses(refused);
 }

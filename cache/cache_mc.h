@@ -43,4 +43,16 @@ bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
 /* Queues a set; takes value (malloc'd). Fire and forget. */
 void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32_t ttl_s);
 
+/*
+ * Holding. Without it each operation queued on an idle thread wakes it at
+ * once, and on a busy core the woken thread preempts the loop: batches of one
+ * or two, two context switches each. With a kick set, operations are held on
+ * the loop's side and handed over by cache_mc_flush, one hand-over (one
+ * wake-up, one multi-get) for everything queued in a loop iteration. kick runs
+ * on the loop when the first operation is held; it must arrange a flush before
+ * the loop next waits for events (a 0 ms timer). Set it before queueing.
+ */
+void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void *user);
+void cache_mc_flush(cache_mc *mc);
+
 #endif

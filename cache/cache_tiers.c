@@ -92,12 +92,33 @@ void cache_tiers_dispatch(cache_tiers *t)
         cache_mc_dispatch(t->mc);
 }
 
+void cache_tiers_set_kick(cache_tiers *t, void (*kick)(void *user), void *user)
+{
+    if (t->mc != NULL)
+        cache_mc_set_kick(t->mc, kick, user);
+}
+
+void cache_tiers_flush(cache_tiers *t)
+{
+    if (t->mc != NULL)
+        cache_mc_flush(t->mc);
+}
+
 void cache_tiers_mc_key(const char *prefix, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], char *out,
                         size_t size)
 {
-    char digits[2 * CACHE_KEY_BYTES + 1];
-    cache_key_hex(key, digits);
-    snprintf(out, size, "%s:%c:%s", prefix, (char)ns, digits);
+    /* prefix ":" ns ":" digits, without printf: one per memcached operation. */
+    size_t plen = strlen(prefix);
+    if (size < plen + 3 + 2 * CACHE_KEY_BYTES + 1) {
+        if (size > 0)
+            out[0] = '\0';
+        return;
+    }
+    memcpy(out, prefix, plen);
+    out[plen] = ':';
+    out[plen + 1] = (char)ns;
+    out[plen + 2] = ':';
+    cache_key_hex(key, out + plen + 3);
 }
 
 /* The in-process tier's key: the digest with the namespace folded in, so namespaces never collide. */

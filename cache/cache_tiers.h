@@ -34,6 +34,9 @@ void cache_tiers_destroy(cache_tiers *t);
 /* The fd to watch for memcached results (-1 without memcached); call dispatch when readable. */
 int cache_tiers_fd(const cache_tiers *t);
 void cache_tiers_dispatch(cache_tiers *t);
+/* Holds memcached operations until cache_tiers_flush: see cache_mc_set_kick. */
+void cache_tiers_set_kick(cache_tiers *t, void (*kick)(void *user), void *user);
+void cache_tiers_flush(cache_tiers *t);
 
 typedef enum cache_namespace {
     CACHE_NS_RESPONSE = 'r',

@@ -30,7 +30,11 @@ struct rs_worker {
     cache_flights *flights;
     h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
     cache_lru *known;         /* rs_known by request digest (rs_known_find); NULL: none kept */
-    bool closing;             /* rs_worker_destroy has begun: no fallback may start a request */
+    h2o_loop_t *loop;
+    /* 0 ms: hands one loop iteration's memcached operations to its thread at once (cache_mc_set_kick) */
+    h2o_timeout_t cache_tick;
+    h2o_timeout_entry_t cache_tick_entry;
+    bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
 };
 
 _Static_assert(sizeof(((rs_known *)0)->base_key) == CACHE_KEY_BYTES, "a base key is a cache key");
@@ -112,12 +116,31 @@ static void on_cache_readable(h2o_socket_t *sock, const char *err)
     cache_tiers_dispatch(w->tiers);
 }
 
+static void on_cache_tick(h2o_timeout_entry_t *entry)
+{
+    rs_worker *w = H2O_STRUCT_FROM_MEMBER(rs_worker, cache_tick_entry, entry);
+    cache_tiers_flush(w->tiers);
+}
+
+static void kick_cache(void *user)
+{
+    rs_worker *w = user;
+    if (!h2o_timeout_is_linked(&w->cache_tick_entry))
+        h2o_timeout_link(w->loop, &w->cache_tick, &w->cache_tick_entry);
+}
+
 /* The cache tiers, single flight and the loop's watch on memcached's results. */
 static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
 {
     const rs_cache_config *c = &w->engine->cache;
     cache_tiers_config tc = {c->local_bytes, c->local_ttl_ms, c->prefix};
     w->tiers = cache_tiers_create(c->shared, &tc, err, errlen);
+    if (w->tiers != NULL) {
+        w->loop = loop;
+        h2o_timeout_init(loop, &w->cache_tick, 0);
+        w->cache_tick_entry.cb = on_cache_tick;
+        cache_tiers_set_kick(w->tiers, kick_cache, w);
+    }
     w->flights = w->tiers != NULL ? cache_flights_create() : NULL;
     /* A remembered request weighs its rs_known, the map's entry and malloc's headers: about 160 bytes. */
     if (w->flights != NULL && c->responses && c->requests > 0 &&
@@ -175,7 +198,11 @@ void rs_worker_destroy(rs_worker *worker)
     }
     /* Lookups still waiting on memcached go on as misses: to the pool, which fails them as it shuts down. */
     worker->closing = true;
-    cache_tiers_destroy(worker->tiers);
+    cache_tiers_destroy(worker->tiers); /* with the operations still held: answered as misses */
+    if (worker->loop != NULL) {
+        h2o_timeout_unlink(&worker->cache_tick_entry);
+        h2o_timeout_dispose(worker->loop, &worker->cache_tick);
+    }
     cache_lru_destroy(worker->known);
     db_pool_destroy(worker->pool);
     cache_flights_destroy(worker->flights);

@@ -122,3 +122,23 @@ void gql_buf_json_string(gql_buf *b, const char *s, size_t len)
     b->len = (size_t)(out - b->data);
     b->data[b->len] = '\0';
 }
+
+size_t gql_format_uint(unsigned long long n, char out[21])
+{
+    char digits[20];
+    size_t len = 0;
+    do {
+        digits[len++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    for (size_t i = 0; i < len; i++)
+        out[i] = digits[len - 1 - i];
+    out[len] = '\0';
+    return len;
+}
+
+void gql_buf_put_uint(gql_buf *b, unsigned long long n)
+{
+    char text[21];
+    gql_buf_append(b, text, gql_format_uint(n, text));
+}

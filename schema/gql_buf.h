@@ -25,6 +25,10 @@ void gql_buf_append(gql_buf *b, const char *s, size_t len);
 void gql_buf_puts(gql_buf *b, const char *s);
 void gql_buf_putc(gql_buf *b, char c);
 void gql_buf_printf(gql_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal digits of n: what "%llu" prints, without printf's cost on paths that run per request. */
+void gql_buf_put_uint(gql_buf *b, unsigned long long n);
+/* Writes the decimal digits of n to out (room for 21 bytes, NUL-terminated); returns their count. */
+size_t gql_format_uint(unsigned long long n, char out[21]);
 /* Appends s[0..len) as a quoted JSON string. */
 void gql_buf_json_string(gql_buf *b, const char *s, size_t len);
 

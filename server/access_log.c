@@ -33,12 +33,17 @@ static void write_line(h2o_req_t *req, uint64_t us, const rs_facts *facts)
     gql_buf_json_string(&b, req->method.base, req->method.len);
     gql_buf_puts(&b, ",\"path\":");
     gql_buf_json_string(&b, req->path.base, pathlen);
-    gql_buf_printf(&b, ",\"status\":%d,\"duration_us\":%llu,\"request_id\":", req->res.status,
-                   (unsigned long long)us);
+    gql_buf_puts(&b, ",\"status\":");
+    gql_buf_put_uint(&b, req->res.status > 0 ? (unsigned long long)req->res.status : 0);
+    gql_buf_puts(&b, ",\"duration_us\":");
+    gql_buf_put_uint(&b, us);
+    gql_buf_puts(&b, ",\"request_id\":");
     gql_buf_json_string(&b, id.base, id.len);
     gql_buf_puts(&b, ",\"cache\":");
     gql_buf_json_string(&b, cache, strlen(cache));
-    gql_buf_printf(&b, ",\"db_us\":%llu}\n", facts != NULL ? (unsigned long long)facts->db_us : 0ULL);
+    gql_buf_puts(&b, ",\"db_us\":");
+    gql_buf_put_uint(&b, facts != NULL ? facts->db_us : 0);
+    gql_buf_puts(&b, "}\n");
     if (!b.failed) {
         ssize_t unused = write(STDOUT_FILENO, b.data, b.len);
         (void)unused; /* a full or closed stdout must not stop serving */

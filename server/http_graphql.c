@@ -279,7 +279,6 @@ static const char *apq_params(graphql_params *p, bool get, const char **plain_pr
 /* Cache-Control and friends from the executor's caching facts (README "Caching"). */
 static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int status)
 {
-    char value[64];
     if (m->apq_not_found) {
         /* Apollo's: a CDN must not keep "not found" once the query is registered. */
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
@@ -289,18 +288,21 @@ static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int sta
     if (status != 200 || m->max_age == 0 || m->stale) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     } else {
-        int n = snprintf(value, sizeof(value), "max-age=%u, %s", m->max_age,
-                         m->private_scope ? "private" : "public");
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-                       h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
+        /* "max-age=N, public|private", without printf: this runs on every cached answer. */
+        const char *scope = m->private_scope ? ", private" : ", public";
+        char *v = h2o_mem_alloc_pool(&req->pool, 8 + 21 + 9);
+        memcpy(v, "max-age=", 8);
+        size_t n = 8 + gql_format_uint(m->max_age, v + 8);
+        memcpy(v + n, scope, strlen(scope));
+        n += strlen(scope);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, v, n);
     }
     if (m->stale)
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("warning"), 0, NULL,
                               H2O_STRLIT("110 - \"Response is Stale\""));
     if (m->hit) {
-        int n = snprintf(value, sizeof(value), "%u", m->age);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_AGE, NULL,
-                       h2o_strdup(&req->pool, value, (size_t)n).base, (size_t)n);
+        char *age = h2o_mem_alloc_pool(&req->pool, 21);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_AGE, NULL, age, gql_format_uint(m->age, age));
     }
 }
 

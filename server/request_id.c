@@ -32,8 +32,22 @@ static size_t make_id(char *buf, unsigned thread_index, uint64_t n)
         atomic_compare_exchange_strong(&boot, &b, now);
         b = atomic_load(&boot);
     }
-    return (size_t)snprintf(buf, REQUEST_ID_MAX + 1, "%08x-%02x-%010llx", b, thread_index & 0xff,
-                            (unsigned long long)n);
+    /* "%08x-%02x-%010llx" (boot, thread, counter), without printf: one per request. */
+    static const char hex[] = "0123456789abcdef";
+    char *p = buf;
+    for (int shift = 28; shift >= 0; shift -= 4)
+        *p++ = hex[(b >> shift) & 15];
+    *p++ = '-';
+    *p++ = hex[(thread_index >> 4) & 15];
+    *p++ = hex[thread_index & 15];
+    *p++ = '-';
+    int digits = 10;
+    while (digits < 16 && (n >> (4 * digits)) != 0)
+        digits++;
+    for (int d = digits - 1; d >= 0; d--)
+        *p++ = hex[(n >> (4 * d)) & 15];
+    *p = '\0';
+    return (size_t)(p - buf);
 }
 
 static bool lower_hex(const char *s, size_t n, bool *all_zero)
