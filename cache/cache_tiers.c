@@ -189,6 +189,29 @@ static void on_mc(void *user, char *value, size_t len)
     free(p);
 }
 
+bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], cache_hit *hit,
+                           cache_entry **pin)
+{
+    *pin = NULL;
+    if (t->local == NULL)
+        return false;
+    uint64_t now = cache_now_ms();
+    uint8_t lk[CACHE_KEY_BYTES];
+    local_key(ns, key, lk);
+    cache_entry *local = cache_lru_get(t->local, lk);
+    if (local == NULL)
+        return false;
+    const local_value *lv = cache_entry_value(local);
+    fill_hit(hit, lv->value, lv->len, CACHE_TIER_LOCAL, now);
+    if (hit->freshness != CACHE_FRESH || (now >= lv->local_until_ms && t->mc != NULL)) {
+        cache_entry_unpin(local);
+        return false;
+    }
+    count_hit(t, hit);
+    *pin = local;
+    return true;
+}
+
 void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
                         cache_lookup_cb cb, void *user)
 {

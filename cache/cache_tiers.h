@@ -63,6 +63,16 @@ typedef void (*cache_lookup_cb)(void *user, const cache_hit *hit);
 void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
                         cache_lookup_cb cb, void *user);
 
+/*
+ * The in-process tier alone, synchronously: true when it holds an entry it
+ * may serve on its own (fresh, within the local TTL), with *hit filled and
+ * counted as a local hit, and *pin holding the entry while hit->payload is
+ * read (cache_entry_unpin it after). False: ask cache_tiers_lookup. For the
+ * hottest path, a hit with no allocation and no callback.
+ */
+bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], cache_hit *hit,
+                           cache_entry **pin);
+
 /* Stores payload in both tiers; memcached keeps it for max_age + grace seconds. */
 void cache_tiers_store(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
                        const char *payload, size_t len, uint32_t max_age_s, uint32_t grace_s);

@@ -807,9 +807,8 @@ typedef struct known_lookup {
     void *user;
 } known_lookup;
 
-static void on_known_lookup(void *user, const cache_hit *hit)
+static void known_answer(known_lookup *k, const cache_hit *hit)
 {
-    known_lookup *k = user;
     if (hit->freshness == CACHE_FRESH) {
         cache_shared *shared = k->worker->engine->cache.shared;
         if (shared != NULL)
@@ -832,7 +831,12 @@ static void on_known_lookup(void *user, const cache_hit *hit)
     } else {
         k->fallback(k->user, hit->freshness == CACHE_EXPIRED);
     }
-    free(k);
+}
+
+static void on_known_lookup(void *user, const cache_hit *hit)
+{
+    known_answer(user, hit);
+    free(user);
 }
 
 bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_principal *principal,
@@ -845,12 +849,20 @@ bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_princip
     char visibility_buf[512];
     const char *visibility = response_visibility(&who, visibility_buf, sizeof(visibility_buf));
     uint8_t key[CACHE_KEY_BYTES];
-    known_lookup *k = visibility != NULL ? malloc(sizeof(*k)) : NULL;
-    if (k == NULL || response_key(known->base_key, visibility, key) != 0) {
-        free(k);
+    if (visibility == NULL || response_key(known->base_key, visibility, key) != 0)
         return false;
+    known_lookup local = {worker, *known, meta, facts, done, fallback, user};
+    cache_hit hit;
+    cache_entry *pin;
+    if (cache_tiers_local_hit(worker->tiers, CACHE_NS_RESPONSE, key, &hit, &pin)) {
+        known_answer(&local, &hit); /* the hottest path: no allocation, no callback */
+        cache_entry_unpin(pin);
+        return true;
     }
-    *k = (known_lookup){worker, *known, meta, facts, done, fallback, user};
+    known_lookup *k = malloc(sizeof(*k));
+    if (k == NULL)
+        return false;
+    *k = local;
     cache_tiers_lookup(worker->tiers, CACHE_NS_RESPONSE, key, on_known_lookup, k);
     return true;
 }
