@@ -13,6 +13,9 @@
 #               (products.lua)
 #   4 mix       90% product, 10% order at a fixed rate, open loop, latency from the intended
 #               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
+#   2w product-warm  scenario 2 on gqld-mc and gqld-cache after every product was read once
+#               (warm.lua, until gqld has stored them all): the warm cache of issue 5, each next
+#               to GET /healthz of the same process measured right after it
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
@@ -366,6 +369,31 @@ for server in gqld gqld-cache; do
     say "scenario mix ($server, open loop at $rate req/s)"
     start_server $server
     record $server mix "$(measured $server run_mix)"
+    stop_server
+done
+
+# Warm: every product stored first (at most 120 s), then scenario 2 (within Product's maxAge
+# of 30 s: the entries are still fresh), then the same process's fixed response.
+stored() {
+    node -e '
+        fetch(process.argv[1] + "/metrics").then((r) => r.text()).then((t) => {
+          const m = /^gqld_cache_stores_total (\d+)$/m.exec(t);
+          console.log(m ? m[1] : 0);
+        }).catch(() => console.log(0));
+    ' "$base"
+}
+for server in gqld-mc gqld-cache; do
+    say "scenario product-warm ($server: every product read once first)"
+    start_server $server
+    timeout 150 "${client_cpu[@]}" wrk -t1 -c"$connections" -d120s -s tests/bench/warm.lua "$base/graphql" >/dev/null &
+    warmer=$!
+    SECONDS=0
+    while (($(stored) < BENCH_PRODUCTS)) && ((SECONDS < 120)); do sleep 0.5; done
+    kill "$warmer" 2>/dev/null || true
+    wait "$warmer" 2>/dev/null || true
+    say "  $server stored $(stored) responses in ${SECONDS}s"
+    scenario $server product-warm tests/bench/product.lua "$base/graphql"
+    scenario $server healthz tests/bench/healthz.lua "$base/healthz"
     stop_server
 done
 
