@@ -109,7 +109,7 @@ void cache_tiers_mc_key(const char *prefix, cache_namespace ns, const uint8_t ke
 {
     /* prefix ":" ns ":" digits, without printf: one per memcached operation. */
     size_t plen = strlen(prefix);
-    if (size < plen + 3 + 2 * CACHE_KEY_BYTES + 1) {
+    if (size < plen + 3 + (size_t)2 * CACHE_KEY_BYTES + 1) {
         if (size > 0)
             out[0] = '\0';
         return;
@@ -189,8 +189,8 @@ static void on_mc(void *user, char *value, size_t len)
     free(p);
 }
 
-bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], cache_hit *hit,
-                           cache_entry **pin)
+bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                           cache_hit *hit, cache_entry **pin)
 {
     *pin = NULL;
     if (t->local == NULL)

@@ -70,8 +70,8 @@ void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CA
  * read (cache_entry_unpin it after). False: ask cache_tiers_lookup. For the
  * hottest path, a hit with no allocation and no callback.
  */
-bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], cache_hit *hit,
-                           cache_entry **pin);
+bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
+                           cache_hit *hit, cache_entry **pin);
 
 /* Stores payload in both tiers; memcached keeps it for max_age + grace seconds. */
 void cache_tiers_store(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],

@@ -290,12 +290,12 @@ static void add_cache_headers(h2o_req_t *req, const rs_response_meta *m, int sta
     } else {
         /* "max-age=N, public|private", without printf: this runs on every cached answer. */
         const char *scope = m->private_scope ? ", private" : ", public";
-        char *v = h2o_mem_alloc_pool(&req->pool, 8 + 21 + 9);
-        memcpy(v, "max-age=", 8);
-        size_t n = 8 + gql_format_uint(m->max_age, v + 8);
-        memcpy(v + n, scope, strlen(scope));
+        char value[8 + 21 + 10] = "max-age=";
+        size_t n = 8 + gql_format_uint(m->max_age, value + 8);
+        memcpy(value + n, scope, strlen(scope) + 1);
         n += strlen(scope);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, v, n);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                       h2o_strdup(&req->pool, value, n).base, n);
     }
     if (m->stale)
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("warning"), 0, NULL,
