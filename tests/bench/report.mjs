@@ -52,11 +52,12 @@ md.push(`- load: ${env('BENCH_LOADGEN')}`);
 if (process.env.BENCH_CACHE) md.push(`- cache: ${process.env.BENCH_CACHE}`);
 if (process.env.BENCH_NOTE) md.push(`- note: ${process.env.BENCH_NOTE}`);
 md.push('');
-md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | cache hit ratio | req/s ratio gqld (prepared, cache off) / server |');
-md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | cache hit ratio | req/s ratio gqld (prepared, cache off) / server | CPU steal |');
+md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const steal = (r) => (r.steal_pct === undefined ? '-' : `${r.steal_pct.toFixed(1)}%`);
 const hit = (r) => (r.hit_ratio === undefined ? '-' : `${(r.hit_ratio * 100).toFixed(1)}%`);
 const row = (scenario, server, r, ratioText) =>
-  md.push(`| ${scenario} | ${label[server] || server} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${hit(r)} | ${ratioText} |`);
+  md.push(`| ${scenario} | ${label[server] || server} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${hit(r)} | ${ratioText} | ${steal(r)} |`);
 for (const [s, name] of scenarios) {
   const g = get('gqld', s);
   for (const v of [...variants, ...(s === 'product' ? ['gqld-mckill'] : []), ...peers]) {
@@ -91,24 +92,24 @@ if (cacheRows.length) {
 const warmRows = [];
 for (const [v, target] of [['gqld-cache', 0.7], ['gqld-mc', 0.5]]) {
   const w = get(v, 'product-warm'), h = get(v, 'healthz');
-  if (w && h) warmRows.push(`| ${label[v]} | ${w.rps} | ${ms(w.p50_us)} | ${ms(w.p99_us)} | ${hit(w)} | ${h.rps} | **${ratio(w.rps, h.rps)}** | ${target.toFixed(2)} |`);
+  if (w && h) warmRows.push(`| ${label[v]} | ${w.rps} | ${ms(w.p50_us)} | ${ms(w.p99_us)} | ${hit(w)} | ${h.rps} | **${ratio(w.rps, h.rps)}** | ${target.toFixed(2)} | ${steal(w)}, ${steal(h)} |`);
 }
 if (warmRows.length) {
   md.push('');
   md.push('2w. Warm cache: scenario 2 after every product was read once (all 100k stored), then `GET /healthz` of the same process (the fixed-response ceiling) right after:', '');
-  md.push('| server | Product req/s | p50 | p99 | cache hit ratio | /healthz req/s | ratio | target |');
-  md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  md.push('| server | Product req/s | p50 | p99 | cache hit ratio | /healthz req/s | ratio | target | CPU steal (Product, /healthz) |');
+  md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   md.push(...warmRows);
 }
 md.push('');
 md.push('Ceilings, same run:', '');
-md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling |');
-md.push('| --- | ---: | ---: | ---: | ---: | --- | ---: |');
+md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling | CPU steal (ceiling, compared) |');
+md.push('| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
 const hz = get('gqld', 'healthz');
 const ceil = (what, c, vs) => {
   for (const [server, s] of vs) {
     const r = get(server, s);
-    if (c && r) md.push(`| ${what} | ${c.rps} | ${ms(c.p50_us)} | ${ms(c.p90_us)} | ${ms(c.p99_us)} | ${label[server]}, ${s} | ${ratio(r.rps, c.rps)} |`);
+    if (c && r) md.push(`| ${what} | ${c.rps} | ${ms(c.p50_us)} | ${ms(c.p90_us)} | ${ms(c.p99_us)} | ${label[server]}, ${s} | ${ratio(r.rps, c.rps)} | ${steal(c)}, ${steal(r)} |`);
   }
 };
 ceil('gqld `GET /healthz` (fixed response)', hz, [['gqld', 'typename'], ['gqld-cache', 'product'], ['gqld-mc', 'product'], ['gqld-cache', 'order'], ['gqld-mc', 'order']]);
@@ -123,7 +124,9 @@ md.push('(GET /metrics) over the measured run; a peer\'s hit ratio counts its ge
 md.push('request; mercurius-cache: one per cached resolver call, so several per Order query).');
 md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
 md.push('accounted for); its errors include requests still unanswered 5 s after the end.');
-md.push('Figures are noisy: the machine is shared with other CPU-heavy work (see the load average).');
+md.push('Figures are noisy: the machine is a virtual machine on a shared host. CPU steal is the share of the');
+md.push('machine\'s CPU time the hypervisor gave to other guests during each run (/proc/stat): a run with much of');
+md.push('it measured a slower machine than its neighbours in the table.');
 const text = md.join('\n') + '\n';
 writeFileSync(mdFile, text);
 process.stdout.write('\n' + text);

@@ -226,11 +226,23 @@ cache_counts() {
 }
 # measured SERVER CMD...: runs CMD (which prints a BENCH line); for a server with a response
 # cache on, appends the hit ratio over the run
+# cpu_times: "steal total" jiffies of all CPUs (/proc/stat): on a virtual machine, steal is
+# time the hypervisor gave to other guests; a run with much of it measured a slower machine.
+cpu_times() {
+    awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat
+}
+# steal_since "STEAL TOTAL": steal_pct=N, the share of CPU time stolen since then
+steal_since() {
+    awk -v b="$1" -v a="$(cpu_times)" 'BEGIN {
+        split(b, x, " "); split(a, y, " "); d = y[2] - x[2];
+        printf "steal_pct=%.1f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+}
 measured() {
-    local server=$1 before after line
+    local server=$1 before after line times
     shift
     [[ $server != gqld-mc && $server != *-cache ]] || before=$(cache_counts)
-    line=$("$@")
+    times=$(cpu_times)
+    line="$("$@") $(steal_since "$times")"
     if [[ -n ${before:-} ]]; then
         after=$(cache_counts)
         line+=" $(awk -v b="$before" -v a="$after" 'BEGIN {
@@ -284,13 +296,15 @@ run_pgbench() {
     local args=(-n -M prepared -c "$db_pool" -j 1 -h 127.0.0.1 -p "$pg_port" -U postgres -f "$script")
     timeout $((warm_secs + 30)) "${client_cpu[@]}" "$pg_bin/pgbench" "${args[@]}" -T "$warm_secs" gqld >/dev/null 2>&1 || true
     rm -f "$tmp"/pgbench_log.*
+    local times
+    times=$(cpu_times)
     out=$(timeout $((secs + 30)) "${client_cpu[@]}" "$pg_bin/pgbench" "${args[@]}" -T "$secs" \
         -l --log-prefix="$tmp/pgbench_log" gqld 2>&1) || { echo "$out" >&2; die "pgbench $name failed"; }
     tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | tail -1)
     lat=$(cat "$tmp"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '
         { v[NR] = $1 }
         END { printf "p50_us=%d p90_us=%d p99_us=%d", v[int(NR * 0.50 + 0.5)], v[int(NR * 0.90 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
-    record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0"
+    record pgbench "$name" "BENCH requests=$(cat "$tmp"/pgbench_log.* | wc -l) rps=${tps%.*} $lat errors=0 non2xx=0 $(steal_since "$times")"
 }
 # flush_memcached: every server starts with an empty memcached (gqld-mc and gqld-cache
 # share keys: without it, gqld-cache would start with gqld-mc's entries, which no peer gets)
