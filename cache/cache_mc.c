@@ -133,6 +133,7 @@ static memcached_st *connect_nodes(cache_mc *mc, bool quiet)
 static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason)
 {
     bool any = false;
+    uint64_t bytes = 0; /* counted once written out, not when buffered */
     for (mc_op *op = ops; op != NULL && !*failed; op = op->next) {
         if (!op->is_set)
             continue;
@@ -144,7 +145,7 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
             *reason = memcached_strerror(mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
         } else {
-            cache_count(&mc->counters->bytes_written, op->len);
+            bytes += op->len;
         }
     }
     if (any && !*failed) {
@@ -153,6 +154,8 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
             *failed = true;
             *reason = memcached_strerror(mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
+        } else {
+            cache_count(&mc->counters->bytes_written, bytes);
         }
     }
 }

@@ -235,7 +235,7 @@ cpu_times() {
 steal_since() {
     awk -v b="$1" -v a="$(cpu_times)" 'BEGIN {
         split(b, x, " "); split(a, y, " "); d = y[2] - x[2];
-        printf "steal_pct=%.1f", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+        printf "steal_pct=%.1f", (d > 0 ? 100 * (y[1] - x[1]) / d : 0) }'
 }
 measured() {
     local server=$1 before after line times

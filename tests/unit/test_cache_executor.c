@@ -67,10 +67,28 @@ static const rs_principal admin = {.kind = RS_PRINCIPAL_ADMIN};
 static const rs_principal customer_a = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567"};
 static const rs_principal customer_b = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "1"};
 
-static void test_isolation(rs_worker *w, rs_worker *other)
+/*
+ * Sets leave after the answers, quietly, from the memcached thread: waits (at
+ * most 5 s) until at least `bytes` more value bytes than `since` were written.
+ */
+static void wait_written(cache_shared *shared, const cache_stats *since, size_t bytes)
+{
+    uint64_t end = now_ms() + 5000;
+    cache_stats s;
+    cache_stats_snapshot(shared, &s);
+    while (s.bytes_written - since->bytes_written < bytes && now_ms() < end) {
+        h2o_evloop_run(loop, 5);
+        cache_stats_snapshot(shared, &s);
+    }
+    CHECK(s.bytes_written - since->bytes_written >= bytes);
+}
+
+static void test_isolation(rs_worker *w, rs_worker *other, cache_shared *shared)
 {
     static answer b1, a1, a2, b2, anon, adm, a_other;
     const char *q = "{ Order(customerId: \"4567\") { orderId customer { email } } }";
+    cache_stats s0;
+    cache_stats_snapshot(shared, &s0);
     /* Cold: B asks for A's orders first and gets none. */
     ask(w, q, customer_b, &b1);
     CHECK_STR(b1.body, "{\"data\":{\"Order\":[]}}");
@@ -97,7 +115,13 @@ static void test_isolation(rs_worker *w, rs_worker *other)
     ask(w, q, admin, &adm);
     CHECK(!adm.meta.hit);
     CHECK_STR(adm.body, a1.body);
-    /* Another worker (its in-process tier off) finds A's entry in memcached. */
+    /*
+     * Another worker (its in-process tier off) finds A's entry in memcached,
+     * once it is there: B's and A's values (each its body and a 20-byte
+     * header, written in that order) are more than their bodies' bytes only
+     * when A's is written.
+     */
+    wait_written(shared, &s0, strlen(b1.body) + strlen(a1.body));
     ask(other, q, customer_a, &a_other);
     CHECK(a_other.meta.hit);
     CHECK_STR(a_other.body, a1.body);
@@ -198,7 +222,7 @@ int main(int argc, char **argv)
     rs_worker *other = rs_worker_create(&memcached_only, loop, &pool, err, sizeof(err));
     CHECK(w != NULL && other != NULL);
     if (w != NULL && other != NULL) {
-        test_isolation(w, other);
+        test_isolation(w, other, shared);
         test_single_flight(w, shared);
         test_apq_not_found(w);
     }
