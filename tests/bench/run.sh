@@ -16,6 +16,8 @@
 #   2w product-warm  scenario 2 on gqld-mc and gqld-cache after every product was read once
 #               (warm.lua, until gqld has stored them all): the warm cache of issue 5, each next
 #               to GET /healthz of the same process measured right after it
+#   2h product-hot  one product again and again (product_one.lua: a fixed body, like
+#               /healthz's), on gqld-mc and gqld-cache: every read after the first a hit
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
@@ -408,6 +410,7 @@ for server in gqld-mc gqld-cache; do
     say "  $server stored $(stored) responses in ${SECONDS}s"
     scenario $server product-warm tests/bench/product.lua "$base/graphql"
     scenario $server healthz tests/bench/healthz.lua "$base/healthz"
+    scenario $server product-hot tests/bench/product_one.lua "$base/graphql"
     stop_server
 done
 
