@@ -761,7 +761,12 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->user = user;
     x->meta_out = request->meta;
     x->facts = request->facts;
-    x->has_digest = request->digest != NULL;
+    /*
+     * A persisted query's registration (text and hash) is not remembered: a
+     * repeat must register the text again if it has expired, which only the
+     * parsing path does.
+     */
+    x->has_digest = request->digest != NULL && !(request->query != NULL && request->apq_hash != NULL);
     if (x->has_digest)
         memcpy(x->digest, request->digest, CACHE_KEY_BYTES);
     x->known_miss = request->known_miss;

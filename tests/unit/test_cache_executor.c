@@ -177,11 +177,13 @@ int main(int argc, char **argv)
     free(sdl);
     if (schema == NULL)
         return 1;
-    cache_settings settings = {.servers = mc,
-                               .discovery = "",
-                               .connect_timeout_ms = 100,
-                               .poll_timeout_ms = 100,
-                               .retry_timeout_s = 1};
+    cache_settings settings = {
+        .servers = mc,
+        .discovery = "",
+        /* generous: under a sanitizer on a busy machine a first connect can take 100 ms */
+        .connect_timeout_ms = 2000,
+        .poll_timeout_ms = 2000,
+        .retry_timeout_s = 1};
     cache_shared *shared = cache_shared_create(&settings, err, sizeof(err));
     CHECK(shared != NULL);
     char prefix[32];
