@@ -3,6 +3,9 @@
  * values, for one thread (no locks: each worker owns its own). Bounded both in
  * entries and in bytes (the caller says what a value weighs).
  *
+ * Recency is kept nearly exactly: a hit on an entry that is already among
+ * the most recent quarter does not move it (see cache_lru_get).
+ *
  * Values can be pinned while a request uses them: an entry evicted while
  * pinned leaves the map at once but its value is freed only when the last pin
  * is released, so eviction never pulls memory from under a pending request.

@@ -28,14 +28,17 @@ void auth_scope_visibility_class(const rs_principal *p, gql_buf *out)
         gql_buf_puts(out, "admin");
         break;
     case RS_PRINCIPAL_CUSTOMER:
-        gql_buf_printf(out, "customer:%s", p->customer_id != NULL ? p->customer_id : "");
+        gql_buf_puts(out, "customer:");
+        gql_buf_puts(out, p->customer_id != NULL ? p->customer_id : "");
         break;
     default:
         gql_buf_puts(out, "anonymous");
         break;
     }
-    if (p->scope_denied != NULL)
-        gql_buf_printf(out, ";deny:%s", p->scope_denied);
+    if (p->scope_denied != NULL) {
+        gql_buf_puts(out, ";deny:");
+        gql_buf_puts(out, p->scope_denied);
+    }
 }
 
 /* Whether `type` is among the " A B " types the principal's scopes do not reach. */

@@ -102,5 +102,24 @@ int main(void)
         found += get(lru, i) == i;
     CHECK_INT(found, 5000);
     cache_lru_destroy(lru);
+
+    /*
+     * A bigger map: a hit near the back moves the entry to the front (it
+     * outlives the next evictions); a hit among the most recent quarter
+     * leaves it where it is, which is where a strict LRU would keep it too.
+     */
+    lru = cache_lru_create(8, 1 << 20, count_free);
+    for (int i = 1; i <= 8; i++)
+        cache_entry_unpin(put(lru, i, 1)); /* front to back: 8 7 ... 1 */
+    CHECK_INT(get(lru, 1), 1);             /* the oldest, moved: 1 8 7 ... 2 */
+    CHECK_INT(get(lru, 8), 8);             /* among the recent quarter: stays second */
+    cache_entry_unpin(put(lru, 9, 1));     /* evicts 2 */
+    cache_entry_unpin(put(lru, 10, 1));    /* evicts 3 */
+    CHECK_INT(get(lru, 2), -1);
+    CHECK_INT(get(lru, 3), -1);
+    for (int i = 1; i <= 10; i++)
+        if (i != 2 && i != 3)
+            CHECK_INT(get(lru, i), i);
+    cache_lru_destroy(lru);
     return CHECK_EXIT();
 }
