@@ -1,5 +1,7 @@
 #include "cache_mc.h"
 
+#include "cache_value.h"
+
 #include <libmemcached/memcached.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +48,7 @@ struct cache_mc {
     op_list held;
     void (*kick)(void *user);
     void *kick_user;
+    uint64_t next_probe_ms; /* while memcached is down: when the next get may go and ask */
     /* The thread's own. */
     memcached_st *memc; /* gets: multi-gets that wait for their answers */
     memcached_st *sets; /* sets: quiet (no reply) and buffered, one write per batch; see run_sets */
@@ -235,7 +238,9 @@ static void *mc_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&mc->lock);
 
-        if (mc->memc == NULL || mc->sets == NULL || cache_shared_generation(mc->shared) != mc->generation) {
+        /* A batch while memcached is down is a probe: on fresh connections, not the ones it broke. */
+        if (mc->memc == NULL || mc->sets == NULL || cache_shared_generation(mc->shared) != mc->generation ||
+            cache_shared_bypass(mc->shared)) {
             if (mc->memc != NULL)
                 memcached_free(mc->memc);
             if (mc->sets != NULL)
@@ -404,8 +409,31 @@ static mc_op *new_op(const char *key)
     return op;
 }
 
+/*
+ * While memcached (its only node) is down, operations are not handed over at all: a get is a
+ * miss on the loop, a set is dropped. A hand-over to a thread that fails at
+ * once still cost each loop iteration two context switches, and made the
+ * database path slower than with the cache off (measured: 22k against 29k
+ * req/s, p99 14-20 ms against 4 ms). One get a second still goes, to notice
+ * that memcached is back.
+ */
+static bool bypass(cache_mc *mc, bool probe)
+{
+    if (!cache_shared_bypass(mc->shared))
+        return false;
+    uint64_t now = cache_now_ms();
+    if (!probe || now < mc->next_probe_ms)
+        return true;
+    mc->next_probe_ms = now + 1000;
+    return false;
+}
+
 bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
 {
+    if (bypass(mc, true)) {
+        cache_count(&mc->counters->bypassed, 1);
+        return false;
+    }
     mc_op *op = new_op(key);
     if (op == NULL)
         return false;
@@ -421,6 +449,10 @@ bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
 
 void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32_t ttl_s)
 {
+    if (bypass(mc, false)) {
+        free(value);
+        return;
+    }
     mc_op *op = new_op(key);
     if (op == NULL) {
         free(value);

@@ -15,10 +15,22 @@ struct cache_shared {
     pthread_mutex_t lock; /* guards servers */
     char *servers;
     _Atomic uint64_t generation;
+    atomic_uint nodes; /* entries in servers */
     atomic_bool down;
     _Atomic uint64_t last_error_ms;
     cache_discovery *discovery;
 };
+
+/* "host:port,host:port": the number of nodes (0 for an empty list). */
+static unsigned count_nodes(const char *servers)
+{
+    if (servers == NULL || servers[0] == '\0')
+        return 0;
+    unsigned n = 1;
+    for (const char *c = servers; *c != '\0'; c++)
+        n += *c == ',';
+    return n;
+}
 
 static void log_line(const cache_shared *s, const char *level, const char *msg, const char *detail)
 {
@@ -37,6 +49,7 @@ cache_shared *cache_shared_create(const cache_settings *settings, char *err, siz
     s->settings = *settings;
     pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->counters.memcached_up, cache_shared_has_memcached(s) ? 1 : 0);
+    atomic_store(&s->nodes, count_nodes(s->servers));
     if (settings->discovery != NULL && settings->discovery[0] != '\0') {
         s->discovery =
             cache_discovery_start(s, settings->discovery, settings->discovery_interval_ms, err, errlen);
@@ -96,6 +109,7 @@ void cache_shared_set_servers(cache_shared *s, const char *servers)
     if (copy != NULL) {
         free(s->servers);
         s->servers = copy;
+        atomic_store(&s->nodes, count_nodes(copy));
         atomic_fetch_add_explicit(&s->generation, 1, memory_order_release);
     }
     pthread_mutex_unlock(&s->lock);
@@ -132,6 +146,12 @@ void cache_shared_report(cache_shared *s, bool ok, const char *reason)
         atomic_store(&s->counters.memcached_up, 1);
         log_line(s, "info", "memcached available again", "");
     }
+}
+
+bool cache_shared_bypass(const cache_shared *s)
+{
+    return atomic_load_explicit(&s->down, memory_order_relaxed) &&
+           atomic_load_explicit(&s->nodes, memory_order_relaxed) <= 1;
 }
 
 void cache_stats_snapshot(const cache_shared *s, cache_stats *out)

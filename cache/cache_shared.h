@@ -47,6 +47,13 @@ uint64_t cache_shared_generation(cache_shared *shared);
 
 /* A cache thread's verdict on its last batch: ok, or failed with libmemcached's reason. */
 void cache_shared_report(cache_shared *shared, bool ok, const char *reason);
+/*
+ * True while the only memcached node is down (from a failed batch until it
+ * answers again, as the log's state lines say): operations are not worth
+ * handing to the cache threads (cache_mc). With several nodes libmemcached
+ * takes a failed one out and the others keep answering, so never.
+ */
+bool cache_shared_bypass(const cache_shared *shared);
 
 /* The counters now (for GET /metrics). */
 void cache_stats_snapshot(const cache_shared *shared, cache_stats *out);

@@ -21,6 +21,7 @@ struct cache_tiers {
     cache_mc *mc;     /* NULL without memcached */
     cache_counters *counters;
     cache_counters own_counters; /* when there is no shared state */
+    cache_shared *shared;        /* NULL without one */
 };
 
 /* A lookup waiting on memcached. */
@@ -51,6 +52,7 @@ cache_tiers *cache_tiers_create(cache_shared *shared, const cache_tiers_config *
     snprintf(t->prefix, sizeof(t->prefix), "%s", cfg->prefix != NULL ? cfg->prefix : "gqld");
     t->cfg.prefix = t->prefix;
     t->counters = shared != NULL ? cache_shared_counters(shared) : &t->own_counters;
+    t->shared = shared;
     if (cfg->local_bytes > 0) {
         /* Entries are bounded by bytes; the count bound only sizes the hash table. */
         size_t max_entries = cfg->local_bytes / 256 > 16 ? cfg->local_bytes / 256 : 16;
@@ -187,6 +189,11 @@ static void on_mc(void *user, char *value, size_t len)
         cache_entry_unpin(p->local);
     free(value);
     free(p);
+}
+
+bool cache_tiers_can_hit(const cache_tiers *t)
+{
+    return t->local != NULL || (t->mc != NULL && !cache_shared_bypass(t->shared));
 }
 
 bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],

@@ -73,6 +73,9 @@ void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CA
 bool cache_tiers_local_hit(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
                            cache_hit *hit, cache_entry **pin);
 
+/* False when no tier can answer now: no in-process tier, and memcached is down (cache_shared_bypass). */
+bool cache_tiers_can_hit(const cache_tiers *t);
+
 /* Stores payload in both tiers; memcached keeps it for max_age + grace seconds. */
 void cache_tiers_store(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES],
                        const char *payload, size_t len, uint32_t max_age_s, uint32_t grace_s);

@@ -788,7 +788,8 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
 
 bool rs_worker_remembers(const rs_worker *worker)
 {
-    return worker->known != NULL;
+    /* With nothing to ask (memcached down, no in-process tier) a lookup first would only cost a miss. */
+    return worker->known != NULL && cache_tiers_can_hit(worker->tiers);
 }
 
 bool rs_known_find(rs_worker *worker, const uint8_t digest[CACHE_KEY_BYTES], rs_known *out)

@@ -145,7 +145,11 @@ typedef struct rs_known {
     bool private_scope;
 } rs_known;
 
-/* False when this worker remembers nothing (the response cache is off, or GQLD_CACHE_REQUESTS=0). */
+/*
+ * False when this worker remembers nothing (the response cache is off, or
+ * GQLD_CACHE_REQUESTS=0), or when no cache tier can answer now (memcached
+ * down and no in-process tier): then a request is parsed first, as usual.
+ */
 bool rs_worker_remembers(const rs_worker *worker);
 /* True with *out set when the digest is remembered. */
 bool rs_known_find(rs_worker *worker, const uint8_t digest[32], rs_known *out);
