@@ -389,7 +389,8 @@ for server in gqld gqld-cache; do
 done
 
 # Warm: every product stored first (at most 120 s), then scenario 2 (within Product's maxAge
-# of 30 s: the entries are still fresh), then the same process's fixed response.
+# of 30 s: the entries are still fresh), then the same process's fixed response, for the
+# same requests (POSTed to /healthz) and for GET /healthz; then one product again and again.
 stored() {
     node -e '
         fetch(process.argv[1] + "/metrics").then((r) => r.text()).then((t) => {
@@ -409,8 +410,12 @@ for server in gqld-mc gqld-cache; do
     wait "$warmer" 2>/dev/null || true
     say "  $server stored $(stored) responses in ${SECONDS}s"
     scenario $server product-warm tests/bench/product.lua "$base/graphql"
+    # The ceilings: the same requests (same wrk script, same bytes) answered with
+    # /healthz's fixed response, so wrk's own cost is in both; and GET /healthz.
+    scenario $server healthz-zipf tests/bench/product.lua "$base/healthz"
     scenario $server healthz tests/bench/healthz.lua "$base/healthz"
     scenario $server product-hot tests/bench/product_one.lua "$base/graphql"
+    scenario $server healthz-one tests/bench/product_one.lua "$base/healthz"
     stop_server
 done
 
