@@ -46,8 +46,10 @@ struct cache_mc {
     bool stop;
     /* The loop's own: operations held until cache_mc_flush (see cache_mc_set_kick). */
     op_list held;
-    void (*kick)(void *user);
+    void (*kick)(void *user);       /* arranges a flush before the loop next waits */
+    void (*kick_later)(void *user); /* arranges one within a few milliseconds */
     void *kick_user;
+    bool kicked;            /* kick ran since the last flush */
     uint64_t next_probe_ms; /* while memcached is down: when the next get may go and ask */
     /* The thread's own. */
     memcached_st *memc; /* gets: multi-gets that wait for their answers */
@@ -373,13 +375,17 @@ void cache_mc_dispatch(cache_mc *mc)
     }
 }
 
-static bool enqueue(cache_mc *mc, mc_op *op)
+static bool enqueue(cache_mc *mc, mc_op *op, bool later)
 {
     if (mc->kick != NULL) {
         if (mc->held.count >= QUEUE_MAX)
             return false;
-        if (mc->held.head == NULL)
+        if (!mc->kicked && later && mc->kick_later != NULL) {
+            mc->kick_later(mc->kick_user); /* goes with the next flush, whatever arranges it */
+        } else if (!mc->kicked) {
+            mc->kicked = true;
             mc->kick(mc->kick_user);
+        }
         list_push(&mc->held, op);
         return true;
     }
@@ -428,7 +434,7 @@ static bool bypass(cache_mc *mc, bool probe)
     return false;
 }
 
-bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
+static bool get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user, bool later)
 {
     if (bypass(mc, true)) {
         cache_count(&mc->counters->bypassed, 1);
@@ -439,7 +445,7 @@ bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
         return false;
     op->cb = cb;
     op->user = user;
-    if (!enqueue(mc, op)) {
+    if (!enqueue(mc, op, later)) {
         free(op);
         cache_count(&mc->counters->bypassed, 1);
         return false;
@@ -462,20 +468,32 @@ void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32
     op->value = value;
     op->len = len;
     op->ttl_s = ttl_s;
-    if (!enqueue(mc, op)) {
+    if (!enqueue(mc, op, false)) {
         free(value);
         free(op);
     }
 }
 
-void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void *user)
+bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
+{
+    return get(mc, key, cb, user, false);
+}
+
+bool cache_mc_get_later(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user)
+{
+    return get(mc, key, cb, user, true);
+}
+
+void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void (*kick_later)(void *user), void *user)
 {
     mc->kick = kick;
+    mc->kick_later = kick_later;
     mc->kick_user = user;
 }
 
 void cache_mc_flush(cache_mc *mc)
 {
+    mc->kicked = false;
     if (mc->held.head == NULL)
         return;
     op_list held = mc->held;

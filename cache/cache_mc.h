@@ -40,6 +40,13 @@ void cache_mc_dispatch(cache_mc *mc);
  * as a miss, and cb is never called.
  */
 bool cache_mc_get(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user);
+/*
+ * A get nothing waits for (a refresh): with a kick set it is held until the
+ * next flush, which kick_later arranges within a few milliseconds when nothing
+ * sooner does, so refreshes ride along with other operations' hand-overs or
+ * go many at a time instead of waking the thread on their own.
+ */
+bool cache_mc_get_later(cache_mc *mc, const char *key, cache_mc_get_cb cb, void *user);
 /* Queues a set; takes value (malloc'd). Fire and forget. */
 void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32_t ttl_s);
 
@@ -50,9 +57,11 @@ void cache_mc_set(cache_mc *mc, const char *key, char *value, size_t len, uint32
  * the loop's side and handed over by cache_mc_flush, one hand-over (one
  * wake-up, one multi-get) for everything queued in a loop iteration. kick runs
  * on the loop when the first operation is held; it must arrange a flush before
- * the loop next waits for events (a 0 ms timer). Set it before queueing.
+ * the loop next waits for events (a 0 ms timer). kick_later (cache_mc_get_later)
+ * must arrange one within a few milliseconds; both may run again before the
+ * flush. Set them before queueing.
  */
-void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void *user);
+void cache_mc_set_kick(cache_mc *mc, void (*kick)(void *user), void (*kick_later)(void *user), void *user);
 void cache_mc_flush(cache_mc *mc);
 
 #endif

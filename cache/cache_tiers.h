@@ -35,7 +35,8 @@ void cache_tiers_destroy(cache_tiers *t);
 int cache_tiers_fd(const cache_tiers *t);
 void cache_tiers_dispatch(cache_tiers *t);
 /* Holds memcached operations until cache_tiers_flush: see cache_mc_set_kick. */
-void cache_tiers_set_kick(cache_tiers *t, void (*kick)(void *user), void *user);
+void cache_tiers_set_kick(cache_tiers *t, void (*kick)(void *user), void (*kick_later)(void *user),
+                          void *user);
 void cache_tiers_flush(cache_tiers *t);
 
 typedef enum cache_namespace {
@@ -64,8 +65,8 @@ void cache_tiers_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CA
                         cache_lookup_cb cb, void *user);
 
 /*
- * The in-process tier alone, synchronously: true when it holds an entry it
- * may serve on its own (fresh, within the local TTL), with *hit filled and
+ * The in-process tier alone, synchronously: true when it holds a fresh entry
+ * (past its local TTL, memcached is asked for it in the background), with *hit filled and
  * counted as a local hit, and *pin holding the entry while hit->payload is
  * read (cache_entry_unpin it after). False: ask cache_tiers_lookup. For the
  * hottest path, a hit with no allocation and no callback.

@@ -34,6 +34,9 @@ struct rs_worker {
     /* 0 ms: hands one loop iteration's memcached operations to its thread at once (cache_mc_set_kick) */
     h2o_timeout_t cache_tick;
     h2o_timeout_entry_t cache_tick_entry;
+    /* 10 ms: hands refreshes over when nothing sooner does (cache_mc_get_later) */
+    h2o_timeout_t cache_later;
+    h2o_timeout_entry_t cache_later_entry;
     bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
 };
 
@@ -122,11 +125,24 @@ static void on_cache_tick(h2o_timeout_entry_t *entry)
     cache_tiers_flush(w->tiers);
 }
 
+static void on_cache_later(h2o_timeout_entry_t *entry)
+{
+    rs_worker *w = H2O_STRUCT_FROM_MEMBER(rs_worker, cache_later_entry, entry);
+    cache_tiers_flush(w->tiers);
+}
+
 static void kick_cache(void *user)
 {
     rs_worker *w = user;
     if (!h2o_timeout_is_linked(&w->cache_tick_entry))
         h2o_timeout_link(w->loop, &w->cache_tick, &w->cache_tick_entry);
+}
+
+static void kick_cache_later(void *user)
+{
+    rs_worker *w = user;
+    if (!h2o_timeout_is_linked(&w->cache_later_entry))
+        h2o_timeout_link(w->loop, &w->cache_later, &w->cache_later_entry);
 }
 
 /* The cache tiers, single flight and the loop's watch on memcached's results. */
@@ -139,7 +155,9 @@ static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
         w->loop = loop;
         h2o_timeout_init(loop, &w->cache_tick, 0);
         w->cache_tick_entry.cb = on_cache_tick;
-        cache_tiers_set_kick(w->tiers, kick_cache, w);
+        h2o_timeout_init(loop, &w->cache_later, 10);
+        w->cache_later_entry.cb = on_cache_later;
+        cache_tiers_set_kick(w->tiers, kick_cache, kick_cache_later, w);
     }
     w->flights = w->tiers != NULL ? cache_flights_create() : NULL;
     /* A remembered request weighs its rs_known, the map's entry and malloc's headers: about 160 bytes. */
@@ -202,6 +220,8 @@ void rs_worker_destroy(rs_worker *worker)
     if (worker->loop != NULL) {
         h2o_timeout_unlink(&worker->cache_tick_entry);
         h2o_timeout_dispose(worker->loop, &worker->cache_tick);
+        h2o_timeout_unlink(&worker->cache_later_entry);
+        h2o_timeout_dispose(worker->loop, &worker->cache_later);
     }
     cache_lru_destroy(worker->known);
     db_pool_destroy(worker->pool);

@@ -112,7 +112,7 @@ static const setting settings[] = {
     {"GQLD_CACHE_LOCAL_BYTES", "cache-local-bytes", SET_SIZE, AT(cache_local_bytes), "16777216", 0,
      1ULL << 34, "in-process response cache per thread, in bytes (0 = off: memcached only)"},
     {"GQLD_CACHE_LOCAL_TTL_MS", "cache-local-ttl-ms", SET_UINT, AT(cache_local_ttl_ms), "5000", 1, 3600000,
-     "how long the in-process tier serves an entry before asking memcached again (never past its maxAge)"},
+     "how often the in-process tier asks memcached again for an entry it serves (in the background)"},
     {"GQLD_CACHE_REQUESTS", "cache-requests", SET_UINT, AT(cache_requests), "65536", 0, 10000000,
      "cacheable requests remembered per thread by the digest of their bytes, so a repeat is answered from "
      "the cache without parsing it again (0 = off)"},
