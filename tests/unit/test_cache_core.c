@@ -4,6 +4,7 @@
  * cluster` answer, and the two-tier lookup with the in-process tier alone.
  */
 #include "check.h"
+#include "cache_lookup.h"
 #include "cache_discovery.h"
 #include "cache_flight.h"
 #include "cache_key.h"
@@ -120,20 +121,6 @@ static void test_discovery_parse(void)
         CHECK_INT(cache_discovery_parse(bad[i], strlen(bad[i]), out, sizeof(out)), -1);
     /* A list that does not fit the output is refused, not cut. */
     CHECK_INT(cache_discovery_parse(ok, sizeof(ok) - 1, out, 20), -1);
-}
-
-typedef struct lookup {
-    int calls;
-    cache_hit hit;
-    char payload[64];
-} lookup;
-
-static void on_lookup(void *user, const cache_hit *hit)
-{
-    lookup *l = user;
-    l->calls++;
-    l->hit = *hit;
-    snprintf(l->payload, sizeof(l->payload), "%.*s", (int)hit->len, hit->payload ? hit->payload : "");
 }
 
 static void test_tiers_local_only(void)

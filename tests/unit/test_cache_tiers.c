@@ -6,6 +6,7 @@
  * having none never takes a fresh entry away.
  */
 #include "check.h"
+#include "cache_lookup.h"
 #include "cache_shared.h"
 #include "cache_tiers.h"
 
@@ -16,20 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct lookup {
-    int calls;
-    cache_hit hit;
-    char payload[64];
-} lookup;
-
-static void on_lookup(void *user, const cache_hit *hit)
-{
-    lookup *l = user;
-    l->calls++;
-    l->hit = *hit;
-    snprintf(l->payload, sizeof(l->payload), "%.*s", (int)hit->len, hit->payload ? hit->payload : "");
-}
 
 static int kicks, later_kicks;
 static void kick(void *user)
