@@ -266,7 +266,8 @@ static void refresh(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_
 
 /*
  * The in-process entry for key, pinned in *pin, and *hit from it. True when it
- * is fresh: then it is served, refreshed first when past its local TTL.
+ * is fresh: then it is served, and memcached asked for a newer one (refresh)
+ * when it is past its local TTL.
  */
 static bool local_lookup(cache_tiers *t, cache_namespace ns, const uint8_t key[CACHE_KEY_BYTES], uint64_t now,
                          cache_hit *hit, cache_entry **pin)

@@ -1,7 +1,8 @@
 /*
  * cache_tiers: one worker's two cache tiers behind one lookup: the in-process
- * LRU (bounded bytes, trusted for a short local TTL, checked on the loop with
- * no round trip) and memcached (cache_mc, off the loop). A memcached hit
+ * LRU (bounded bytes, checked on the loop with no round trip, each entry asked
+ * of memcached again in the background every local TTL) and memcached
+ * (cache_mc, off the loop). A memcached hit
  * refills the in-process tier. Values are cache_value blocks, so both tiers
  * tell fresh from stale the same way. Keys are 32-byte digests; a namespace
  * letter keeps responses and persisted queries apart.
@@ -19,7 +20,7 @@
 
 typedef struct cache_tiers_config {
     size_t local_bytes;    /* 0: no in-process tier */
-    unsigned local_ttl_ms; /* how long the in-process tier serves an entry without asking memcached */
+    unsigned local_ttl_ms; /* how often the in-process tier asks memcached again for an entry it serves */
     const char *prefix;    /* of memcached keys */
 } cache_tiers_config;
 

@@ -74,7 +74,7 @@ typedef struct gqld_config {
     unsigned list_default; /* `first` of a list without a default of its own */
     unsigned list_max;     /* the largest `first`, and the bound of lists without one */
     gqld_auth_mode auth_mode;
-    unsigned cache_local_ttl_ms;    /* how long the in-process tier trusts an entry */
+    unsigned cache_local_ttl_ms;    /* how often the in-process tier asks memcached again for an entry */
     unsigned cache_requests;        /* requests remembered per thread (raw request -> key); 0: none */
     unsigned cache_default_max_age; /* seconds, for root and object fields without a hint */
     unsigned cache_stale_grace;     /* seconds an entry outlives its maxAge for stale-if-error */
