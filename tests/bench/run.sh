@@ -15,9 +15,10 @@
 #               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
 #   2w product-warm  scenario 2 on gqld-mc and gqld-cache after every product was read once
 #               (warm.lua, until gqld has stored them all): the warm cache of issue 5, each next
-#               to GET /healthz of the same process measured right after it
-#   2h product-hot  one product again and again (product_one.lua: a fixed body, like
-#               /healthz's), on gqld-mc and gqld-cache: every read after the first a hit
+#               to its ceiling, the same requests POSTed to /healthz of the same process
+#               (healthz-zipf: a fixed response whatever the body), and GET /healthz
+#   2h product-hot  one product again and again (product_one.lua: a fixed body), on gqld-mc
+#               and gqld-cache: every read after the first a hit; ceiling healthz-one
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
