@@ -4,7 +4,7 @@
  * cluster` answer, and the two-tier lookup with the in-process tier alone.
  */
 #include "check.h"
-#include "cache_lookup.h"
+#include "cache_testing.h"
 #include "cache_discovery.h"
 #include "cache_flight.h"
 #include "cache_key.h"

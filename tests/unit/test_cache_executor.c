@@ -8,6 +8,7 @@
  * concurrent identical misses cost one statement (single flight).
  */
 #include "check.h"
+#include "cache_testing.h"
 #include "executor.h"
 
 #include <stdint.h>
@@ -177,17 +178,9 @@ int main(int argc, char **argv)
     free(sdl);
     if (schema == NULL)
         return 1;
-    cache_settings settings = {
-        .servers = mc,
-        .discovery = "",
-        /* generous: under a sanitizer on a busy machine a first connect can take 100 ms */
-        .connect_timeout_ms = 2000,
-        .poll_timeout_ms = 2000,
-        .retry_timeout_s = 1};
-    cache_shared *shared = cache_shared_create(&settings, err, sizeof(err));
-    CHECK(shared != NULL);
     char prefix[32];
-    snprintf(prefix, sizeof(prefix), "unit-%d-%ld", (int)getpid(), (long)time(NULL) % 100000);
+    cache_shared *shared = test_cache_shared(mc, "unit", prefix, sizeof(prefix));
+    CHECK(shared != NULL);
     rs_engine engine = {
         .schema = schema,
         .limits = {.max_query_bytes = 65536,

@@ -6,7 +6,7 @@
  * having none never takes a fresh entry away.
  */
 #include "check.h"
-#include "cache_lookup.h"
+#include "cache_testing.h"
 #include "cache_shared.h"
 #include "cache_tiers.h"
 
@@ -36,16 +36,21 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Waits up to 10 ms for memcached's answers to t and runs them. */
+static void pump_once(cache_tiers *t)
+{
+    struct pollfd p = {cache_tiers_fd(t), POLLIN, 0};
+    poll(&p, 1, 10);
+    cache_tiers_dispatch(t);
+}
+
 /* Asks t for key and waits (at most 5 s) for the answer. */
 static lookup ask(cache_tiers *t, const uint8_t key[CACHE_KEY_BYTES])
 {
     lookup l = {0};
     cache_tiers_lookup(t, CACHE_NS_RESPONSE, key, on_lookup, &l);
-    for (int i = 0; i < 500 && l.calls == 0; i++) {
-        struct pollfd p = {cache_tiers_fd(t), POLLIN, 0};
-        poll(&p, 1, 10);
-        cache_tiers_dispatch(t);
-    }
+    for (int i = 0; i < 500 && l.calls == 0; i++)
+        pump_once(t);
     return l;
 }
 
@@ -64,27 +69,17 @@ static bool memcached_holds(cache_tiers *reader, const uint8_t key[CACHE_KEY_BYT
 /* Runs t's memcached answers for ms milliseconds. */
 static void pump(cache_tiers *t, int ms)
 {
-    for (int i = 0; i < ms / 10; i++) {
-        struct pollfd p = {cache_tiers_fd(t), POLLIN, 0};
-        poll(&p, 1, 10);
-        cache_tiers_dispatch(t);
-    }
+    for (int i = 0; i < ms / 10; i++)
+        pump_once(t);
 }
 
 static void test_refresh(const char *servers)
 {
-    char err[256];
-    cache_settings settings = {.servers = servers,
-                               .discovery = "",
-                               .connect_timeout_ms = 2000,
-                               .poll_timeout_ms = 2000,
-                               .retry_timeout_s = 1};
-    cache_shared *shared = cache_shared_create(&settings, err, sizeof(err));
+    char err[256], prefix[32];
+    cache_shared *shared = test_cache_shared(servers, "tiers", prefix, sizeof(prefix));
     CHECK(shared != NULL);
     if (shared == NULL)
         return;
-    char prefix[32];
-    snprintf(prefix, sizeof(prefix), "tiers-%d-%ld", (int)getpid(), (long)time(NULL) % 100000);
     cache_tiers_config with_local = {.local_bytes = 1 << 20, .local_ttl_ms = 2000, .prefix = prefix};
     cache_tiers_config memcached_only = {.local_bytes = 0, .local_ttl_ms = 2000, .prefix = prefix};
     cache_tiers *a = cache_tiers_create(shared, &with_local, err, sizeof(err));
