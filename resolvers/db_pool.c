@@ -137,7 +137,11 @@ static db_query *pop_first(h2o_linklist_t *list)
 
 void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *sqlstate, const char *message)
 {
-    db_result result = {.status = status, .res = res, .sqlstate = sqlstate, .message = message};
+    db_result result = {.status = status,
+                        .res = res,
+                        .rows = res != NULL ? PQntuples(res) : 0,
+                        .sqlstate = sqlstate,
+                        .message = message};
     db_callback cb = q->cb;
     q->cb = NULL; /* exactly once */
     if (cb != NULL)
@@ -285,6 +289,14 @@ static void on_tick(h2o_timeout_entry_t *entry)
         else if (c->needs_drain && c->state == DBC_UP)
             db_conn_drain(c);
     }
+}
+
+void db_pool_flush(db_pool *pool)
+{
+    if (!h2o_timeout_is_linked(&pool->tick_entry))
+        return;
+    h2o_timeout_unlink(&pool->tick_entry);
+    on_tick(&pool->tick_entry);
 }
 
 /* ---- configuration ---- */

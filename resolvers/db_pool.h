@@ -71,7 +71,15 @@ typedef enum db_status {
 
 typedef struct db_result {
     db_status status;
-    PGresult *res;        /* DB_OK: rows in text format; owned by the pool, valid during the callback */
+    PGresult *res; /* DB_OK: rows in text format; owned by the pool, valid during the callback */
+    /*
+     * DB_OK: the query's rows are rows [row, row + rows) of res, its columns
+     * those from col on. A statement shared by several queries (db_coalesce.h)
+     * holds theirs too; db_pool_query's own are 0, all rows, 0.
+     */
+    int row;
+    int rows;
+    int col;
     const char *sqlstate; /* DB_ERR_QUERY / DB_ERR_TIMEOUT when known, else "" */
     const char *message;  /* for the server log only: never sent to clients; valid during the callback */
 } db_result;
@@ -108,6 +116,15 @@ void db_pool_destroy(db_pool *pool);
  */
 db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
                         db_callback cb, void *ctx);
+
+/*
+ * Writes now what the pool's tick would write at the end of this turn of the
+ * loop (the statements' Sync, answers it owes). For a caller that hands
+ * queries over from a 0 ms timer of its own: h2o may run that after the
+ * pool's, and the statements would then wait a whole turn. Only from a timer
+ * callback (where the pool's own tick runs), never from a pool callback.
+ */
+void db_pool_flush(db_pool *pool);
 
 /* The callback will not run. The statement may still execute; its result is dropped. */
 void db_query_cancel(db_query *query);

@@ -25,8 +25,9 @@
 struct rs_worker {
     const rs_engine *engine;
     db_pool *pool;
-    cache_lru *documents; /* parsed and validated documents by SHA-256 of their text */
-    cache_tiers *tiers;   /* responses and persisted queries: in-process tier and memcached */
+    db_coalesce *coalesce; /* every root statement goes through it (db_coalesce.h) */
+    cache_lru *documents;  /* parsed and validated documents by SHA-256 of their text */
+    cache_tiers *tiers;    /* responses and persisted queries: in-process tier and memcached */
     cache_flights *flights;
     h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
     cache_lru *known;         /* rs_known by request digest (rs_known_find); NULL: none kept */
@@ -199,7 +200,9 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
     w->pool = w->documents != NULL && cache_start(w, loop, err, errlen) == 0
                   ? db_pool_create(loop, pool, err, errlen)
                   : NULL;
-    if (w->pool == NULL) {
+    if (w->pool != NULL && (w->coalesce = db_coalesce_create(w->pool, loop, engine->db_coalesce)) == NULL)
+        snprintf(err, errlen, "out of memory");
+    if (w->coalesce == NULL) {
         rs_worker_destroy(w);
         return NULL;
     }
@@ -225,6 +228,7 @@ void rs_worker_destroy(rs_worker *worker)
     }
     cache_lru_destroy(worker->known);
     db_pool_destroy(worker->pool);
+    db_coalesce_destroy(worker->coalesce); /* after the pool: its answers in flight go through it */
     cache_flights_destroy(worker->flights);
     cache_lru_destroy(worker->documents);
     free(worker);
@@ -233,6 +237,11 @@ void rs_worker_destroy(rs_worker *worker)
 db_pool *rs_worker_pool(rs_worker *worker)
 {
     return worker->pool;
+}
+
+void rs_worker_coalesce_stats(const rs_worker *worker, db_coalesce_stats *out)
+{
+    db_coalesce_get_stats(worker->coalesce, out);
 }
 
 /* ---- finishing ---- */
@@ -409,7 +418,7 @@ static void on_result(void *ctx, const db_result *r)
     if (r->status == DB_OK) {
         /* The value is the statement's JSON text as PostgreSQL built it (sql_build.h). */
         const rs_plan *plan = &slot->plan;
-        if (render_value(plan, r->res, &slot->path, &x->errors, &x->arena, &slot->json, &slot->len) != 0)
+        if (render_value(plan, r, &slot->path, &x->errors, &x->arena, &slot->json, &slot->len) != 0)
             slot_error(slot, "INTERNAL", "Internal server error.");
     } else if (r->status == DB_ERR_OVERLOADED) {
         x->overloaded = true;
@@ -478,8 +487,8 @@ static void send_root(rs_exec *x, root_slot *slot)
     x->pending++;
     if (x->facts != NULL && x->facts->db_statements++ == 0)
         x->db_start_us = clock_us();
-    if (db_pool_query(x->worker->pool, slot->plan.sql, (int)slot->plan.nparams, slot->plan.params, on_result,
-                      slot) == NULL) {
+    if (db_coalesce_query(x->worker->coalesce, slot->plan.sql, (int)slot->plan.nparams, slot->plan.params,
+                          on_result, slot) != 0) {
         x->pending--;
         slot_error(slot, "INTERNAL", "Out of memory.");
     }

@@ -19,6 +19,7 @@
 
 #include "auth_scope.h"
 #include "cache_shared.h"
+#include "db_coalesce.h"
 #include "db_pool.h"
 #include "gql_schema.h"
 #include "gql_validate.h"
@@ -53,7 +54,9 @@ typedef struct rs_engine {
     const gql_schema *schema;
     rs_limits limits;
     rs_cache_config cache;
-    bool introspection;     /* answer __schema and __type; when false they are validation errors */
+    bool introspection; /* answer __schema and __type; when false they are validation errors */
+    unsigned
+        db_coalesce; /* distinct parameter lists one shared statement may take (db_coalesce.h); <= 1: none */
     rs_auth_mode auth_mode; /* RS_AUTH_NONE (development): every request runs as an admin */
     /* Where the executor reports database failures (server log); may be NULL. */
     void (*log_error)(const char *msg, const char *detail);
@@ -68,6 +71,7 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
                             size_t errlen);
 void rs_worker_destroy(rs_worker *worker);
 db_pool *rs_worker_pool(rs_worker *worker);
+void rs_worker_coalesce_stats(const rs_worker *worker, db_coalesce_stats *out);
 
 typedef enum rs_outcome {
     RS_DATA,               /* executed: `data` present, maybe with field errors */

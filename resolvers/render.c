@@ -166,22 +166,21 @@ static int walk_list(walk *w, const rs_node *n, const rs_output *outs, size_t no
     return nulled;
 }
 
-int render_value(const rs_plan *plan, const PGresult *res, const gql_path *path, gql_errors *errors,
+int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, gql_errors *errors,
                  gql_arena *arena, const char **json, size_t *len)
 {
-    int rows = PQntuples(res);
-    if (PQnfields(res) != 1 || rows > 1)
+    if (PQnfields(r->res) != r->col + 1 || r->rows > 1)
         return -1;
-    if (rows == 0) {
+    if (r->rows == 0) {
         *json = "null";
         *len = 4;
         return 0;
     }
     /* NULL only if a NOT NULL column the catalog relies on held one: never splice half an answer. */
-    if (PQgetisnull(res, 0, 0))
+    if (PQgetisnull(r->res, r->row, r->col))
         return -1;
-    const char *text = PQgetvalue(res, 0, 0);
-    size_t n = (size_t)PQgetlength(res, 0, 0);
+    const char *text = PQgetvalue(r->res, r->row, r->col);
+    size_t n = (size_t)PQgetlength(r->res, r->row, r->col);
     if (memmem(text, n, "NaN", 3) == NULL && memmem(text, n, "Infinity", 8) == NULL) {
         *len = n;
         *json = gql_arena_strndup(arena, text, n);

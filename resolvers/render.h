@@ -2,7 +2,9 @@
  * render: the answer of a root field's statement -> the field's JSON value.
  * PostgreSQL already wrote the value in the exact shape of the response
  * (sql_build.h), so the answer is spliced as it is: one row with one text
- * column, or no row for an object that does not exist (null).
+ * column, or no row for an object that does not exist (null). The rows and
+ * columns are db_result's window: a shared statement (db_coalesce.h) answers
+ * several root fields at once.
  *
  * One value the statement writes is not JSON: a numeric NaN in a Float field
  * prints as NaN (and an unbounded numeric's infinities as Infinity). Only when
@@ -15,9 +17,9 @@
 #ifndef RS_RENDER_H
 #define RS_RENDER_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 
+#include "db_pool.h"
 #include "gql_arena.h"
 #include "gql_errors.h"
 #include "plan.h"
@@ -27,7 +29,7 @@
  * with field errors added at `path`. -1 when the result is not one value of
  * the plan's shape (or out of memory): the caller answers null with INTERNAL.
  */
-int render_value(const rs_plan *plan, const PGresult *res, const gql_path *path, gql_errors *errors,
+int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, gql_errors *errors,
                  gql_arena *arena, const char **json, size_t *len);
 
 #endif

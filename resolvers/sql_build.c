@@ -101,15 +101,45 @@ static void cat_end(concat *c)
     gql_buf_free(&c->lit);
 }
 
+/* ---- names and parameters (appended piece by piece: a statement per request is built on the hot path) ----
+ */
+
+/* <prefix><id>, an alias: t3, j2, c0_ */
+static void put_alias(gql_buf *s, const char *prefix, unsigned id)
+{
+    gql_buf_puts(s, prefix);
+    gql_buf_put_uint(s, id);
+}
+
+/* <prefix>t<id>.<column> */
+static void put_col(gql_buf *s, const char *prefix, unsigned id, const char *column)
+{
+    gql_buf_puts(s, prefix);
+    put_alias(s, "t", id);
+    gql_buf_putc(s, '.');
+    gql_buf_puts(s, column);
+}
+
+/* $<n>::<cast> */
+static void put_param(gql_buf *s, unsigned n, const char *cast)
+{
+    put_alias(s, "$", n);
+    gql_buf_puts(s, "::");
+    gql_buf_puts(s, cast);
+}
+
 /* ---- values ---- */
 
 /* The row's value of a column: t<id>.column, or the column v of its computed LATERAL c<id>_<index>. */
 static void put_value(gql_buf *s, const rs_node *n, const rs_column *col)
 {
-    if (col->computed == NULL)
-        gql_buf_printf(s, "t%u.%s", n->id, col->column);
-    else
-        gql_buf_printf(s, "c%u_%zu.v", n->id, (size_t)(col - n->entity->columns));
+    if (col->computed == NULL) {
+        put_col(s, "", n->id, col->column);
+    } else {
+        put_alias(s, "c", n->id);
+        put_alias(s, "_", (unsigned)(col - n->entity->columns));
+        gql_buf_puts(s, ".v");
+    }
 }
 
 static bool uses_column(const rs_output *outs, size_t nouts, const rs_column *col)
@@ -140,11 +170,12 @@ static void put_computed(gql_buf *s, const rs_node *n)
             gql_buf_append(s, p, len);
             p += len;
             if (mark != NULL) {
-                gql_buf_printf(s, "t%u", n->id);
+                put_alias(s, "t", n->id);
                 p += 3;
             }
         }
-        gql_buf_printf(s, " c%u_%zu", n->id, i);
+        put_alias(s, " c", n->id);
+        put_alias(s, "_", (unsigned)i);
     }
 }
 
@@ -168,7 +199,9 @@ static void put_json_value(gql_buf *s, const rs_node *n, const rs_column *col)
     case RS_FMT_TIMESTAMP:
         gql_buf_puts(s, "to_char(");
         put_value(s, n, col);
-        gql_buf_printf(s, " AT TIME ZONE 'UTC', %s)", TIMESTAMP_FORMAT);
+        gql_buf_puts(s, " AT TIME ZONE 'UTC', ");
+        gql_buf_puts(s, TIMESTAMP_FORMAT);
+        gql_buf_putc(s, ')');
         break;
     }
 }
@@ -201,8 +234,11 @@ static void put_column(concat *c, const rs_node *n, const rs_output *o)
 static void put_sort(gql_buf *s, const rs_node *n)
 {
     const rs_entity *e = n->entity;
-    for (size_t i = 0; i < e->norder; i++)
-        gql_buf_printf(s, "%st%u.%s%s", i ? ", " : "", n->id, e->order[i], e->descending ? " DESC" : "");
+    for (size_t i = 0; i < e->norder; i++) {
+        put_col(s, i ? ", " : "", n->id, e->order[i]);
+        if (e->descending)
+            gql_buf_puts(s, " DESC");
+    }
 }
 
 static void put_object(builder *b, const rs_node *n, const rs_output *outs, size_t nouts);
@@ -268,8 +304,13 @@ static void put_object(builder *b, const rs_node *n, const rs_output *outs, size
             put_column(&c, n, o);
             break;
         case RS_OUT_CHILD:
-            gql_buf_printf(cat_expr(&c), o->child->kind == RS_NODE_ONE ? "coalesce(j%u.j, 'null')" : "j%u.j",
-                           o->child->id);
+            if (o->child->kind == RS_NODE_ONE) {
+                put_alias(cat_expr(&c), "coalesce(j", o->child->id);
+                gql_buf_puts(&b->sql, ".j, 'null')");
+            } else {
+                put_alias(cat_expr(&c), "j", o->child->id);
+                gql_buf_puts(&b->sql, ".j");
+            }
             break;
         case RS_OUT_ITEMS:
             cat_expr(&c);
@@ -309,18 +350,24 @@ static void put_laterals(builder *b, const rs_output *outs, size_t nouts)
             put_array(b, child, child->outputs, child->noutputs);
         gql_buf_puts(s, " AS j FROM ");
         put_from(b, child);
-        gql_buf_printf(s, child->kind == RS_NODE_ONE ? ") j%u ON true" : ") j%u", child->id);
+        put_alias(s, ") j", child->id);
+        if (child->kind == RS_NODE_ONE)
+            gql_buf_puts(s, " ON true");
     }
 }
 
 /* How the rows of n are chosen, for the table aliased `alias`. */
 static void put_match(gql_buf *s, const rs_node *n, const char *alias)
 {
+    gql_buf_puts(s, alias);
+    gql_buf_putc(s, '.');
+    gql_buf_puts(s, n->match_column);
     if (n->parent != NULL)
-        gql_buf_printf(s, "%s.%s = t%u.%s", alias, n->match_column, n->parent->id, n->parent_column);
-    else
-        gql_buf_printf(s, "%s.%s = $%u::%s", alias, n->match_column, n->match_param,
-                       catalog_sql_cast(n->match_type));
+        put_col(s, " = ", n->parent->id, n->parent_column);
+    else {
+        gql_buf_puts(s, " = ");
+        put_param(s, n->match_param, catalog_sql_cast(n->match_type));
+    }
 }
 
 /*
@@ -371,7 +418,7 @@ static void put_from(builder *b, const rs_node *n)
     const rs_entity *e = n->entity;
     gql_buf_puts(s, "(SELECT ");
     for (size_t i = 0; i < n->nreads; i++)
-        gql_buf_printf(s, "%st%u.%s", i ? ", " : "", n->id, n->reads[i]);
+        put_col(s, i ? ", " : "", n->id, n->reads[i]);
     if (n->nreads == 0)
         gql_buf_puts(s, "1"); /* only __typename: the row's existence is the answer */
     if (n->kind == RS_NODE_PAGE) {
@@ -379,9 +426,12 @@ static void put_from(builder *b, const rs_node *n)
         put_sort(s, n);
         gql_buf_puts(s, ") AS gqld_row");
     }
-    char alias[16];
-    snprintf(alias, sizeof(alias), "t%u", n->id);
-    gql_buf_printf(s, " FROM %s %s", e->table, alias);
+    char alias[22] = "t";
+    gql_format_uint(n->id, alias + 1);
+    gql_buf_puts(s, " FROM ");
+    gql_buf_puts(s, e->table);
+    gql_buf_putc(s, ' ');
+    gql_buf_puts(s, alias);
     const char *sep = " WHERE ";
     if (n->match_column != NULL) {
         gql_buf_puts(s, sep);
@@ -403,9 +453,13 @@ static void put_from(builder *b, const rs_node *n)
     if (n->kind != RS_NODE_ONE) {
         gql_buf_puts(s, " ORDER BY ");
         put_sort(s, n);
-        gql_buf_printf(s, " LIMIT $%u::integer%s", n->limit_param, n->kind == RS_NODE_PAGE ? " + 1" : "");
+        gql_buf_puts(s, " LIMIT ");
+        put_param(s, n->limit_param, "integer");
+        if (n->kind == RS_NODE_PAGE)
+            gql_buf_puts(s, " + 1");
     }
-    gql_buf_printf(s, ") %s", alias);
+    gql_buf_puts(s, ") ");
+    gql_buf_puts(s, alias);
     put_computed(s, n);
     put_laterals(b, n->outputs, n->noutputs);
 }

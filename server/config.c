@@ -61,6 +61,9 @@ static const setting settings[] = {
      "statement timeout enforced client-side only)"},
     {"DB_IDLE_CHECK_MS", "db-idle-check-ms", SET_UINT, AT(db_idle_check_ms), "30000", 0, 86400000,
      "a connection idle this long gets an empty query before it serves again (0 = never)"},
+    {"DB_COALESCE", "db-coalesce", SET_UINT, AT(db_coalesce), "16", 1, 1024,
+     "requests of the same shape arriving together share one statement, up to this many different "
+     "arguments in it (1 = a statement each)"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
      "memcached nodes, comma-separated host:port; empty disables the cache"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,

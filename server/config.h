@@ -63,6 +63,7 @@ typedef struct gqld_config {
     unsigned db_connect_timeout_ms;
     gqld_db_protocol db_protocol;
     unsigned db_idle_check_ms;
+    unsigned db_coalesce;
     unsigned threads;
     unsigned drain_timeout_ms;
     unsigned max_tokens;

@@ -224,6 +224,7 @@ static int cmd_serve(const gqld_config *cfg)
                 .list_max = cfg->list_max,
             },
         .introspection = cfg->introspection,
+        .db_coalesce = cfg->db_coalesce,
         .auth_mode = cfg->auth_mode == GQLD_AUTH_NONE ? RS_AUTH_NONE : RS_AUTH_JWT,
         .log_error = log_db_error,
     };

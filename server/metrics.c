@@ -25,6 +25,7 @@ struct metrics_worker {
     counter db_us, db_statements, db_timeouts, db_unavailable, db_failures;
     /* The pool's gauges and counters, as last published. */
     counter pool_size, pool_up, pool_busy, pool_in_flight, pool_waiting, pool_sent, pool_reconnects;
+    counter coalesced, coalesce_retries;
 };
 
 struct metrics {
@@ -125,8 +126,11 @@ void metrics_record(metrics_worker *w, metrics_route route, int status, uint64_t
     }
 }
 
-void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, unsigned pool_size)
+void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, const db_coalesce_stats *coalesce,
+                          unsigned pool_size)
 {
+    set(&w->coalesced, coalesce->shared);
+    set(&w->coalesce_retries, coalesce->retried);
     set(&w->pool_size, pool_size);
     set(&w->pool_up, stats->connections_up);
     set(&w->pool_busy, stats->connections_busy);
@@ -238,6 +242,13 @@ static void render_database(const metrics *m, gql_buf *b)
            SUM(m, pool_sent));
     single(b, "gqld_db_reconnects_total", "counter", "Database connections re-established after a loss.",
            SUM(m, pool_reconnects));
+    single(
+        b, "gqld_db_coalesced_queries_total", "counter",
+        "Root-field queries sent in a statement shared with other requests of the same shape (DB_COALESCE).",
+        SUM(m, coalesced));
+    single(b, "gqld_db_coalesce_retries_total", "counter",
+           "Shared statements that failed and were run again one request at a time.",
+           SUM(m, coalesce_retries));
     header(
         b, "gqld_db_errors_total", "counter",
         "Statements of GraphQL requests that failed, by kind: timeout, unavailable, query (server error).");

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db_coalesce.h"
 #include "db_pool.h"
 #include "executor.h"
 #include "gql_buf.h"
@@ -81,7 +82,8 @@ void metrics_record(metrics_worker *w, metrics_route route, int status, uint64_t
                     const rs_facts *facts);
 
 /* The worker's pool gauges, from its own thread. */
-void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, unsigned pool_size);
+void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, const db_coalesce_stats *coalesce,
+                          unsigned pool_size);
 
 /* Appends the Prometheus text exposition (version 0.0.4) of every counter. */
 void metrics_render_prometheus(const metrics *m, gql_buf *out);

@@ -48,6 +48,8 @@ const FAMILIES = {
   gqld_db_queries_waiting: 'gauge',
   gqld_db_statements_total: 'counter',
   gqld_db_reconnects_total: 'counter',
+  gqld_db_coalesced_queries_total: 'counter',
+  gqld_db_coalesce_retries_total: 'counter',
   gqld_db_errors_total: 'counter',
   gqld_db_time_seconds_total: 'counter',
   gqld_cache_hits_total: 'counter',

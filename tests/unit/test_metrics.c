@@ -74,8 +74,10 @@ static void test_buckets_and_render(void)
                         .statements_sent = 10,
                         .reconnects = 1};
     db_pool_stats s1 = {.connections_up = 1, .connections_busy = 1, .in_flight = 1, .statements_sent = 5};
-    metrics_publish_pool(w0, &s0, 2);
-    metrics_publish_pool(w1, &s1, 2);
+    db_coalesce_stats c0 = {.queries = 40, .shared = 30, .retried = 1, .statements = 12};
+    db_coalesce_stats c1 = {.queries = 9, .shared = 6, .statements = 5};
+    metrics_publish_pool(w0, &s0, &c0, 2);
+    metrics_publish_pool(w1, &s1, &c1, 2);
     render(m, &b);
     CHECK(has_line(&b, "gqld_db_pool_size 4"));
     CHECK(has_line(&b, "gqld_db_pool_connections{state=\"up\"} 3"));
@@ -84,6 +86,8 @@ static void test_buckets_and_render(void)
     CHECK(has_line(&b, "gqld_db_queries_waiting 4"));
     CHECK(has_line(&b, "gqld_db_statements_total 15"));
     CHECK(has_line(&b, "gqld_db_reconnects_total 1"));
+    CHECK(has_line(&b, "gqld_db_coalesced_queries_total 36"));
+    CHECK(has_line(&b, "gqld_db_coalesce_retries_total 1"));
     gql_buf_free(&b);
     metrics_destroy(m);
 }

@@ -374,7 +374,8 @@ static const char *render_as(planned *p, const char *query, int nrows, const cha
     gql_path path = {NULL, p->plan.root ? "root" : "", 0};
     const char *json = NULL;
     size_t len = 0;
-    int rc = render_value(&p->plan, res, &path, &p->errors, &p->arena, &json, &len);
+    db_result r = {.status = DB_OK, .res = res, .rows = PQntuples(res)};
+    int rc = render_value(&p->plan, &r, &path, &p->errors, &p->arena, &json, &len);
     PQclear(res);
     return rc == 0 && json != NULL && strlen(json) == len ? json : NULL;
 }
@@ -465,7 +466,8 @@ static const char *run_as(PGconn *conn, planned *p, const rs_principal *who, con
     gql_path path = {NULL, "root", 0};
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         fprintf(stderr, "%s\n%s\n", PQresultErrorMessage(res), p->sql);
-    else if (render_value(&p->plan, res, &path, &p->errors, &p->arena, &json, &len) != 0)
+    else if (render_value(&p->plan, &(db_result){.status = DB_OK, .res = res, .rows = PQntuples(res)}, &path,
+                          &p->errors, &p->arena, &json, &len) != 0)
         json = NULL;
     PQclear(res);
     return json;
