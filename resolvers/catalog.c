@@ -41,7 +41,7 @@ static const rs_column order_item_columns[] = {
     {"unitPrice", "unit_price", RS_FMT_FLOAT, NULL},
 };
 
-/* Every relationship walks an index whose leading column is target_column (0001_init.sql). */
+/* Every relationship walks an index whose leading column is target_column (migrations 0001, 0002). */
 static const rs_relation customer_relations[] = {
     {"orders", "Order", "customer_id", "customer_id", true, true, true},
 };
@@ -58,7 +58,7 @@ static const rs_relation order_item_relations[] = {
 
 static const char *const product_order[] = {"product_id"};
 static const char *const customer_order[] = {"customer_id"};
-/* Newest first, as orders_customer_created_idx stores them. */
+/* Newest first, as orders_customer_created_cover_idx stores them (migration 0002). */
 static const char *const order_order[] = {"created_at", "order_id"};
 static const char *const order_item_order[] = {"order_id", "order_item_id"};
 

@@ -31,12 +31,14 @@ after(async () => {
 
 test('a full queue answers 503 OVERLOADED; admitted requests complete', async () => {
   // One thread, one connection, one statement in flight, two waiting: the fourth request is one too many.
+  // DB_COALESCE=1: a statement per request (requests arriving together would otherwise share one queue entry).
   const server = await startServer({
     DATABASE_URL: db.url,
     GQLD_THREADS: 1,
     DB_POOL_SIZE: 1,
     DB_PIPELINE_DEPTH: 1,
     DB_QUEUE_MAX: 2,
+    DB_COALESCE: 1,
     DB_STATEMENT_TIMEOUT_MS: 30000,
   });
   const lock = await lockTable(db.url, 'products');

@@ -185,8 +185,10 @@ describe('database pool gauges and errors', () => {
   after(async () => db?.drop());
 
   test('in-use connections, statements in flight and queries waiting while a lock holds them', async () => {
+    // DB_COALESCE=1: a statement per request (requests arriving together would otherwise share one).
     const server = await startServer({
       DATABASE_URL: db.url, GQLD_THREADS: 1, DB_POOL_SIZE: 1, DB_PIPELINE_DEPTH: 1, DB_IDLE_CHECK_MS: 0,
+      DB_COALESCE: 1,
     });
     try {
       await pollUntil(async () => gauge(await scrape(server), 'gqld_db_pool_connections', { state: 'up' }) === 1,
