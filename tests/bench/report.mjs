@@ -118,9 +118,11 @@ for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3'], ['p
   ceil(`pgbench, the SELECT of ${what}`, get('pgbench', s), [['gqld', s], ['gqld-proxy', s]]);
 md.push('');
 md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
-md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sent (captured from PostgreSQL\'s log),');
+md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sends for one request (captured from PostgreSQL\'s log),');
 md.push('with the product id built in SQL (`\'p\' || lpad(n, 6, \'0\')`, Zipf n; uniform n for pages) and a uniform');
-md.push('customer id, with as many connections as gqld\'s pool. Cache hit ratios come from gqld\'s own counters');
+md.push('customer id, with as many connections as gqld\'s pool; under load gqld sends one statement for the');
+md.push('requests of the same shape that arrive together (DB_COALESCE, README "Shared statements"), which is how');
+md.push('it passes that rate. Cache hit ratios come from gqld\'s own counters');
 md.push('(GET /metrics) over the measured run; a peer\'s hit ratio counts its gets from memcached (yoga: one per');
 md.push('request; mercurius-cache: one per cached resolver call, so several per Order query).');
 md.push('Scenario 4\'s latencies count from each request\'s intended send time (coordinated omission');
