@@ -11,37 +11,36 @@
  * found by render.c and becomes a field error there.
  */
 static const rs_column product_columns[] = {
-    {"productId", "product_id", RS_FMT_STRING, NULL},
-    {"productName", "product_name", RS_FMT_STRING, NULL},
-    {"price", "price", RS_FMT_FLOAT, NULL},
-    {"description", "description", RS_FMT_STRING, NULL},
+    {"productId", "product_id", RS_FMT_STRING},
+    {"productName", "product_name", RS_FMT_STRING},
+    {"price", "price", RS_FMT_FLOAT},
+    {"description", "description", RS_FMT_STRING},
 };
 
 static const rs_column customer_columns[] = {
-    {"customerId", "customer_id", RS_FMT_ID_NUMBER, NULL},
-    {"name", "name", RS_FMT_STRING, NULL},
-    {"email", "email", RS_FMT_STRING, NULL},
+    {"customerId", "customer_id", RS_FMT_ID_NUMBER},
+    {"name", "name", RS_FMT_STRING},
+    {"email", "email", RS_FMT_STRING},
 };
 
 static const rs_column order_columns[] = {
-    {"orderId", "order_id", RS_FMT_ID_NUMBER, NULL},
-    {"orderRef", "order_ref", RS_FMT_INT, NULL},
-    {"customerId", "customer_id", RS_FMT_ID_NUMBER, NULL},
-    {"createdAt", "created_at", RS_FMT_TIMESTAMP, NULL},
-    /* Summed over every item of the order, not only the ones a nested `items` list returns. */
-    {"total", "order_id", RS_FMT_FLOAT,
-     "(SELECT coalesce(sum(i.quantity * i.unit_price), 0.00) AS v FROM order_items i WHERE i.order_id = "
-     "{t}.order_id)"},
+    {"orderId", "order_id", RS_FMT_ID_NUMBER},
+    {"orderRef", "order_ref", RS_FMT_INT},
+    {"customerId", "customer_id", RS_FMT_ID_NUMBER},
+    {"createdAt", "created_at", RS_FMT_TIMESTAMP},
+    /* Over every item of the order (not only those a nested `items` list returns), kept by triggers (0003).
+     */
+    {"total", "total", RS_FMT_FLOAT},
 };
 
 static const rs_column order_item_columns[] = {
-    {"orderId", "order_id", RS_FMT_ID_NUMBER, NULL},
-    {"orderItemId", "order_item_id", RS_FMT_ID_NUMBER, NULL},
-    {"quantity", "quantity", RS_FMT_INT, NULL},
-    {"unitPrice", "unit_price", RS_FMT_FLOAT, NULL},
+    {"orderId", "order_id", RS_FMT_ID_NUMBER},
+    {"orderItemId", "order_item_id", RS_FMT_ID_NUMBER},
+    {"quantity", "quantity", RS_FMT_INT},
+    {"unitPrice", "unit_price", RS_FMT_FLOAT},
 };
 
-/* Every relationship walks an index whose leading column is target_column (migrations 0001, 0002). */
+/* Every relationship walks an index whose leading column is target_column (migrations 0001, 0003). */
 static const rs_relation customer_relations[] = {
     {"orders", "Order", "customer_id", "customer_id", true, true, true},
 };
@@ -58,7 +57,7 @@ static const rs_relation order_item_relations[] = {
 
 static const char *const product_order[] = {"product_id"};
 static const char *const customer_order[] = {"customer_id"};
-/* Newest first, as orders_customer_created_cover_idx stores them (migration 0002). */
+/* Newest first, as orders_customer_created_cover_idx stores them (migration 0003). */
 static const char *const order_order[] = {"created_at", "order_id"};
 static const char *const order_item_order[] = {"order_id", "order_item_id"};
 

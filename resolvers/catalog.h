@@ -35,10 +35,9 @@ typedef enum rs_format {
 } rs_format;
 
 typedef struct rs_column {
-    const char *field;    /* GraphQL field name */
-    const char *column;   /* the table column read */
-    rs_format format;     /* how the value becomes JSON */
-    const char *computed; /* NULL, or a subquery computing the value as its column v, "{t}" naming the row */
+    const char *field;  /* GraphQL field name */
+    const char *column; /* the table column read */
+    rs_format format;   /* how the value becomes JSON */
 } rs_column;
 
 /* A field whose value is the rows of another table whose target_column equals this row's column. */

@@ -45,7 +45,7 @@ typedef enum rs_node_kind {
 
 typedef enum rs_out_kind {
     RS_OUT_TYPENAME,      /* "__typename": the literal type_name */
-    RS_OUT_COLUMN,        /* a column (or computed value) of the row */
+    RS_OUT_COLUMN,        /* a column of the row */
     RS_OUT_CHILD,         /* a related object or list: another node */
     RS_OUT_ITEMS,         /* page: the rows, each the object `fields` describe */
     RS_OUT_PAGE_INFO,     /* page: the object `fields` describe */

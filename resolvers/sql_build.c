@@ -130,53 +130,10 @@ static void put_param(gql_buf *s, unsigned n, const char *cast)
 
 /* ---- values ---- */
 
-/* The row's value of a column: t<id>.column, or the column v of its computed LATERAL c<id>_<index>. */
+/* The row's value of a column: t<id>.column. */
 static void put_value(gql_buf *s, const rs_node *n, const rs_column *col)
 {
-    if (col->computed == NULL) {
-        put_col(s, "", n->id, col->column);
-    } else {
-        put_alias(s, "c", n->id);
-        put_alias(s, "_", (unsigned)(col - n->entity->columns));
-        gql_buf_puts(s, ".v");
-    }
-}
-
-static bool uses_column(const rs_output *outs, size_t nouts, const rs_column *col)
-{
-    for (size_t i = 0; i < nouts; i++)
-        if ((outs[i].kind == RS_OUT_COLUMN && outs[i].column == col) ||
-            (outs[i].kind == RS_OUT_ITEMS && uses_column(outs[i].fields, outs[i].nfields, col)))
-            return true;
-    return false;
-}
-
-/*
- * A computed value is a LATERAL subquery of its row, evaluated once per row
- * returned (after the row LIMIT), however often the value is written:
- * " CROSS JOIN LATERAL <computed, with {t} naming the row> c<id>_<index>".
- */
-static void put_computed(gql_buf *s, const rs_node *n)
-{
-    const rs_entity *e = n->entity;
-    for (size_t i = 0; i < e->ncolumns; i++) {
-        const rs_column *col = &e->columns[i];
-        if (col->computed == NULL || !uses_column(n->outputs, n->noutputs, col))
-            continue;
-        gql_buf_puts(s, " CROSS JOIN LATERAL ");
-        for (const char *p = col->computed; *p != '\0';) {
-            const char *mark = strstr(p, "{t}");
-            size_t len = mark ? (size_t)(mark - p) : strlen(p);
-            gql_buf_append(s, p, len);
-            p += len;
-            if (mark != NULL) {
-                put_alias(s, "t", n->id);
-                p += 3;
-            }
-        }
-        put_alias(s, " c", n->id);
-        put_alias(s, "_", (unsigned)i);
-    }
+    put_col(s, "", n->id, col->column);
 }
 
 static const char *const TIMESTAMP_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -460,7 +417,6 @@ static void put_from(builder *b, const rs_node *n)
     }
     gql_buf_puts(s, ") ");
     gql_buf_puts(s, alias);
-    put_computed(s, n);
     put_laterals(b, n->outputs, n->noutputs);
 }
 

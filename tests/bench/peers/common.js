@@ -87,8 +87,7 @@ const resolvers = {
         name: 'orders',
         text: `SELECT o.order_id::text AS "orderId", o.order_ref AS "orderRef", o.customer_id::text AS "customerId",
                       to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt",
-                      coalesce((SELECT sum(i.quantity * i.unit_price) FROM order_items i
-                                WHERE i.order_id = o.order_id), 0)::float8 AS total
+                      o.total::float8 AS total
                FROM orders o WHERE o.customer_id = $1::bigint
                ORDER BY o.created_at DESC, o.order_id DESC LIMIT ${LIST_MAX}`,
         values: [customerId],
