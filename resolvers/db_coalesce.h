@@ -21,7 +21,10 @@
  *   CROSS JOIN LATERAL (<the statement, with $i written b.pi>) r ORDER BY b.gqld_n
  *
  * Each query then sees exactly the rows its own statement would have
- * returned (db_result's row window; none for an object that does not exist).
+ * returned (db_result's row window; none for an object that does not exist),
+ * in its statement's order: the lateral join makes PostgreSQL walk the lists
+ * in a nested loop, in order, so the ORDER BY costs no sort that could
+ * shuffle a list's rows (gqld's root statements return one row at most).
  * A lone parameter list is sent as the original statement, unchanged, so a
  * server that is not busy sends what it always did.
  *
