@@ -134,13 +134,10 @@ static bool put_rewritten(gql_buf *out, const char *sql, int nparams)
     return quote == 0;
 }
 
+/* The buffer's text, NUL-terminated, for the caller to free; NULL (and freed) when it ran out of memory. */
 static char *take(gql_buf *b)
 {
-    if (b->failed) {
-        gql_buf_free(b);
-        return NULL;
-    }
-    gql_buf_putc(b, '\0');
+    gql_buf_putc(b, '\0'); /* a failed buffer takes nothing more */
     if (!b->failed)
         return b->data;
     gql_buf_free(b);
