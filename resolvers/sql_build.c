@@ -120,9 +120,10 @@ static void put_col(gql_buf *s, const char *prefix, unsigned id, const char *col
     gql_buf_puts(s, column);
 }
 
-/* $<n>::<cast> */
-static void put_param(gql_buf *s, unsigned n, const char *cast)
+/* <prefix>$<n>::<cast> */
+static void put_param(gql_buf *s, const char *prefix, unsigned n, const char *cast)
 {
+    gql_buf_puts(s, prefix);
     put_alias(s, "$", n);
     gql_buf_puts(s, "::");
     gql_buf_puts(s, cast);
@@ -209,8 +210,11 @@ static void put_array(builder *b, const rs_node *n, const rs_output *outs, size_
     gql_buf_puts(s, ", ',' ORDER BY ");
     put_sort(s, n);
     gql_buf_putc(s, ')');
-    if (n->kind == RS_NODE_PAGE) /* the extra row only tells whether another page follows */
-        gql_buf_printf(s, " FILTER (WHERE t%u.gqld_row <= $%u::integer)", n->id, n->limit_param);
+    if (n->kind == RS_NODE_PAGE) { /* the extra row only tells whether another page follows */
+        put_col(s, " FILTER (WHERE ", n->id, "gqld_row");
+        put_param(s, " <= ", n->limit_param, "integer");
+        gql_buf_putc(s, ')');
+    }
     gql_buf_puts(s, " || ']', '[]')");
 }
 
@@ -226,10 +230,11 @@ static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
             gql_buf *s = cat_expr(c);
             gql_buf last;
             gql_buf_init(&last);
-            gql_buf_printf(&last,
-                           "(array_agg(t%u.%s ORDER BY t%u.gqld_row DESC) FILTER (WHERE t%u.gqld_row <= "
-                           "$%u::integer))[1]",
-                           n->id, n->entity->key, n->id, n->id, n->limit_param);
+            put_col(&last, "(array_agg(", n->id, n->entity->key);
+            put_col(&last, " ORDER BY ", n->id, "gqld_row");
+            put_col(&last, " DESC) FILTER (WHERE ", n->id, "gqld_row");
+            put_param(&last, " <= ", n->limit_param, "integer");
+            gql_buf_puts(&last, "))[1]");
             gql_buf_puts(s, "coalesce('\"' || ");
             cursor_sql(s, last.failed ? "NULL" : last.data);
             gql_buf_puts(s, " || '\"', 'null')");
@@ -237,8 +242,8 @@ static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
                 s->failed = true;
             gql_buf_free(&last);
         } else {
-            gql_buf_printf(cat_expr(c), "CASE WHEN count(*) > $%u::integer THEN 'true' ELSE 'false' END",
-                           n->limit_param);
+            put_param(cat_expr(c), "CASE WHEN count(*) > ", n->limit_param, "integer");
+            gql_buf_puts(&c->b->sql, " THEN 'true' ELSE 'false' END");
         }
     }
     cat_lit(c, "}");
@@ -321,10 +326,8 @@ static void put_match(gql_buf *s, const rs_node *n, const char *alias)
     gql_buf_puts(s, n->match_column);
     if (n->parent != NULL)
         put_col(s, " = ", n->parent->id, n->parent_column);
-    else {
-        gql_buf_puts(s, " = ");
-        put_param(s, n->match_param, catalog_sql_cast(n->match_type));
-    }
+    else
+        put_param(s, " = ", n->match_param, catalog_sql_cast(n->match_type));
 }
 
 /*
@@ -339,7 +342,8 @@ static void put_after(gql_buf *s, const rs_node *n, const char *alias)
     const char *cmp = e->descending ? "<" : ">";
     const char *cast = catalog_sql_cast(e->key_type);
     if (e->norder == 1 && strcmp(e->order[0], e->key) == 0) {
-        gql_buf_printf(s, "%s.%s %s $%u::%s", alias, e->key, cmp, n->after_param, cast);
+        gql_buf_printf(s, "%s.%s %s", alias, e->key, cmp);
+        put_param(s, " ", n->after_param, cast);
         return;
     }
     gql_buf_putc(s, '(');
@@ -350,8 +354,8 @@ static void put_after(gql_buf *s, const rs_node *n, const char *alias)
         gql_buf_printf(s, "%sa%u.%s", i ? ", " : "", n->id, e->order[i]);
     char after_alias[16];
     snprintf(after_alias, sizeof(after_alias), "a%u", n->id);
-    gql_buf_printf(s, " FROM %s %s WHERE %s.%s = $%u::%s", e->table, after_alias, after_alias, e->key,
-                   n->after_param, cast);
+    gql_buf_printf(s, " FROM %s %s WHERE %s.%s", e->table, after_alias, after_alias, e->key);
+    put_param(s, " = ", n->after_param, cast);
     if (n->match_column != NULL) {
         gql_buf_puts(s, " AND ");
         put_match(s, n, after_alias);
@@ -405,13 +409,14 @@ static void put_from(builder *b, const rs_node *n)
         put_after(s, n, alias);
         sep = " AND ";
     }
-    if (n->search_param != 0)
-        gql_buf_printf(s, "%s%s.%s ILIKE $%u::text", sep, alias, n->search_column, n->search_param);
+    if (n->search_param != 0) {
+        gql_buf_printf(s, "%s%s.%s", sep, alias, n->search_column);
+        put_param(s, " ILIKE ", n->search_param, "text");
+    }
     if (n->kind != RS_NODE_ONE) {
         gql_buf_puts(s, " ORDER BY ");
         put_sort(s, n);
-        gql_buf_puts(s, " LIMIT ");
-        put_param(s, n->limit_param, "integer");
+        put_param(s, " LIMIT ", n->limit_param, "integer");
         if (n->kind == RS_NODE_PAGE)
             gql_buf_puts(s, " + 1");
     }
