@@ -17,8 +17,9 @@
  * response keys (aliases included) in query order as literals, values written
  * per rs_format (to_json for strings, numbers as PostgreSQL prints them, bigint
  * ids as JSON strings, timestamps with an explicit UTC format), lists as
- * coalesce('[' || string_agg(... ORDER BY ...) || ']', '[]'), a missing
- * object as null. Shapes of a plan become statement text; values are always
+ * '[' || array_to_string(ARRAY(SELECT ... ORDER BY ... LIMIT $k), ',') || ']'
+ * (rows in their index's order, never sorted again), a missing object as
+ * null. Shapes of a plan become statement text; values are always
  * parameters ($n, numbered by the plan), so the text depends only on the
  * query's shape and prepared statements are reused. Response keys and type
  * names are GraphQL names ([_A-Za-z][_0-9A-Za-z]*, checked again here); they
@@ -26,14 +27,19 @@
  *
  * Shape of the statement (Order(customerId) { orderId items { product { price } } }):
  *
- *   SELECT coalesce('[' || string_agg('{"orderId":"' || t0.order_id::text || '","items":' || j1.j || '}',
- *                                     ',' ORDER BY t0.created_at DESC, t0.order_id DESC) || ']', '[]')
- *   FROM (SELECT t0.order_id, t0.created_at FROM orders t0 WHERE t0.customer_id = $1::bigint
- *         ORDER BY t0.created_at DESC, t0.order_id DESC LIMIT $2::integer) t0
- *   CROSS JOIN LATERAL (SELECT coalesce('[' || string_agg(..., ',' ORDER BY ...) || ']', '[]') AS j
- *                       FROM (SELECT ... FROM order_items t1 WHERE t1.order_id = t0.order_id ...) t1
- *                       LEFT JOIN LATERAL (SELECT '{"price":' || t2.price::text || '}' AS j
- *                                          FROM (...) t2) j2 ON true) j1
+ *   SELECT '[' || array_to_string(ARRAY(
+ *     SELECT '{"orderId":"' || t0.order_id::text || '","items":' || j1.j || '}'
+ *     FROM orders t0
+ *     CROSS JOIN LATERAL (SELECT '[' || array_to_string(ARRAY(
+ *       SELECT '{"product":' || coalesce(j2.j, 'null') || '}'
+ *       FROM order_items t1
+ *       LEFT JOIN LATERAL (SELECT '{"price":' || t2.price::text || '}' AS j
+ *                          FROM (SELECT t2.price FROM products t2
+ *                                WHERE t2.product_id = t1.product_id) t2) j2 ON true
+ *       WHERE t1.order_id = t0.order_id
+ *       ORDER BY t1.order_id, t1.order_item_id LIMIT $3::integer), ',') || ']' AS j) j1
+ *     WHERE t0.customer_id = $1::bigint
+ *     ORDER BY t0.created_at DESC, t0.order_id DESC LIMIT $2::integer), ',') || ']'
  */
 #ifndef RS_SQL_BUILD_H
 #define RS_SQL_BUILD_H

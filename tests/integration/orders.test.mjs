@@ -386,6 +386,47 @@ test('a nested query costs one statement per root field, whatever the number of 
   }
 });
 
+// A list is an ARRAY subquery in its index's order (resolvers/sql_build.c: put_list): its rows
+// need no sort and no aggregate. The statement gqld sent, from the text pg_stat_statements
+// recorded, planned as gqld's prepared statements are (a generic plan). The test tables are
+// small enough for a sequential scan and a sort to be cheaper; with both priced out (not
+// forbidden: a sort that no index order can replace still appears), the plan shows that an
+// index-ordered plan without a sort exists, which is what the big tables get.
+test('lists are read in their index order: no sort and no aggregate in the plan', async () => {
+  await psql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const server = await startServer({ DATABASE_URL: db.url, AUTH_MODE: 'none', GQLD_THREADS: 1, DB_POOL_SIZE: 1 });
+  try {
+    const cases = [
+      ['{ Order(customerId: "900002") { orderId items { quantity product { productName price } } } }', 'FROM orders t0'],
+      ['{ OrderItem(order: "900001") { orderItemId quantity } }', 'FROM order_items t0'],
+    ];
+    const dbid = `(SELECT oid FROM pg_database WHERE datname = '${db.name}')`;
+    for (const [query, table] of cases) {
+      await psql(`SELECT pg_stat_statements_reset(0, ${dbid}, 0)`);
+      const answer = (await ask(server, query)).json;
+      assert.equal(answer.errors, undefined, JSON.stringify(answer));
+      const text = await psql(
+        `SELECT query FROM pg_stat_statements WHERE dbid = ${dbid} AND query LIKE '%${table}%' AND query LIKE 'SELECT %'`,
+      );
+      assert.match(text, /array_to_string\(ARRAY\(SELECT /, text);
+      // gqld's parameters are $1 (the id) and the lists' bounds, all written $n::type; the others are
+      // the text and boolean constants pg_stat_statements wrote as parameters: 't' is both.
+      const nparams = Math.max(...text.match(/\$\d+/g).map((p) => Number(p.slice(1))));
+      const args = Array.from({ length: nparams }, (_, i) =>
+        i === 0 ? `'${query.match(/"(\d+)"/)[1]}'` : text.includes(`$${i + 1}::`) ? "'200'" : "'t'",
+      );
+      const plan = await psql(
+        `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off; PREPARE s AS ${text}; EXPLAIN (COSTS OFF) EXECUTE s(${args.join(', ')})`,
+        { url: db.url },
+      );
+      assert.match(plan, /Index Only Scan/, plan);
+      assert.doesNotMatch(plan, /Sort|Aggregate/, plan);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
 test('a value JSON cannot hold (a NaN price) nulls up to the nearest nullable field, with the error at its path', async () => {
   await psql(
     `INSERT INTO products (product_id, product_name, price) VALUES ('nan-price', 'broken', 'NaN');

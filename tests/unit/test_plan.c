@@ -124,22 +124,16 @@ static void nested_lists_are_laterals_of_one_statement(void)
     CHECK_INT(p.status, RS_PLAN_QUERY);
     CHECK_STR(
         p.sql,
-        "SELECT coalesce('[' || string_agg('{\"orderId\":\"' || t0.order_id::text || '\",\"createdAt\":\"' "
-        "|| "
-        "to_char(t0.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '\",\"total\":' || "
-        "t0.total::text || ',\"items\":' || j1.j || '}', ',' ORDER BY t0.created_at DESC, t0.order_id DESC) "
-        "|| "
-        "']', '[]') FROM "
-        "(SELECT t0.order_id, t0.created_at, t0.total FROM orders t0 WHERE t0.customer_id = $1::bigint ORDER "
-        "BY "
-        "t0.created_at DESC, t0.order_id DESC LIMIT $2::integer) t0 CROSS JOIN LATERAL "
-        "(SELECT coalesce('[' || string_agg('{\"quantity\":' || t1.quantity::text || ',\"product\":' || "
-        "coalesce(j2.j, 'null') || '}', ',' ORDER BY t1.order_id, t1.order_item_id) || ']', '[]') AS j FROM "
-        "(SELECT t1.quantity, t1.product_id, t1.order_id, t1.order_item_id FROM order_items t1 WHERE "
-        "t1.order_id = t0.order_id ORDER BY t1.order_id, t1.order_item_id LIMIT $3::integer) t1 LEFT JOIN "
-        "LATERAL (SELECT '{\"productName\":' || to_json(t2.product_name)::text || ',\"price\":' || "
-        "t2.price::text || '}' AS j FROM (SELECT t2.product_name, t2.price FROM products t2 WHERE "
-        "t2.product_id = t1.product_id) t2) j2 ON true) j1");
+        "SELECT '[' || array_to_string(ARRAY(SELECT '{\"orderId\":\"' || t0.order_id::text || "
+        "'\",\"createdAt\":\"' || to_char(t0.created_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '\",\"total\":' || t0.total::text || ',\"items\":' || "
+        "j1.j || '}' FROM orders t0 CROSS JOIN LATERAL (SELECT '[' || array_to_string(ARRAY(SELECT "
+        "'{\"quantity\":' || t1.quantity::text || ',\"product\":' || coalesce(j2.j, 'null') || '}' FROM "
+        "order_items t1 LEFT JOIN LATERAL (SELECT '{\"productName\":' || to_json(t2.product_name)::text || "
+        "',\"price\":' || t2.price::text || '}' AS j FROM (SELECT t2.product_name, t2.price FROM products "
+        "t2 WHERE t2.product_id = t1.product_id) t2) j2 ON true WHERE t1.order_id = t0.order_id ORDER BY "
+        "t1.order_id, t1.order_item_id LIMIT $3::integer), ',') || ']' AS j) j1 WHERE t0.customer_id = "
+        "$1::bigint ORDER BY t0.created_at DESC, t0.order_id DESC LIMIT $2::integer), ',') || ']'");
     /* The key, then each list's bound: lists without `first` return at most the list maximum. */
     CHECK_INT(p.plan.nparams, 3);
     CHECK_STR(param(&p, 1), "4567");
@@ -176,7 +170,7 @@ static void fragments_directives_and_merging_at_every_level(void)
     plan_query(&p, "query ($skip: Boolean!) { Order(customerId: 1) { items @skip(if: $skip) { quantity } } }",
                "{\"skip\": true}");
     CHECK(!contains(p.sql, "order_items"));
-    CHECK(contains(p.sql, "string_agg('{}'"));
+    CHECK(contains(p.sql, "ARRAY(SELECT '{}' FROM orders t0 WHERE"));
     gql_arena_free(&p.arena);
 }
 
@@ -192,8 +186,7 @@ static void visibility_is_a_predicate_of_the_statement(void)
     /* A customer: their own rows where private rows are entered; what hangs below shares their owner. */
     plan_as(&p, &customer_4567, q, NULL);
     CHECK_INT(p.status, RS_PLAN_QUERY);
-    CHECK(
-        contains(p.sql, "FROM orders t0 WHERE t0.customer_id = $2::bigint AND t0.customer_id = $1::bigint "));
+    CHECK(contains(p.sql, " WHERE t0.customer_id = $2::bigint AND t0.customer_id = $1::bigint ORDER BY "));
     CHECK_INT(occurrences(p.sql, "$1::bigint"), 1);
     CHECK_STR(param(&p, 1), "4567");
     CHECK_STR(param(&p, 2), "4567");
