@@ -289,7 +289,7 @@ pgbench_script() {
 }
 pgbench_script "$tmp/product.sql" "\\set n random_zipfian(1, $BENCH_PRODUCTS, 1.1)" \
     "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id = \$1'
-pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM orders t0 WHERE t0.customer_id = \$1'
+pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM orders t0 .* WHERE t0.customer_id = \$1::bigint ORDER BY'
 pgbench_script "$tmp/products.sql" "\\set n random(1, $BENCH_PRODUCTS)" \
     "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id > \$1'
 
