@@ -162,8 +162,10 @@ test('a warm cache entry of one principal never answers another', { skip: !CACHE
   const query = `{ Order(customerId: "${B}") { orderId customer { name } } }`;
   const bView = { Order: [{ orderId: '910101', customer: { name: 'Customer B' } }, { orderId: '910100', customer: { name: 'Customer B' } }] };
   const hits0 = await cacheHits();
-  assert.deepEqual((await ask('B', query)).data, bView); // B's entry: stored, then hit
-  assert.ok((await cacheHits()) > hits0, 'the second read of B came from the cache');
+  // B's entry: stored, then hit. The store reaches memcached shortly after the first answer
+  // (it rides along with the next hand-over), so the second read may still miss: read again.
+  for (let i = 0; i < 10 && (await cacheHits()) === hits0; i++) assert.deepEqual((await ask('B', query)).data, bView);
+  assert.ok((await cacheHits()) > hits0, 'a read of B came from the cache');
   // The same text, warm for B: A, anonymous and admin each get their own answer.
   assert.deepEqual((await ask('A', query)).data, { Order: [] });
   const anon = await ask('anonymous', query);

@@ -421,6 +421,8 @@ test('lists are read in their index order: no sort and no aggregate in the plan'
       );
       assert.match(plan, /Index Only Scan/, plan);
       assert.doesNotMatch(plan, /Sort|Aggregate/, plan);
+      // Each item's product by its id: the hash index of migration 0004, never a B-tree descent.
+      if (query.includes('product')) assert.match(plan, /Index Scan using products_id_hash_idx on products/, plan);
     }
   } finally {
     await server.stop();
