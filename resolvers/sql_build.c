@@ -369,6 +369,17 @@ static void put_after(gql_buf *s, const rs_node *n, const char *alias)
     gql_buf_putc(s, ')');
 }
 
+/* " FROM <table> t<id>", with t<id> written to alias. */
+static void put_table(gql_buf *s, const rs_node *n, char alias[static 22])
+{
+    alias[0] = 't';
+    gql_format_uint(n->id, alias + 1);
+    gql_buf_puts(s, " FROM ");
+    gql_buf_puts(s, n->entity->table);
+    gql_buf_putc(s, ' ');
+    gql_buf_puts(s, alias);
+}
+
 /* The conditions choosing the rows of n from its table aliased `alias`: " WHERE ..." or nothing. */
 static void put_where(gql_buf *s, const rs_node *n, const char *alias)
 {
@@ -403,7 +414,6 @@ static void put_where(gql_buf *s, const rs_node *n, const char *alias)
 static void put_from(builder *b, const rs_node *n)
 {
     gql_buf *s = &b->sql;
-    const rs_entity *e = n->entity;
     gql_buf_puts(s, "(SELECT ");
     for (size_t i = 0; i < n->nreads; i++)
         put_col(s, i ? ", " : "", n->id, n->reads[i]);
@@ -414,12 +424,8 @@ static void put_from(builder *b, const rs_node *n)
         put_sort(s, n);
         gql_buf_puts(s, ") AS gqld_row");
     }
-    char alias[22] = "t";
-    gql_format_uint(n->id, alias + 1);
-    gql_buf_puts(s, " FROM ");
-    gql_buf_puts(s, e->table);
-    gql_buf_putc(s, ' ');
-    gql_buf_puts(s, alias);
+    char alias[22];
+    put_table(s, n, alias);
     put_where(s, n, alias);
     if (n->kind == RS_NODE_PAGE) {
         gql_buf_puts(s, " ORDER BY ");
@@ -453,12 +459,8 @@ static void put_list(builder *b, const rs_node *n)
     gql_buf *s = &b->sql;
     gql_buf_puts(s, "'[' || array_to_string(ARRAY(SELECT ");
     put_object(b, n, n->outputs, n->noutputs);
-    char alias[22] = "t";
-    gql_format_uint(n->id, alias + 1);
-    gql_buf_puts(s, " FROM ");
-    gql_buf_puts(s, n->entity->table);
-    gql_buf_putc(s, ' ');
-    gql_buf_puts(s, alias);
+    char alias[22];
+    put_table(s, n, alias);
     put_laterals(b, n->outputs, n->noutputs);
     put_where(s, n, alias);
     gql_buf_puts(s, " ORDER BY ");
