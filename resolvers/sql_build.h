@@ -8,9 +8,9 @@
  *   and the statement count depends on the query's shape, never on the rows
  *   (no N+1, and no "one per level" either);
  * - the nested rows never cross the wire as rows to be matched up in C: each
- *   level is a LATERAL subquery over the index of its foreign key, bounded by
- *   its LIMIT before its own children are read, and the JSON is assembled by
- *   PostgreSQL's C functions next to the data;
+ *   level is a LATERAL subquery over the index of its foreign key, whose
+ *   LIMIT stops its children's reads at the last row it returns, and the JSON
+ *   is assembled by PostgreSQL's C functions next to the data;
  * - the executor splices the text into the response as it is.
  *
  * The JSON is compact and byte-stable: objects are concatenated text with the
