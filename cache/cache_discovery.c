@@ -1,4 +1,4 @@
-#include "cache_discovery.h"
+#include "cache/cache_discovery.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache_shared.h"
+#include "cache/cache_shared.h"
 
 enum { ANSWER_MAX = 65536, IO_TIMEOUT_MS = 2000 };
 

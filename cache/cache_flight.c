@@ -1,4 +1,4 @@
-#include "cache_flight.h"
+#include "cache/cache_flight.h"
 
 #include <stdlib.h>
 #include <string.h>

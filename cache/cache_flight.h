@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cache_lru.h"
+#include "cache/cache_lru.h"
 
 typedef struct cache_flights cache_flights;
 

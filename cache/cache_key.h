@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cache_lru.h"
+#include "cache/cache_lru.h"
 
 typedef struct cache_key_part {
     const void *data;

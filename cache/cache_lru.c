@@ -1,4 +1,4 @@
-#include "cache_lru.h"
+#include "cache/cache_lru.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-#include "cache_mc.h"
+#include "cache/cache_mc.h"
 
-#include "cache_value.h"
+#include "cache/cache_value.h"
 
 #include <libmemcached/memcached.h>
 #include <pthread.h>

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cache_shared.h"
+#include "cache/cache_shared.h"
 
 typedef struct cache_mc cache_mc;
 

@@ -1,4 +1,4 @@
-#include "cache_shared.h"
+#include "cache/cache_shared.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_discovery.h"
-#include "cache_value.h"
+#include "cache/cache_discovery.h"
+#include "cache/cache_value.h"
 
 struct cache_shared {
     cache_settings settings;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cache_stats.h"
+#include "cache/cache_stats.h"
 
 /* Log sink (the server's): level "info" / "warn", a message, one detail. */
 typedef void (*cache_log_fn)(const char *level, const char *msg, const char *detail);

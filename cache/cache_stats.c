@@ -1,4 +1,4 @@
-#include "cache_stats.h"
+#include "cache/cache_stats.h"
 
 #define READ(f) out->f = atomic_load_explicit(&c->f, memory_order_relaxed)
 

@@ -1,11 +1,11 @@
-#include "cache_tiers.h"
+#include "cache/cache_tiers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_key.h"
-#include "cache_mc.h"
+#include "cache/cache_key.h"
+#include "cache/cache_mc.h"
 
 /* An in-process entry: the encoded value and until when this tier trusts it. */
 typedef struct local_value {

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cache_lru.h"
-#include "cache_shared.h"
-#include "cache_value.h"
+#include "cache/cache_lru.h"
+#include "cache/cache_shared.h"
+#include "cache/cache_value.h"
 
 typedef struct cache_tiers_config {
     size_t local_bytes;    /* 0: no in-process tier */

@@ -1,4 +1,4 @@
-#include "cache_value.h"
+#include "cache/cache_value.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "auth_scope.h"
+#include "resolvers/auth_scope.h"
 
 #include <stdbool.h>
 #include <string.h>

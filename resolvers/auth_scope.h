@@ -17,9 +17,9 @@
 #ifndef RS_AUTH_SCOPE_H
 #define RS_AUTH_SCOPE_H
 
-#include "catalog.h"
-#include "gql_arena.h"
-#include "gql_buf.h"
+#include "resolvers/catalog.h"
+#include "schema/base/arena.h"
+#include "schema/base/buf.h"
 
 typedef enum rs_principal_kind {
     RS_PRINCIPAL_ANONYMOUS, /* the zero value: secure by default */

@@ -1,4 +1,4 @@
-#include "cache_policy.h"
+#include "resolvers/cache_policy.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "gql_exec.h"
+#include "schema/gql_exec.h"
 
 typedef struct rs_cache_policy {
     unsigned max_age;   /* seconds; 0: not cacheable */

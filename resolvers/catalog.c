@@ -1,4 +1,4 @@
-#include "catalog.h"
+#include "resolvers/catalog.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gql_schema.h"
+#include "schema/gql_schema.h"
 
 /* The SQL type of a value a client supplies (a key or cursor), which decides how it is checked and cast. */
 typedef enum rs_sql_type {

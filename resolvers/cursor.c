@@ -1,10 +1,10 @@
-#include "cursor.h"
+#include "resolvers/cursor.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "schema/base/b64url.h"
 
 /* encode() wraps base64 at 76 characters; translate() drops the newlines and padding and makes it URL-safe.
  */

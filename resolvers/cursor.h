@@ -8,8 +8,8 @@
 #ifndef RS_CURSOR_H
 #define RS_CURSOR_H
 
-#include "gql_arena.h"
-#include "gql_buf.h"
+#include "schema/base/arena.h"
+#include "schema/base/buf.h"
 
 /* Appends the SQL expression computing the cursor (text) of the key SQL expression `key`. */
 void cursor_sql(gql_buf *sql, const char *key);

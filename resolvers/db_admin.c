@@ -1,4 +1,4 @@
-#include "db_admin.h"
+#include "resolvers/db_admin.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>

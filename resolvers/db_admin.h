@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "embedded.h"
+#include "infra/build/embedded.h"
 
 /*
  * Applies the embedded migrations (ordered by name) that schema_migrations

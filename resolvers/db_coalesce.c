@@ -14,12 +14,12 @@
  * it answers (the pool no longer reads them once it has answered); a shared
  * statement's text and array parameters belong to the group.
  */
-#include "db_coalesce.h"
+#include "resolvers/db_coalesce.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 
 typedef struct member {
     db_callback cb;

@@ -44,7 +44,7 @@
 
 #include <stdint.h>
 
-#include "db_pool.h"
+#include "resolvers/db_pool.h"
 
 typedef struct db_coalesce db_coalesce;
 

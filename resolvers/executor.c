@@ -1,4 +1,4 @@
-#include "executor.h"
+#include "resolvers/executor.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -6,21 +6,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache_flight.h"
-#include "cache_lru.h"
-#include "cache_policy.h"
-#include "cache_tiers.h"
-#include "catalog.h"
-#include "gql_buf.h"
-#include "gql_errors.h"
-#include "gql_exec.h"
-#include "gql_introspect.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
-#include "plan.h"
-#include "render.h"
-#include "response_cache.h"
-#include "sql_build.h"
+#include "cache/cache_flight.h"
+#include "cache/cache_lru.h"
+#include "resolvers/cache_policy.h"
+#include "cache/cache_tiers.h"
+#include "resolvers/catalog.h"
+#include "schema/base/buf.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_introspect.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_validate.h"
+#include "resolvers/plan.h"
+#include "resolvers/render.h"
+#include "resolvers/response_cache.h"
+#include "resolvers/sql_build.h"
 
 struct rs_worker {
     const rs_engine *engine;

@@ -17,12 +17,12 @@
 
 #include <h2o.h>
 
-#include "auth_scope.h"
-#include "cache_shared.h"
-#include "db_coalesce.h"
-#include "db_pool.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "resolvers/auth_scope.h"
+#include "cache/cache_shared.h"
+#include "resolvers/db_coalesce.h"
+#include "resolvers/db_pool.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 typedef struct rs_limits {
     size_t max_query_bytes;   /* document text size limit */

@@ -1,4 +1,4 @@
-#include "plan.h"
+#include "resolvers/plan.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cursor.h"
-#include "gql_buf.h"
+#include "resolvers/cursor.h"
+#include "schema/base/buf.h"
 
 typedef struct planner {
     const rs_plan_ctx *pc;

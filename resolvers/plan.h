@@ -25,9 +25,9 @@
 
 #include <stdbool.h>
 
-#include "auth_scope.h"
-#include "catalog.h"
-#include "gql_exec.h"
+#include "resolvers/auth_scope.h"
+#include "resolvers/catalog.h"
+#include "schema/gql_exec.h"
 
 typedef struct rs_plan_ctx {
     const gql_exec_ctx *exec;   /* the operation and its variables; field errors go to exec->errors */

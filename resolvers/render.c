@@ -1,9 +1,9 @@
-#include "render.h"
+#include "resolvers/render.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 
 typedef struct walk {
     const char *s;

@@ -19,10 +19,10 @@
 
 #include <stddef.h>
 
-#include "db_pool.h"
-#include "gql_arena.h"
-#include "gql_errors.h"
-#include "plan.h"
+#include "resolvers/db_pool.h"
+#include "schema/base/arena.h"
+#include "schema/gql_errors.h"
+#include "resolvers/plan.h"
 
 /*
  * The root field's value (in the arena: the result dies with the callback),

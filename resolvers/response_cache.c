@@ -1,12 +1,12 @@
-#include "response_cache.h"
+#include "resolvers/response_cache.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_key.h"
-#include "gql_buf.h"
-#include "gql_lexer.h"
+#include "cache/cache_key.h"
+#include "schema/base/buf.h"
+#include "schema/gql_lexer.h"
 
 int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTES])
 {

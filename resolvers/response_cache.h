@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth_scope.h"
-#include "cache_lru.h"
+#include "resolvers/auth_scope.h"
+#include "cache/cache_lru.h"
 
 /*
  * The digest of a document's tokens: whitespace, commas and comments do not

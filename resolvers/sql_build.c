@@ -1,10 +1,10 @@
-#include "sql_build.h"
+#include "resolvers/sql_build.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "cursor.h"
-#include "gql_buf.h"
+#include "resolvers/cursor.h"
+#include "schema/base/buf.h"
 
 typedef struct builder {
     gql_buf sql;

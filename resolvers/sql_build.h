@@ -44,8 +44,8 @@
 #ifndef RS_SQL_BUILD_H
 #define RS_SQL_BUILD_H
 
-#include "gql_arena.h"
-#include "plan.h"
+#include "schema/base/arena.h"
+#include "resolvers/plan.h"
 
 /* Sets plan->sql (in the arena). 0, or -1 when out of memory or a name is not a GraphQL name. */
 int sql_build(rs_plan *plan, gql_arena *arena);

@@ -1,4 +1,4 @@
-#include "gql_errors.h"
+#include "schema/gql_errors.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,9 +8,9 @@
 
 #include <stddef.h>
 
-#include "gql_arena.h"
-#include "gql_ast.h"
-#include "gql_buf.h"
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
+#include "schema/base/buf.h"
 
 /* A response path, linked from leaf to root so nested resolution can extend it on the stack. */
 typedef struct gql_path gql_path;

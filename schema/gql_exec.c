@@ -1,4 +1,4 @@
-#include "gql_exec.h"
+#include "schema/gql_exec.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -9,10 +9,10 @@
 
 #include <jansson.h>
 
-#include "gql_arena.h"
-#include "gql_ast.h"
-#include "gql_errors.h"
-#include "gql_schema.h"
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_schema.h"
 
 typedef struct gql_coerced_var {
     const char *name;

@@ -1,10 +1,10 @@
-#include "gql_introspect.h"
+#include "schema/gql_introspect.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gql_value_print.h"
+#include "schema/gql_value_print.h"
 
 /*
  * Execution walks values that are (kind, pointer) pairs over the schema's own

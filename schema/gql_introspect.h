@@ -18,11 +18,11 @@
 
 #include <stddef.h>
 
-#include "gql_ast.h"
-#include "gql_buf.h"
-#include "gql_errors.h"
-#include "gql_exec.h"
-#include "gql_schema.h"
+#include "schema/gql_ast.h"
+#include "schema/base/buf.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_schema.h"
 
 /*
  * Writes the JSON value of a root meta field, `__schema` or `__type(name:)`

@@ -10,7 +10,7 @@
  *   - the spec's lone-surrogate rules apply to escapes only, since UTF-8 that
  *     encodes a surrogate is already ill-formed.
  */
-#include "gql_lexer.h"
+#include "schema/gql_lexer.h"
 
 #include <stdarg.h>
 #include <stdio.h>

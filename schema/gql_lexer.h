@@ -13,9 +13,9 @@
 #ifndef GQL_LEXER_H
 #define GQL_LEXER_H
 
-#include "gql_arena.h"
-#include "gql_ast.h"
-#include "gql_parser.h" /* gql_syntax_error */
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
+#include "schema/gql_parser.h" /* gql_syntax_error */
 
 #include <stdbool.h>
 #include <stddef.h>

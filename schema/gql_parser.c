@@ -8,7 +8,7 @@
  * types) passes through gql_parser_enter(), so the depth of the C stack is
  * bounded by max_depth whatever the input.
  */
-#include "gql_parser_internal.h"
+#include "schema/gql_parser_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -11,8 +11,8 @@
 #ifndef GQL_PARSER_H
 #define GQL_PARSER_H
 
-#include "gql_arena.h"
-#include "gql_ast.h"
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
 
 typedef struct gql_parse_limits {
     size_t max_tokens; /* 0 = unbounded; reaching it is a syntax error */

@@ -11,8 +11,8 @@
 #ifndef GQL_PARSER_INTERNAL_H
 #define GQL_PARSER_INTERNAL_H
 
-#include "gql_lexer.h"
-#include "gql_parser.h"
+#include "schema/gql_lexer.h"
+#include "schema/gql_parser.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * parser; an extension must add something (graphql-js reports the token where
  * the addition was expected).
  */
-#include "gql_parser_internal.h"
+#include "schema/gql_parser_internal.h"
 
 #include <string.h>
 

@@ -1,10 +1,10 @@
-#include "gql_schema.h"
+#include "schema/gql_schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gql_parser.h"
+#include "schema/gql_parser.h"
 
 typedef struct builder {
     gql_schema *s;

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gql_arena.h"
-#include "gql_ast.h"
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
 
 typedef enum gql_kind {
     GQL_SCALAR,

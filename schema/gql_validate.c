@@ -2,11 +2,11 @@
  * The validation driver: graphql-js's `specifiedRules`, in its order (which
  * decides the order of the errors), run in one walk over the document.
  */
-#include "gql_validate.h"
+#include "schema/gql_validate.h"
 
 #include <string.h>
 
-#include "validate/validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static const gqlv_rule *const specified_rules[] = {
     &gqlv_executable_definitions,

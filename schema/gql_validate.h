@@ -16,9 +16,9 @@
 #ifndef GQL_VALIDATE_H
 #define GQL_VALIDATE_H
 
-#include "gql_ast.h"
-#include "gql_errors.h"
-#include "gql_schema.h"
+#include "schema/gql_ast.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_schema.h"
 
 /*
  * Adds every error found to `errors` (validation's own bound applies, not the

@@ -1,4 +1,4 @@
-#include "gql_value_print.h"
+#include "schema/gql_value_print.h"
 
 #include <errno.h>
 #include <math.h>

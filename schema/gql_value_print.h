@@ -13,9 +13,9 @@
 
 #include <stdbool.h>
 
-#include "gql_ast.h"
-#include "gql_buf.h"
-#include "gql_schema.h"
+#include "schema/gql_ast.h"
+#include "schema/base/buf.h"
+#include "schema/gql_schema.h"
 
 /*
  * Appends the coerced literal (a constant: no variables) to out. Returns false,

@@ -1,15 +1,15 @@
-#include "access_log.h"
+#include "server/access_log.h"
 
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "gql_buf.h"
-#include "http_worker.h"
-#include "log.h"
-#include "metrics.h"
-#include "request_facts.h"
-#include "request_id.h"
+#include "schema/base/buf.h"
+#include "server/http_worker.h"
+#include "server/log.h"
+#include "server/metrics.h"
+#include "server/request_facts.h"
+#include "server/request_id.h"
 
 typedef struct access_logger {
     h2o_logger_t super;

@@ -1,4 +1,4 @@
-#include "healthcheck.h"
+#include "server/healthcheck.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -8,7 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "lambda/lambda_http1.h"
+#include "server/lambda/lambda_http1.h"
 
 /* The check must answer before the container runtime's own timeout (30 s by default). */
 enum { TIMEOUT_S = 5 };

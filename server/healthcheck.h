@@ -7,7 +7,7 @@
 #ifndef GQLD_HEALTHCHECK_H
 #define GQLD_HEALTHCHECK_H
 
-#include "config.h"
+#include "server/config.h"
 
 int healthcheck_run(const gqld_config *cfg);
 

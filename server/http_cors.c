@@ -1,10 +1,10 @@
-#include "http_cors.h"
+#include "server/http_cors.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "http_worker.h"
+#include "server/http_worker.h"
 
 /*
  * What a browser may send: the JSON content type, a bearer token, and the

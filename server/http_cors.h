@@ -14,7 +14,7 @@
 #include <h2o.h>
 #include <stdbool.h>
 
-#include "config.h"
+#include "server/config.h"
 
 /*
  * When CORS is on, adds to pathconf a response filter that puts on every

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gql_buf.h"
-#include "http_auth.h"
-#include "http_cors.h"
-#include "response_cache.h"
-#include "http_negotiate.h"
-#include "http_worker.h"
-#include "request_facts.h"
+#include "schema/base/buf.h"
+#include "server/auth/http_auth.h"
+#include "server/http_cors.h"
+#include "resolvers/response_cache.h"
+#include "server/http_negotiate.h"
+#include "server/http_worker.h"
+#include "server/request_facts.h"
 
 typedef struct graphql_call {
     http_pending pending;

@@ -3,9 +3,9 @@
  * every worker's counters (metrics.h). Not cached: each scrape reads the
  * counters afresh.
  */
-#include "gql_buf.h"
-#include "http_worker.h"
-#include "metrics.h"
+#include "schema/base/buf.h"
+#include "server/http_worker.h"
+#include "server/metrics.h"
 
 int http_metrics_handle(h2o_req_t *req)
 {

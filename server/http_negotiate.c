@@ -1,4 +1,4 @@
-#include "http_negotiate.h"
+#include "server/http_negotiate.h"
 
 #include <string.h>
 #include <strings.h>

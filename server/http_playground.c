@@ -1,12 +1,12 @@
-#include "http_playground.h"
+#include "server/http_playground.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "embedded.h"
-#include "http_worker.h"
+#include "infra/build/embedded.h"
+#include "server/http_worker.h"
 
 /* Written by infra/playground/build.sh: the same files in the same order, index.html first, then the
  * assets named by their URL path. */

@@ -1,4 +1,4 @@
-#include "http_server.h"
+#include "server/http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,15 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "access_log.h"
-#include "cache_shared.h"
-#include "http_cors.h"
-#include "http_playground.h"
-#include "http_tls.h"
-#include "http_worker.h"
-#include "log.h"
-#include "metrics.h"
-#include "request_id.h"
+#include "server/access_log.h"
+#include "cache/cache_shared.h"
+#include "server/http_cors.h"
+#include "server/http_playground.h"
+#include "server/http_tls.h"
+#include "server/http_worker.h"
+#include "server/log.h"
+#include "server/metrics.h"
+#include "server/request_id.h"
 
 /* Set by the signal thread, read by every loop between iterations. */
 static atomic_bool stop_requested;

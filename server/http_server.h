@@ -7,8 +7,8 @@
 #ifndef GQLD_HTTP_SERVER_H
 #define GQLD_HTTP_SERVER_H
 
-#include "config.h"
-#include "executor.h"
+#include "server/config.h"
+#include "resolvers/executor.h"
 
 /* Serves until a stop signal; returns the process exit status. */
 int http_server_run(const gqld_config *cfg, const rs_engine *engine);

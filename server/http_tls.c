@@ -1,4 +1,4 @@
-#include "http_tls.h"
+#include "server/http_tls.h"
 
 #include <h2o.h>
 #include <openssl/err.h>

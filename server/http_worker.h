@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "executor.h"
-#include "metrics.h"
+#include "server/config.h"
+#include "resolvers/executor.h"
+#include "server/metrics.h"
 
 typedef struct http_worker {
     h2o_context_t ctx; /* first: handlers cast req->conn->ctx back to the worker */

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 
 /* Severities, least first: the order of GQLD_LOG_LEVEL's words. */
 typedef enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;

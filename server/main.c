@@ -12,19 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
-#include "authorizer.h"
-#include "cache_key.h"
-#include "cache_shared.h"
-#include "config.h"
-#include "db_admin.h"
-#include "embedded.h"
-#include "gql_schema.h"
+#include "server/auth/auth.h"
+#include "server/auth/authorizer.h"
+#include "cache/cache_key.h"
+#include "cache/cache_shared.h"
+#include "server/config.h"
+#include "resolvers/db_admin.h"
+#include "infra/build/embedded.h"
+#include "schema/gql_schema.h"
 #include "gqld_version.h"
-#include "healthcheck.h"
-#include "http_server.h"
-#include "lambda/lambda.h"
-#include "log.h"
+#include "server/healthcheck.h"
+#include "server/http_server.h"
+#include "server/lambda/lambda.h"
+#include "server/log.h"
 
 extern const gqld_embedded_file gqld_migrations[];
 extern const gqld_embedded_file gqld_seed[];

@@ -24,10 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db_coalesce.h"
-#include "db_pool.h"
-#include "executor.h"
-#include "gql_buf.h"
+#include "resolvers/db_coalesce.h"
+#include "resolvers/db_pool.h"
+#include "resolvers/executor.h"
+#include "schema/base/buf.h"
 
 /* Where a request went: a label of the request metrics (bounded, unlike paths). */
 typedef enum metrics_route {

@@ -1,4 +1,4 @@
-#include "request_facts.h"
+#include "server/request_facts.h"
 
 #include <string.h>
 

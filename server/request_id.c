@@ -1,4 +1,4 @@
-#include "request_id.h"
+#include "server/request_id.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /* ---- errors ---- */
 

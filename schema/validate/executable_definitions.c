@@ -1,5 +1,5 @@
 /* ExecutableDefinitions (spec 5.1.1): a request document holds only operations and fragments. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_document(gqlv_walk *w, void *state, const gqlv_node *node)
 {

@@ -4,7 +4,7 @@
  * abstract parent could be narrowed to with an inline fragment, or else
  * fields of similar name.
  */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct suggested {
     const gql_typedef *type;

@@ -1,5 +1,5 @@
 /* FragmentsOnCompositeTypes (spec 5.5.1.3): type conditions name objects, interfaces or unions. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_inline_fragment(gqlv_walk *w, void *st, const gqlv_node *node)
 {

@@ -1,7 +1,7 @@
 /* KnownArgumentNames (spec 5.4.1): arguments given to fields and directives are defined by them. */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static void report_unknown(gqlv_ctx *ctx, const gql_argument *arg, const char *where,
                            const char *const *known, size_t nknown)

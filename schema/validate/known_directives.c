@@ -1,5 +1,5 @@
 /* KnownDirectives (spec 5.7.1, 5.7.2): directives exist and stand where their definition allows. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /* The bit index (into gql_directive_location) of where a directive held by `holder` stands. */
 static unsigned location_of(const gqlv_node *holder)

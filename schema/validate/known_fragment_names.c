@@ -1,5 +1,5 @@
 /* KnownFragmentNames (spec 5.5.2.1): every spread names a fragment the document defines. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_fragment_spread(gqlv_walk *w, void *st, const gqlv_node *node)
 {

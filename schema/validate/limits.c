@@ -19,8 +19,8 @@
  */
 #include <string.h>
 
-#include "gql_validate.h"
-#include "validate_internal.h"
+#include "schema/gql_validate.h"
+#include "schema/validate/validate_internal.h"
 
 /* Fields and fragment spreads followed in one chain before measuring gives up. */
 enum { MAX_NESTING = 5000 };

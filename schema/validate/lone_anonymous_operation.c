@@ -1,5 +1,5 @@
 /* LoneAnonymousOperation (spec 5.2.2.1): an anonymous operation must be the only one. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     size_t operations;

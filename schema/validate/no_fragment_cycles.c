@@ -4,7 +4,7 @@
  * once, with an explicit stack so a long chain of fragments cannot exhaust
  * the C stack.
  */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct frame {
     gqlv_fragment *frag;

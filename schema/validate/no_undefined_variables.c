@@ -1,5 +1,5 @@
 /* NoUndefinedVariables (spec 5.8.3): every variable used, in the operation or its fragments, is defined. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_names defined;

@@ -1,5 +1,5 @@
 /* NoUnusedFragments (spec 5.5.1.4): every fragment is spread, directly or not, by some operation. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_vec operations; /* gql_definition * in document order */

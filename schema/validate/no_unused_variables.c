@@ -1,5 +1,5 @@
 /* NoUnusedVariables (spec 5.8.4): every variable an operation defines is used, there or in its fragments. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_vec defs; /* gql_variable_definition * of the current operation */

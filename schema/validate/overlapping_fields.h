@@ -6,7 +6,7 @@
 #ifndef GQL_VALIDATE_OVERLAPPING_FIELDS_H
 #define GQL_VALIDATE_OVERLAPPING_FIELDS_H
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /*
  * Comparisons (of two fields, of two lists of fields under one response

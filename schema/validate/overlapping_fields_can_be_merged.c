@@ -21,7 +21,7 @@
  */
 #include <string.h>
 
-#include "overlapping_fields.h"
+#include "schema/validate/overlapping_fields.h"
 
 /* ---- conflicts ---- */
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "overlapping_fields.h"
+#include "schema/validate/overlapping_fields.h"
 
 void *ofc_oom(ofc *o)
 {

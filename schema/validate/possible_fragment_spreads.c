@@ -1,5 +1,5 @@
 /* PossibleFragmentSpreads (spec 5.5.2.3): a fragment applies only where its type can overlap the parent's. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_inline_fragment(gqlv_walk *w, void *st, const gqlv_node *node)
 {

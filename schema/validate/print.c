@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 void gqlv_print_tref(gqlv_str *s, const gql_tref *t)
 {

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool given(const gql_arguments *args, const char *name)
 {

@@ -1,5 +1,5 @@
 /* ScalarLeafs (spec 5.3.3): leaves have no selection set; objects, interfaces and unions need one. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_field(gqlv_walk *w, void *st, const gqlv_node *node)
 {

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /* ---- the schema as graphql-js's type map has it ---- */
 

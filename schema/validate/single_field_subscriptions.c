@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /* Past this many nested fragments and inline fragments the collection stops descending. */
 enum { MAX_COLLECT_DEPTH = 1000 };

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool is_digit(int c)
 {

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static const void *top(const gqlv_vec *v)
 {

@@ -1,5 +1,5 @@
 /* UniqueArgumentNames (spec 5.4.2): a field or directive is given each argument once. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static void check(gqlv_ctx *ctx, const gql_arguments *args)
 {

@@ -3,7 +3,7 @@
  * appears once where it stands. Type-system definitions and their extensions
  * share one location per type (and the schema's one), as in graphql-js.
  */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_names schema_seen;

@@ -1,5 +1,5 @@
 /* UniqueFragmentNames (spec 5.5.1.1): no two fragments share a name. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_names seen; /* name -> the first gql_definition */

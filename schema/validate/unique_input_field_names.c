@@ -1,5 +1,5 @@
 /* UniqueInputFieldNames (spec 5.6.3): an input object literal gives each field once. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_vec stack; /* gqlv_names * per enclosing object literal */

@@ -1,5 +1,5 @@
 /* UniqueOperationNames (spec 5.2.1.1): no two operations share a name. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_names seen; /* name -> the gql_definition that used it first */

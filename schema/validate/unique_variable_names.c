@@ -1,7 +1,7 @@
 /* UniqueVariableNames (spec 5.8.1): an operation defines each variable once. */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_operation(gqlv_walk *w, void *st, const gqlv_node *node)
 {

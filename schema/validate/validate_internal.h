@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gql_arena.h"
-#include "gql_ast.h"
-#include "gql_errors.h"
-#include "gql_schema.h"
+#include "schema/base/arena.h"
+#include "schema/gql_ast.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_schema.h"
 
 /* graphql-js's validate() default: past this many errors it adds one more and stops. */
 enum { GQLV_MAX_ERRORS = 100 };

@@ -1,5 +1,5 @@
 /* VariablesAreInputTypes (spec 5.8.2): a variable's type is a scalar, an enum or an input object. */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 static bool enter_variable_definition(gqlv_walk *w, void *st, const gqlv_node *node)
 {

@@ -3,7 +3,7 @@
  * position it is used in. A nullable variable may stand where a non-null type
  * is expected when it, or the position, has a default value.
  */
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 typedef struct state {
     gqlv_names defs; /* name -> gql_variable_definition * of the current operation (the last wins) */

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "validate_internal.h"
+#include "schema/validate/validate_internal.h"
 
 /* Nesting the walk follows before it gives up (the parser's default bound is 256). */
 enum { MAX_NESTING = 1000 };

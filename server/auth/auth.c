@@ -1,4 +1,4 @@
-#include "auth.h"
+#include "server/auth/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,9 +6,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "gateway.h"
-#include "jwks_source.h"
-#include "log.h"
+#include "server/auth/gateway.h"
+#include "server/auth/jwks_source.h"
+#include "server/log.h"
 
 struct gqld_auth {
     gqld_auth_mode mode;

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "jwt.h"
-#include "principal.h"
+#include "server/config.h"
+#include "server/auth/jwt.h"
+#include "server/auth/principal.h"
 
 typedef struct gqld_auth gqld_auth;
 

@@ -1,12 +1,12 @@
-#include "authorizer.h"
+#include "server/auth/authorizer.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
-#include "catalog.h"
+#include "server/auth/auth.h"
+#include "resolvers/catalog.h"
 
 enum { MAX_EVENT_BYTES = 1 << 20 };
 

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "server/config.h"
 
 typedef struct gqld_authorizer gqld_authorizer;
 

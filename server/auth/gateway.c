@@ -1,4 +1,4 @@
-#include "gateway.h"
+#include "server/auth/gateway.h"
 
 #include <jansson.h>
 

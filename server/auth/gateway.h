@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "principal.h"
+#include "server/auth/principal.h"
 
 /* From X-Gqld-Authorizer's JSON. 0, or -1 with *why. */
 int gateway_principal_from_context(const principal_policy *p, const char *json, size_t len,

@@ -1,11 +1,11 @@
-#include "http_auth.h"
+#include "server/auth/http_auth.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
-#include "gql_buf.h"
-#include "http_worker.h"
+#include "server/auth/auth.h"
+#include "schema/base/buf.h"
+#include "server/http_worker.h"
 
 static void refuse(h2o_req_t *req, http_media media, const char *challenge, const char *message)
 {

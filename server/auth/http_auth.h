@@ -10,8 +10,8 @@
 
 #include <h2o.h>
 
-#include "http_negotiate.h"
-#include "principal.h"
+#include "server/http_negotiate.h"
+#include "server/auth/principal.h"
 
 /* 0 with *out set (anonymous when the request carries nothing), or -1 once the 401 is sent. */
 int http_auth_principal(h2o_req_t *req, http_media media, gqld_principal *out);

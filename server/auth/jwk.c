@@ -1,4 +1,4 @@
-#include "jwk.h"
+#include "server/auth/jwk.h"
 
 #include <jansson.h>
 #include <openssl/core_names.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "schema/base/b64url.h"
 
 enum { MAX_KEYS = 64, MIN_RSA_BITS = 2048, MAX_RSA_BYTES = 1024, P256_COORD = 32 };
 

@@ -1,4 +1,4 @@
-#include "jwks_source.h"
+#include "server/auth/jwks_source.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "server/log.h"
 
 enum { MAX_JWKS_BYTES = 1 << 20, MIN_SECRET_BYTES = 32, FETCH_TIMEOUT_MS = 5000 };
 

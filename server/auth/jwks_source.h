@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "jwk.h"
+#include "server/auth/jwk.h"
 
 typedef struct jwks_source_config {
     const char *jwks_file;   /* "" or NULL: none */

@@ -1,4 +1,4 @@
-#include "jwt.h"
+#include "server/auth/jwt.h"
 
 #include <math.h>
 #include <openssl/core_names.h>
@@ -7,7 +7,7 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "schema/base/b64url.h"
 
 enum { P256_SIG = 64, SHA256_LEN = 32 };
 

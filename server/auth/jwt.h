@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "jwk.h"
+#include "server/auth/jwk.h"
 
 enum { JWT_RS256 = 1, JWT_ES256 = 2, JWT_HS256 = 4 };
 

@@ -1,4 +1,4 @@
-#include "principal.h"
+#include "server/auth/principal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -12,8 +12,8 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "executor.h"
+#include "server/config.h"
+#include "resolvers/executor.h"
 
 /* True when AWS_LAMBDA_RUNTIME_API is set (gqld runs inside Lambda or its emulator). */
 bool lambda_runtime_active(void);

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lambda.h"
-#include "lambda_runtime.h"
-#include "log.h"
+#include "server/lambda/lambda.h"
+#include "server/lambda/lambda_runtime.h"
+#include "server/log.h"
 
-#include "auth/authorizer.h"
+#include "server/auth/authorizer.h"
 
 int lambda_authorizer_run(const gqld_config *cfg)
 {

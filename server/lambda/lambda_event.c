@@ -1,4 +1,4 @@
-#include "lambda_event.h"
+#include "server/lambda/lambda_event.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <h2o.h>
 
-#include "b64url.h"
+#include "schema/base/b64url.h"
 
 /* ---- request: checks and encodings ---- */
 

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gql_buf.h"
-#include "lambda_http1.h"
+#include "schema/base/buf.h"
+#include "server/lambda/lambda_http1.h"
 
 typedef enum lambda_event_format {
     LAMBDA_EVENT_V1, /* REST API proxy, or HTTP API payload 1.0 */

@@ -1,4 +1,4 @@
-#include "lambda_http1.h"
+#include "server/lambda/lambda_http1.h"
 
 #include <ctype.h>
 #include <errno.h>

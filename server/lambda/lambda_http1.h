@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 
 typedef struct lambda_http_header {
     const char *name; /* lower-cased */

@@ -1,4 +1,4 @@
-#include "lambda_runtime.h"
+#include "server/lambda/lambda_runtime.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 #include "gqld_version.h"
-#include "lambda_http1.h"
+#include "server/lambda/lambda_http1.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
 

@@ -10,7 +10,7 @@
  * already runs on HTTP/1.1 connections. A local connection per event costs
  * microseconds next to a Lambda invocation and leaves nothing to duplicate.
  */
-#include "lambda.h"
+#include "server/lambda/lambda.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http_server.h"
-#include "lambda_event.h"
-#include "lambda_http1.h"
-#include "lambda_runtime.h"
-#include "log.h"
+#include "server/http_server.h"
+#include "server/lambda/lambda_event.h"
+#include "server/lambda/lambda_http1.h"
+#include "server/lambda/lambda_runtime.h"
+#include "server/log.h"
 
 /* Without a deadline from Lambda (never in practice), Lambda's longest timeout. */
 #define DEFAULT_BUDGET_MS (15ull * 60 * 1000)

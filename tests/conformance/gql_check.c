@@ -20,10 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "gql_errors.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 static char *read_all(FILE *f, size_t *len)
 {

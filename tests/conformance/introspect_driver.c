@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gql_buf.h"
-#include "gql_errors.h"
-#include "gql_exec.h"
-#include "gql_introspect.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/base/buf.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_introspect.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 static char *slurp(FILE *f, size_t *len)
 {

@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "gateway.h"
-#include "jwk.h"
-#include "jwt.h"
-#include "principal.h"
+#include "server/auth/gateway.h"
+#include "server/auth/jwk.h"
+#include "server/auth/jwt.h"
+#include "server/auth/principal.h"
 
 static const char jwks[] =
     "{\"keys\":["

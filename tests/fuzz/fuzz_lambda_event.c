@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lambda_event.h"
-#include "lambda_http1.h"
+#include "server/lambda/lambda_event.h"
+#include "server/lambda/lambda_http1.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

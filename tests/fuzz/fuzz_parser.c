@@ -11,8 +11,8 @@
  *     UTF-8, list counts match their lists, nesting stays within max_depth;
  *   - a tiny arena gives "Document too large." or the same answer, never a crash.
  */
-#include "gql_lexer.h"
-#include "gql_parser.h"
+#include "schema/gql_lexer.h"
+#include "schema/gql_parser.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 #ifndef GQLD_TEST_CACHE_TESTING_H
 #define GQLD_TEST_CACHE_TESTING_H
 
-#include "cache_shared.h"
-#include "cache_tiers.h"
+#include "cache/cache_shared.h"
+#include "cache/cache_tiers.h"
 
 #include <stdio.h>
 #include <time.h>

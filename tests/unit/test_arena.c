@@ -1,5 +1,5 @@
 #include "check.h"
-#include "gql_arena.h"
+#include "schema/base/arena.h"
 
 #include <stdint.h>
 

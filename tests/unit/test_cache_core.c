@@ -5,12 +5,12 @@
  */
 #include "check.h"
 #include "cache_testing.h"
-#include "cache_discovery.h"
-#include "cache_flight.h"
-#include "cache_key.h"
-#include "cache_shared.h"
-#include "cache_tiers.h"
-#include "cache_value.h"
+#include "cache/cache_discovery.h"
+#include "cache/cache_flight.h"
+#include "cache/cache_key.h"
+#include "cache/cache_shared.h"
+#include "cache/cache_tiers.h"
+#include "cache/cache_value.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "cache_testing.h"
-#include "executor.h"
+#include "resolvers/executor.h"
 
 #include <stdint.h>
 #include <stdlib.h>

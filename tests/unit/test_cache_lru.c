@@ -1,5 +1,5 @@
 /* The in-process LRU: bounds by entries and bytes, recency, pins that outlive eviction. */
-#include "cache_lru.h"
+#include "cache/cache_lru.h"
 #include "check.h"
 
 #include <stdlib.h>

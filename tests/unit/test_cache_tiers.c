@@ -7,8 +7,8 @@
  */
 #include "check.h"
 #include "cache_testing.h"
-#include "cache_shared.h"
-#include "cache_tiers.h"
+#include "cache/cache_shared.h"
+#include "cache/cache_tiers.h"
 
 #include <libmemcached/memcached.h>
 #include <poll.h>

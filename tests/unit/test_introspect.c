@@ -4,12 +4,12 @@
  * query (`graphql(buildSchema(sdl), query)`), byte for byte.
  */
 #include "check.h"
-#include "gql_buf.h"
-#include "gql_exec.h"
-#include "gql_introspect.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/base/buf.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_introspect.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 #include <jansson.h>
 #include <stdlib.h>

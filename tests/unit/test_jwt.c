@@ -7,12 +7,12 @@
  */
 #include <string.h>
 
-#include "b64url.h"
+#include "schema/base/b64url.h"
 #include "check.h"
-#include "gql_buf.h"
-#include "jwk.h"
-#include "jwt.h"
-#include "principal.h"
+#include "schema/base/buf.h"
+#include "server/auth/jwk.h"
+#include "server/auth/jwt.h"
+#include "server/auth/principal.h"
 
 /* RFC 7515 A.1: HS256. */
 static const char hs_token[] =

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "lambda_event.h"
-#include "lambda_http1.h"
+#include "server/lambda/lambda_event.h"
+#include "server/lambda/lambda_http1.h"
 
 /* Translates event; returns the request text (static buffer) or NULL when refused. */
 static const char *request_of(const char *event, lambda_request *req)

@@ -5,7 +5,7 @@
  * read past the end.
  */
 #include "check.h"
-#include "gql_lexer.h"
+#include "schema/gql_lexer.h"
 
 #include <stdlib.h>
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "metrics.h"
+#include "server/metrics.h"
 
 static bool has_line(const gql_buf *b, const char *line)
 {

@@ -6,7 +6,7 @@
  * copied into exact-size heap buffers so ASan sees any read past the end.
  */
 #include "check.h"
-#include "gql_parser.h"
+#include "schema/gql_parser.h"
 
 #include <stdlib.h>
 

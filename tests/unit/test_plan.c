@@ -5,15 +5,15 @@
  * No server needed.
  */
 #include "check.h"
-#include "auth_scope.h"
-#include "catalog.h"
-#include "cursor.h"
-#include "gql_exec.h"
-#include "gql_parser.h"
-#include "gql_validate.h"
-#include "plan.h"
-#include "render.h"
-#include "sql_build.h"
+#include "resolvers/auth_scope.h"
+#include "resolvers/catalog.h"
+#include "resolvers/cursor.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_validate.h"
+#include "resolvers/plan.h"
+#include "resolvers/render.h"
+#include "resolvers/sql_build.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

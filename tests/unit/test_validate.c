@@ -1,9 +1,9 @@
 /* Validation and execution preparation against the served schema (schema/schema.graphql). */
 #include "check.h"
-#include "gql_exec.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/gql_exec.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 #include <stdlib.h>
 

@@ -4,9 +4,9 @@
  * a fragment bomb is refused at once.
  */
 #include "check.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 #include <stdlib.h>
 

@@ -6,9 +6,9 @@
  * Then the error limit, and the bounds on hostile documents.
  */
 #include "check.h"
-#include "gql_parser.h"
-#include "gql_schema.h"
-#include "gql_validate.h"
+#include "schema/gql_parser.h"
+#include "schema/gql_schema.h"
+#include "schema/gql_validate.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "gql_arena.h"
+#include "schema/base/arena.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "b64url.h"
+#include "schema/base/b64url.h"
 
 #include <stdbool.h>
 

@@ -1,4 +1,4 @@
-#include "gql_buf.h"
+#include "schema/base/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
