@@ -10,34 +10,34 @@ rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given)
     return *given;
 }
 
-int auth_scope_principal_keep(rs_principal *p, gql_arena *arena)
+int auth_scope_principal_keep(rs_principal *p, base_arena *arena)
 {
     if (p->customer_id != NULL &&
-        (p->customer_id = gql_arena_strndup(arena, p->customer_id, strlen(p->customer_id))) == NULL)
+        (p->customer_id = base_arena_strndup(arena, p->customer_id, strlen(p->customer_id))) == NULL)
         return -1;
     if (p->scope_denied != NULL &&
-        (p->scope_denied = gql_arena_strndup(arena, p->scope_denied, strlen(p->scope_denied))) == NULL)
+        (p->scope_denied = base_arena_strndup(arena, p->scope_denied, strlen(p->scope_denied))) == NULL)
         return -1;
     return 0;
 }
 
-void auth_scope_visibility_class(const rs_principal *p, gql_buf *out)
+void auth_scope_visibility_class(const rs_principal *p, base_buf *out)
 {
     switch (p->kind) {
     case RS_PRINCIPAL_ADMIN:
-        gql_buf_puts(out, "admin");
+        base_buf_puts(out, "admin");
         break;
     case RS_PRINCIPAL_CUSTOMER:
-        gql_buf_puts(out, "customer:");
-        gql_buf_puts(out, p->customer_id != NULL ? p->customer_id : "");
+        base_buf_puts(out, "customer:");
+        base_buf_puts(out, p->customer_id != NULL ? p->customer_id : "");
         break;
     default:
-        gql_buf_puts(out, "anonymous");
+        base_buf_puts(out, "anonymous");
         break;
     }
     if (p->scope_denied != NULL) {
-        gql_buf_puts(out, ";deny:");
-        gql_buf_puts(out, p->scope_denied);
+        base_buf_puts(out, ";deny:");
+        base_buf_puts(out, p->scope_denied);
     }
 }
 
@@ -82,12 +82,12 @@ const char *auth_scope_denial(rs_access access, const char **message)
     return "UNAUTHENTICATED";
 }
 
-void auth_scope_predicate(gql_buf *sql, const rs_entity *entity, const char *alias, unsigned param)
+void auth_scope_predicate(base_buf *sql, const rs_entity *entity, const char *alias, unsigned param)
 {
     const rs_owner *o = entity->owner;
     if (o->via_table == NULL)
-        gql_buf_printf(sql, "%s.%s = $%u::bigint", alias, o->column, param);
+        base_buf_printf(sql, "%s.%s = $%u::bigint", alias, o->column, param);
     else
-        gql_buf_printf(sql, "EXISTS (SELECT 1 FROM %s own WHERE own.%s = %s.%s AND own.%s = $%u::bigint)",
-                       o->via_table, o->via_key, alias, o->via_key, o->column, param);
+        base_buf_printf(sql, "EXISTS (SELECT 1 FROM %s own WHERE own.%s = %s.%s AND own.%s = $%u::bigint)",
+                        o->via_table, o->via_key, alias, o->via_key, o->column, param);
 }

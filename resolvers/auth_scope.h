@@ -42,7 +42,7 @@ typedef enum rs_auth_mode {
 rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given);
 
 /* Copies the principal's strings into the request's arena (the front door's copy dies first). 0 or -1. */
-int auth_scope_principal_keep(rs_principal *p, gql_arena *arena);
+int auth_scope_principal_keep(rs_principal *p, base_arena *arena);
 
 /*
  * The principal's visibility class, what a cached response may be shared
@@ -50,7 +50,7 @@ int auth_scope_principal_keep(rs_principal *p, gql_arena *arena);
  * ";deny: Type Type " when required scopes refuse it some types (two callers
  * of one class see exactly the same rows and fields). Written into out.
  */
-void auth_scope_visibility_class(const rs_principal *p, gql_buf *out);
+void auth_scope_visibility_class(const rs_principal *p, base_buf *out);
 
 typedef enum rs_access {
     RS_ACCESS_ALL,             /* no predicate */
@@ -65,6 +65,6 @@ rs_access auth_scope_access(const rs_principal *principal, const rs_entity *enti
 const char *auth_scope_denial(rs_access access, const char **message);
 
 /* Appends the predicate keeping the rows of `entity` (aliased `alias`) owned by the customer id in $param. */
-void auth_scope_predicate(gql_buf *sql, const rs_entity *entity, const char *alias, unsigned param);
+void auth_scope_predicate(base_buf *sql, const rs_entity *entity, const char *alias, unsigned param);
 
 #endif

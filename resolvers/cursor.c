@@ -8,9 +8,9 @@
 
 /* encode() wraps base64 at 76 characters; translate() drops the newlines and padding and makes it URL-safe.
  */
-void cursor_sql(gql_buf *sql, const char *key)
+void cursor_sql(base_buf *sql, const char *key)
 {
-    gql_buf_printf(sql, "translate(encode(convert_to((%s)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')", key);
+    base_buf_printf(sql, "translate(encode(convert_to((%s)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')", key);
 }
 
 /* Well-formed UTF-8 without NUL (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF). */
@@ -39,12 +39,12 @@ static bool utf8_text(const unsigned char *s, size_t len)
     return true;
 }
 
-const char *cursor_decode(gql_arena *arena, const char *cursor)
+const char *cursor_decode(base_arena *arena, const char *cursor)
 {
     size_t len = strlen(cursor);
     if (len == 0 || len > 4096)
         return NULL;
-    unsigned char *out = gql_arena_alloc(arena, b64url_decoded_max(len) + 1);
+    unsigned char *out = base_arena_alloc(arena, b64url_decoded_max(len) + 1);
     if (out == NULL)
         return NULL;
     ssize_t n = b64url_decode(cursor, len, out); /* canonical: one cursor, one spelling */

@@ -12,9 +12,9 @@
 #include "schema/base/buf.h"
 
 /* Appends the SQL expression computing the cursor (text) of the key SQL expression `key`. */
-void cursor_sql(gql_buf *sql, const char *key);
+void cursor_sql(base_buf *sql, const char *key);
 
 /* The key a cursor carries (a NUL-terminated copy in the arena), or NULL when it is not a cursor. */
-const char *cursor_decode(gql_arena *arena, const char *cursor);
+const char *cursor_decode(base_arena *arena, const char *cursor);
 
 #endif

@@ -109,7 +109,7 @@ static void fail_all(group *g, db_status status, const char *message)
  * Quoted text ('...' and "...", where a doubled quote just closes and reopens)
  * is copied as it is; sql_build writes no E'' strings and no comments.
  */
-static bool put_rewritten(gql_buf *out, const char *sql, int nparams)
+static bool put_rewritten(base_buf *out, const char *sql, int nparams)
 {
     char quote = 0;
     for (const char *p = sql; *p != '\0'; p++) {
@@ -124,49 +124,49 @@ static bool put_rewritten(gql_buf *out, const char *sql, int nparams)
             if (end == p + 1 || p[1] < '1' || p[1] > '9' || n > (unsigned long)nparams ||
                 strncmp(end, "::", 2) != 0)
                 return false;
-            gql_buf_puts(out, "b.p");
-            gql_buf_put_uint(out, n);
+            base_buf_puts(out, "b.p");
+            base_buf_put_uint(out, n);
             p = end - 1;
             continue;
         }
-        gql_buf_putc(out, *p);
+        base_buf_putc(out, *p);
     }
     return quote == 0;
 }
 
 /* The buffer's text, NUL-terminated, for the caller to free; NULL (and freed) when it ran out of memory. */
-static char *take(gql_buf *b)
+static char *take(base_buf *b)
 {
-    gql_buf_putc(b, '\0'); /* a failed buffer takes nothing more */
+    base_buf_putc(b, '\0'); /* a failed buffer takes nothing more */
     if (!b->failed)
         return b->data;
-    gql_buf_free(b);
+    base_buf_free(b);
     return NULL;
 }
 
 /* Parameter k of every list as one array literal: {"v1",NULL,"v\"2"}. */
 static char *array_literal(const group *g, int k)
 {
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_putc(&b, '{');
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_putc(&b, '{');
     for (unsigned i = 0; i < g->nlists; i++) {
         const char *v = g->lists[i][k];
         if (i > 0)
-            gql_buf_putc(&b, ',');
+            base_buf_putc(&b, ',');
         if (v == NULL) {
-            gql_buf_puts(&b, "NULL");
+            base_buf_puts(&b, "NULL");
             continue;
         }
-        gql_buf_putc(&b, '"');
+        base_buf_putc(&b, '"');
         for (const char *s = v; *s != '\0'; s++) {
             if (*s == '"' || *s == '\\')
-                gql_buf_putc(&b, '\\');
-            gql_buf_putc(&b, *s);
+                base_buf_putc(&b, '\\');
+            base_buf_putc(&b, *s);
         }
-        gql_buf_putc(&b, '"');
+        base_buf_putc(&b, '"');
     }
-    gql_buf_putc(&b, '}');
+    base_buf_putc(&b, '}');
     return take(&b);
 }
 
@@ -181,20 +181,20 @@ static char *array_literal(const group *g, int k)
 static bool build_shared(group *g)
 {
     const char *sql = g->members[0].sql;
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "SELECT b.gqld_n, r.* FROM unnest(");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "SELECT b.gqld_n, r.* FROM unnest(");
     for (int i = 1; i <= g->nparams; i++)
-        gql_buf_printf(&b, "%s(SELECT $%d::text[])", i > 1 ? ", " : "", i);
-    gql_buf_puts(&b, ") WITH ORDINALITY AS b(");
+        base_buf_printf(&b, "%s(SELECT $%d::text[])", i > 1 ? ", " : "", i);
+    base_buf_puts(&b, ") WITH ORDINALITY AS b(");
     for (int i = 1; i <= g->nparams; i++)
-        gql_buf_printf(&b, "p%d, ", i);
-    gql_buf_puts(&b, "gqld_n) CROSS JOIN LATERAL (");
+        base_buf_printf(&b, "p%d, ", i);
+    base_buf_puts(&b, "gqld_n) CROSS JOIN LATERAL (");
     if (!put_rewritten(&b, sql, g->nparams)) {
-        gql_buf_free(&b);
+        base_buf_free(&b);
         return false;
     }
-    gql_buf_puts(&b, ") r ORDER BY b.gqld_n");
+    base_buf_puts(&b, ") r ORDER BY b.gqld_n");
     g->text = take(&b);
     g->arrays = calloc((size_t)g->nparams, sizeof(*g->arrays));
     if (g->text == NULL || g->arrays == NULL)

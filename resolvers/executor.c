@@ -45,7 +45,7 @@ _Static_assert(sizeof(((rs_known *)0)->base_key) == CACHE_KEY_BYTES, "a base key
 
 /* A parsed, validated document, shared read-only by this thread's requests while pinned. */
 typedef struct rs_document {
-    gql_arena arena;
+    base_arena arena;
     gql_document *doc;
     uint8_t digest[CACHE_KEY_BYTES]; /* of its tokens: the document part of response keys */
 } rs_document;
@@ -53,7 +53,7 @@ typedef struct rs_document {
 static void free_document(void *value)
 {
     rs_document *d = value;
-    gql_arena_free(&d->arena);
+    base_arena_free(&d->arena);
     free(d);
 }
 
@@ -70,7 +70,7 @@ typedef struct root_slot {
 
 struct rs_exec {
     rs_worker *worker;
-    gql_arena arena;
+    base_arena arena;
     gql_errors errors;
     gql_exec_ctx ctx;
     root_slot *slots;
@@ -251,7 +251,7 @@ static void release_exec(rs_exec *x)
     if (x->document != NULL)
         cache_entry_unpin(x->document);
     free(x->stale);
-    gql_arena_free(&x->arena);
+    base_arena_free(&x->arena);
     free(x);
 }
 
@@ -322,12 +322,12 @@ static void finish(rs_exec *x, rs_outcome outcome)
 {
     if (x->facts != NULL && x->facts->db_statements > 0)
         x->facts->db_us = clock_us() - x->db_start_us;
-    gql_buf body;
-    gql_buf_init(&body);
+    base_buf body;
+    base_buf_init(&body);
     if (x->overloaded) {
         outcome = RS_OVERLOADED;
-        gql_buf_puts(&body, "{\"errors\":[{\"message\":\"The server is overloaded; retry later.\","
-                            "\"extensions\":{\"code\":\"OVERLOADED\"}}]}");
+        base_buf_puts(&body, "{\"errors\":[{\"message\":\"The server is overloaded; retry later.\","
+                             "\"extensions\":{\"code\":\"OVERLOADED\"}}]}");
     } else {
         /*
          * Every root field failed because the database is unreachable (Aurora
@@ -343,9 +343,9 @@ static void finish(rs_exec *x, rs_outcome outcome)
          */
         if (outcome == RS_DATA && x->nslots > 0 && x->unavailable == x->nslots)
             outcome = RS_UNAVAILABLE;
-        gql_buf_putc(&body, '{');
+        base_buf_putc(&body, '{');
         if (x->errors.count > 0) {
-            gql_buf_puts(&body, "\"errors\":");
+            base_buf_puts(&body, "\"errors\":");
             gql_errors_write(&x->errors, &body);
         }
         if (outcome == RS_DATA) {
@@ -356,29 +356,29 @@ static void finish(rs_exec *x, rs_outcome outcome)
                     x->slots[i].group->def->type->wrap == GQL_TYPE_NON_NULL &&
                     strcmp(x->slots[i].json, "null") == 0)
                     data_null = true;
-            gql_buf_puts(&body, x->errors.count > 0 ? ",\"data\":" : "\"data\":");
+            base_buf_puts(&body, x->errors.count > 0 ? ",\"data\":" : "\"data\":");
             if (data_null) {
-                gql_buf_puts(&body, "null");
+                base_buf_puts(&body, "null");
             } else {
-                gql_buf_putc(&body, '{');
+                base_buf_putc(&body, '{');
                 for (size_t i = 0; i < x->nslots; i++) {
                     const root_slot *s = &x->slots[i];
                     if (i > 0)
-                        gql_buf_putc(&body, ',');
-                    gql_buf_json_string(&body, s->group->response_key, strlen(s->group->response_key));
-                    gql_buf_putc(&body, ':');
-                    gql_buf_append(&body, s->json, s->len);
+                        base_buf_putc(&body, ',');
+                    base_buf_json_string(&body, s->group->response_key, strlen(s->group->response_key));
+                    base_buf_putc(&body, ':');
+                    base_buf_append(&body, s->json, s->len);
                 }
-                gql_buf_putc(&body, '}');
+                base_buf_putc(&body, '}');
             }
         }
-        gql_buf_putc(&body, '}');
+        base_buf_putc(&body, '}');
     }
     if (body.failed)
         deliver(x, RS_REQUEST_ERROR, "{\"errors\":[{\"message\":\"Out of memory.\"}]}", 39);
     else
         deliver(x, outcome, body.data, body.len);
-    gql_buf_free(&body);
+    base_buf_free(&body);
 }
 
 /* ---- database answers ---- */
@@ -451,22 +451,22 @@ static void resolve_root(rs_exec *x, root_slot *slot)
     const gql_schema *schema = x->ctx.schema;
     if (g->def == schema->meta_typename) {
         const char *name = gql_exec_root_type(&x->ctx)->name;
-        gql_buf quoted;
-        gql_buf_init(&quoted);
-        gql_buf_json_string(&quoted, name, strlen(name));
-        set_slot(slot, quoted.failed ? "null" : gql_arena_strndup(&x->arena, quoted.data, quoted.len) ?: "null");
-        gql_buf_free(&quoted);
+        base_buf quoted;
+        base_buf_init(&quoted);
+        base_buf_json_string(&quoted, name, strlen(name));
+        set_slot(slot, quoted.failed ? "null" : base_arena_strndup(&x->arena, quoted.data, quoted.len) ?: "null");
+        base_buf_free(&quoted);
         return;
     }
     if (g->def == schema->meta_schema || g->def == schema->meta_type) {
         /* Introspection reads only the schema: answered now, no database round trip. */
-        gql_buf out;
-        gql_buf_init(&out);
+        base_buf out;
+        base_buf_init(&out);
         const char *json = NULL;
         if (gql_introspect_root(&x->ctx, g, &slot->path, &out) == 0 && !out.failed)
-            json = gql_arena_strndup(&x->arena, out.data, out.len);
+            json = base_arena_strndup(&x->arena, out.data, out.len);
         set_slot(slot, json != NULL ? json : "null"); /* null: the error is recorded at the path */
-        gql_buf_free(&out);
+        base_buf_free(&out);
         return;
     }
     /* Planned only: rs_execute sends the statements once every root field is planned (plan.h). */
@@ -519,7 +519,7 @@ static const gql_document *document_for(rs_exec *x, const rs_request *request)
         gql_errors_add(&x->errors, NULL, "Out of memory.");
         return NULL;
     }
-    gql_arena_init(&d->arena, engine->limits.max_arena_bytes);
+    base_arena_init(&d->arena, engine->limits.max_arena_bytes);
     gql_parse_limits limits = {engine->limits.max_tokens, engine->limits.max_depth};
     gql_syntax_error syntax;
     d->doc = gql_parse(&d->arena, request->query, request->query_len, &limits, &syntax);
@@ -550,7 +550,7 @@ static void execute_roots(rs_exec *x)
     gql_field_groups roots;
     if (gql_collect_fields(&x->ctx, gql_exec_root_type(&x->ctx), x->ctx.operation->selection_set, &roots) !=
             0 ||
-        (x->slots = gql_arena_calloc(&x->arena, roots.count ? roots.count : 1, sizeof(*x->slots))) == NULL) {
+        (x->slots = base_arena_calloc(&x->arena, roots.count ? roots.count : 1, sizeof(*x->slots))) == NULL) {
         gql_errors_add(&x->errors, NULL, "Out of memory.");
         finish(x, RS_REQUEST_ERROR);
         return;
@@ -799,7 +799,7 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     if (x->has_digest)
         memcpy(x->digest, request->digest, CACHE_KEY_BYTES);
     x->known_miss = request->known_miss;
-    gql_arena_init(&x->arena, engine->limits.max_arena_bytes);
+    base_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
     x->principal = auth_scope_principal(engine->auth_mode, &request->principal);

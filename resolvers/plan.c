@@ -12,7 +12,7 @@
 typedef struct planner {
     const rs_plan_ctx *pc;
     const gql_exec_ctx *exec;
-    gql_arena *arena;
+    base_arena *arena;
     rs_plan *plan;
     unsigned params_cap;
     unsigned owner_param; /* the principal's customer id, numbered where first needed */
@@ -33,7 +33,7 @@ static unsigned add_param(planner *p, const char *value)
     rs_plan *plan = p->plan;
     if (plan->nparams == p->params_cap) {
         unsigned cap = p->params_cap ? p->params_cap * 2 : 8;
-        const char **grown = gql_arena_alloc(p->arena, cap * sizeof(*grown));
+        const char **grown = base_arena_alloc(p->arena, cap * sizeof(*grown));
         if (grown == NULL) {
             fail(p);
             return 0;
@@ -49,10 +49,10 @@ static unsigned add_param(planner *p, const char *value)
 
 static rs_node *new_node(planner *p, rs_node_kind kind, const rs_entity *entity, const rs_node *parent)
 {
-    rs_node *n = gql_arena_calloc(p->arena, 1, sizeof(*n));
+    rs_node *n = base_arena_calloc(p->arena, 1, sizeof(*n));
     /* Every column a node can read: its columns, its relations' columns, its order. */
     size_t cap = entity->ncolumns + entity->nrelations + entity->norder + 1;
-    const char **reads = gql_arena_calloc(p->arena, cap, sizeof(*reads));
+    const char **reads = base_arena_calloc(p->arena, cap, sizeof(*reads));
     if (n == NULL || reads == NULL) {
         fail(p);
         return NULL;
@@ -142,7 +142,7 @@ static int limit_param(planner *p, rs_node *n, unsigned rows)
 {
     char text[16];
     snprintf(text, sizeof(text), "%u", rows);
-    const char *copy = gql_arena_strndup(p->arena, text, strlen(text));
+    const char *copy = base_arena_strndup(p->arena, text, strlen(text));
     if (copy == NULL)
         return fail(p);
     n->limit_param = add_param(p, copy);
@@ -153,17 +153,17 @@ static int limit_param(planner *p, rs_node *n, unsigned rows)
  */
 static const char *contains_pattern(planner *p, const char *text)
 {
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_putc(&b, '%');
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_putc(&b, '%');
     for (const char *s = text; *s != '\0'; s++) {
         if (*s == '%' || *s == '_' || *s == '\\')
-            gql_buf_putc(&b, '\\');
-        gql_buf_putc(&b, *s);
+            base_buf_putc(&b, '\\');
+        base_buf_putc(&b, *s);
     }
-    gql_buf_putc(&b, '%');
-    const char *copy = b.failed ? NULL : gql_arena_strndup(p->arena, b.data, b.len);
-    gql_buf_free(&b);
+    base_buf_putc(&b, '%');
+    const char *copy = b.failed ? NULL : base_arena_strndup(p->arena, b.data, b.len);
+    base_buf_free(&b);
     if (copy == NULL)
         fail(p);
     return copy;
@@ -239,7 +239,7 @@ static int plan_object(planner *p, rs_node *n, const gql_typedef *type, const gq
     gql_field_groups fields;
     if (gql_collect_subfields(p->exec, type, group, &fields) != 0)
         return fail(p);
-    rs_output *o = gql_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*o));
+    rs_output *o = base_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*o));
     if (o == NULL)
         return fail(p);
     *outs = o;
@@ -278,7 +278,7 @@ static int plan_page_info(planner *p, const gql_typedef *type, const gql_field_g
 {
     gql_field_groups fields;
     if (gql_collect_subfields(p->exec, type, group, &fields) != 0 ||
-        (out->fields = gql_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*out->fields))) ==
+        (out->fields = base_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*out->fields))) ==
             NULL)
         return fail(p);
     for (const gql_field_group *f = fields.first; f != NULL; f = f->next) {
@@ -302,7 +302,7 @@ static int plan_page(planner *p, rs_node *n, const gql_typedef *page_type, const
 {
     gql_field_groups fields;
     if (gql_collect_subfields(p->exec, page_type, group, &fields) != 0 ||
-        (n->outputs = gql_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*n->outputs))) ==
+        (n->outputs = base_arena_calloc(p->arena, fields.count ? fields.count : 1, sizeof(*n->outputs))) ==
             NULL)
         return fail(p);
     for (const gql_field_group *f = fields.first; f != NULL; f = f->next) {

@@ -9,9 +9,9 @@ typedef struct walk {
     const char *s;
     size_t len;
     size_t pos;
-    gql_buf out;
+    base_buf out;
     gql_errors *errors;
-    gql_arena *arena;
+    base_arena *arena;
     bool bad; /* not the shape the plan describes */
 } walk;
 
@@ -29,7 +29,7 @@ static void expect(walk *w, char c, bool copy)
     }
     w->pos++;
     if (copy)
-        gql_buf_putc(&w->out, c);
+        base_buf_putc(&w->out, c);
 }
 
 /* The end of the value at pos: a string, a literal or number, or a nested object or array. */
@@ -65,7 +65,7 @@ static void copy_value(walk *w)
     size_t end = value_end(w);
     if (end == w->pos)
         w->bad = true;
-    gql_buf_append(&w->out, w->s + w->pos, end - w->pos);
+    base_buf_append(&w->out, w->s + w->pos, end - w->pos);
     w->pos = end;
 }
 
@@ -88,7 +88,7 @@ static void unrepresentable(walk *w, const rs_output *o, const gql_path *path)
                                   gql_tref_named(o->def->type)->name, len > 40 ? 40 : len, text);
     if (e != NULL)
         e->path = gql_path_copy(w->arena, path);
-    gql_buf_puts(&w->out, "null");
+    base_buf_puts(&w->out, "null");
 }
 
 /*
@@ -141,7 +141,7 @@ static bool walk_object(walk *w, const rs_node *n, const rs_output *outs, size_t
     expect(w, '}', true);
     if (nulled) {
         w->out.len = start;
-        gql_buf_puts(&w->out, "null");
+        base_buf_puts(&w->out, "null");
     }
     return nulled;
 }
@@ -161,13 +161,13 @@ static int walk_list(walk *w, const rs_node *n, const rs_output *outs, size_t no
     expect(w, ']', true);
     if (nulled) {
         w->out.len = start;
-        gql_buf_puts(&w->out, "null");
+        base_buf_puts(&w->out, "null");
     }
     return nulled;
 }
 
 int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, gql_errors *errors,
-                 gql_arena *arena, const char **json, size_t *len)
+                 base_arena *arena, const char **json, size_t *len)
 {
     if (PQnfields(r->res) != r->col + 1 || r->rows > 1)
         return -1;
@@ -183,11 +183,11 @@ int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, 
     size_t n = (size_t)PQgetlength(r->res, r->row, r->col);
     if (memmem(text, n, "NaN", 3) == NULL && memmem(text, n, "Infinity", 8) == NULL) {
         *len = n;
-        *json = gql_arena_strndup(arena, text, n);
+        *json = base_arena_strndup(arena, text, n);
         return *json != NULL ? 0 : -1;
     }
     walk w = {.s = text, .len = n, .errors = errors, .arena = arena};
-    gql_buf_init(&w.out);
+    base_buf_init(&w.out);
     const rs_node *root = plan->root;
     if (root->kind == RS_NODE_LIST)
         walk_list(&w, root, root->outputs, root->noutputs, path);
@@ -195,7 +195,7 @@ int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, 
         walk_object(&w, root, root->outputs, root->noutputs, path);
     bool ok = !w.bad && !w.out.failed && w.pos == w.len;
     *len = w.out.len;
-    *json = ok ? gql_arena_strndup(arena, w.out.data, w.out.len) : NULL;
-    gql_buf_free(&w.out);
+    *json = ok ? base_arena_strndup(arena, w.out.data, w.out.len) : NULL;
+    base_buf_free(&w.out);
     return *json != NULL ? 0 : -1;
 }

@@ -30,6 +30,6 @@
  * the plan's shape (or out of memory): the caller answers null with INTERNAL.
  */
 int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, gql_errors *errors,
-                 gql_arena *arena, const char **json, size_t *len);
+                 base_arena *arena, const char **json, size_t *len);
 
 #endif

@@ -13,13 +13,13 @@ int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTE
     gql_lexer lx;
     gql_syntax_error err;
     gql_token tok;
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     int rc = gql_lexer_init(&lx, text, len, &err) ? 0 : -1;
     /* Each token as its kind and length, then its text: "a b" and "ab" differ. */
     while (rc == 0 && gql_lexer_next(&lx, &tok, &err) && tok.kind != GQL_TOK_EOF) {
-        gql_buf_printf(&b, "%d:%u:", (int)tok.kind, tok.len);
-        gql_buf_append(&b, gql_token_text(&lx, &tok), tok.len);
+        base_buf_printf(&b, "%d:%u:", (int)tok.kind, tok.len);
+        base_buf_append(&b, gql_token_text(&lx, &tok), tok.len);
     }
     if (rc == 0 && tok.kind != GQL_TOK_EOF)
         rc = -1;
@@ -27,21 +27,21 @@ int response_doc_digest(const char *text, size_t len, uint8_t out[CACHE_KEY_BYTE
         cache_sha256(b.data != NULL ? b.data : "", b.len, out);
     else
         rc = -1;
-    gql_buf_free(&b);
+    base_buf_free(&b);
     return rc;
 }
 
 const char *response_visibility(const rs_principal *principal, char *buf, size_t size)
 {
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     auth_scope_visibility_class(principal, &b);
     const char *out = NULL;
     if (!b.failed && b.data != NULL && b.len < size) {
         memcpy(buf, b.data, b.len + 1);
         out = buf;
     }
-    gql_buf_free(&b);
+    base_buf_free(&b);
     return out;
 }
 

@@ -7,7 +7,7 @@
 #include "schema/base/buf.h"
 
 typedef struct builder {
-    gql_buf sql;
+    base_buf sql;
     bool bad_name;
 } builder;
 
@@ -29,14 +29,14 @@ static bool graphql_name(const char *s)
  */
 typedef struct concat {
     builder *b;
-    gql_buf lit;  /* pending literal text */
+    base_buf lit; /* pending literal text */
     bool started; /* an operand was written */
 } concat;
 
 static void cat_begin(concat *c, builder *b)
 {
     c->b = b;
-    gql_buf_init(&c->lit);
+    base_buf_init(&c->lit);
     c->started = false;
 }
 
@@ -44,25 +44,25 @@ static void cat_flush(concat *c)
 {
     if (c->lit.len == 0)
         return;
-    gql_buf *s = &c->b->sql;
+    base_buf *s = &c->b->sql;
     if (c->started)
-        gql_buf_puts(s, " || ");
-    gql_buf_putc(s, '\'');
+        base_buf_puts(s, " || ");
+    base_buf_putc(s, '\'');
     for (size_t i = 0; i < c->lit.len; i++) {
         if (c->lit.data[i] == '\\')
             c->b->bad_name = true;
         if (c->lit.data[i] == '\'')
-            gql_buf_putc(s, '\'');
-        gql_buf_putc(s, c->lit.data[i]);
+            base_buf_putc(s, '\'');
+        base_buf_putc(s, c->lit.data[i]);
     }
-    gql_buf_putc(s, '\'');
+    base_buf_putc(s, '\'');
     c->lit.len = 0;
     c->started = true;
 }
 
 static void cat_lit(concat *c, const char *text)
 {
-    gql_buf_puts(&c->lit, text);
+    base_buf_puts(&c->lit, text);
 }
 
 /* A JSON string of a GraphQL name, as literal text. */
@@ -70,7 +70,7 @@ static void cat_name(concat *c, const char *name)
 {
     if (!graphql_name(name))
         c->b->bad_name = true;
-    gql_buf_json_string(&c->lit, name, strlen(name));
+    base_buf_json_string(&c->lit, name, strlen(name));
 }
 
 static void cat_key(concat *c, bool first, const char *key)
@@ -82,11 +82,11 @@ static void cat_key(concat *c, bool first, const char *key)
 }
 
 /* Starts an expression operand: the caller writes it to the returned buffer. */
-static gql_buf *cat_expr(concat *c)
+static base_buf *cat_expr(concat *c)
 {
     cat_flush(c);
     if (c->started)
-        gql_buf_puts(&c->b->sql, " || ");
+        base_buf_puts(&c->b->sql, " || ");
     c->started = true;
     return &c->b->sql;
 }
@@ -95,44 +95,44 @@ static void cat_end(concat *c)
 {
     cat_flush(c);
     if (!c->started)
-        gql_buf_puts(&c->b->sql, "''");
+        base_buf_puts(&c->b->sql, "''");
     if (c->lit.failed)
         c->b->sql.failed = true;
-    gql_buf_free(&c->lit);
+    base_buf_free(&c->lit);
 }
 
 /* ---- names and parameters (appended piece by piece: a statement per request is built on the hot path) ----
  */
 
 /* <prefix><id>, an alias: t3, j2, c0_ */
-static void put_alias(gql_buf *s, const char *prefix, unsigned id)
+static void put_alias(base_buf *s, const char *prefix, unsigned id)
 {
-    gql_buf_puts(s, prefix);
-    gql_buf_put_uint(s, id);
+    base_buf_puts(s, prefix);
+    base_buf_put_uint(s, id);
 }
 
 /* <prefix>t<id>.<column> */
-static void put_col(gql_buf *s, const char *prefix, unsigned id, const char *column)
+static void put_col(base_buf *s, const char *prefix, unsigned id, const char *column)
 {
-    gql_buf_puts(s, prefix);
+    base_buf_puts(s, prefix);
     put_alias(s, "t", id);
-    gql_buf_putc(s, '.');
-    gql_buf_puts(s, column);
+    base_buf_putc(s, '.');
+    base_buf_puts(s, column);
 }
 
 /* <prefix>$<n>::<cast> */
-static void put_param(gql_buf *s, const char *prefix, unsigned n, const char *cast)
+static void put_param(base_buf *s, const char *prefix, unsigned n, const char *cast)
 {
-    gql_buf_puts(s, prefix);
+    base_buf_puts(s, prefix);
     put_alias(s, "$", n);
-    gql_buf_puts(s, "::");
-    gql_buf_puts(s, cast);
+    base_buf_puts(s, "::");
+    base_buf_puts(s, cast);
 }
 
 /* ---- values ---- */
 
 /* The row's value of a column: t<id>.column. */
-static void put_value(gql_buf *s, const rs_node *n, const rs_column *col)
+static void put_value(base_buf *s, const rs_node *n, const rs_column *col)
 {
     put_col(s, "", n->id, col->column);
 }
@@ -140,26 +140,26 @@ static void put_value(gql_buf *s, const rs_node *n, const rs_column *col)
 static const char *const TIMESTAMP_FORMAT = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
 
 /* The value as JSON text; quoted formats write their quotes around it (`quote` is the text to use). */
-static void put_json_value(gql_buf *s, const rs_node *n, const rs_column *col)
+static void put_json_value(base_buf *s, const rs_node *n, const rs_column *col)
 {
     switch (col->format) {
     case RS_FMT_STRING:
-        gql_buf_puts(s, "to_json(");
+        base_buf_puts(s, "to_json(");
         put_value(s, n, col);
-        gql_buf_puts(s, ")::text");
+        base_buf_puts(s, ")::text");
         break;
     case RS_FMT_ID_NUMBER:
     case RS_FMT_INT:
     case RS_FMT_FLOAT: /* a NaN prints as NaN, which render.c finds and turns into a field error */
         put_value(s, n, col);
-        gql_buf_puts(s, "::text");
+        base_buf_puts(s, "::text");
         break;
     case RS_FMT_TIMESTAMP:
-        gql_buf_puts(s, "to_char(");
+        base_buf_puts(s, "to_char(");
         put_value(s, n, col);
-        gql_buf_puts(s, " AT TIME ZONE 'UTC', ");
-        gql_buf_puts(s, TIMESTAMP_FORMAT);
-        gql_buf_putc(s, ')');
+        base_buf_puts(s, " AT TIME ZONE 'UTC', ");
+        base_buf_puts(s, TIMESTAMP_FORMAT);
+        base_buf_putc(s, ')');
         break;
     }
 }
@@ -173,10 +173,10 @@ static void put_column(concat *c, const rs_node *n, const rs_output *o)
 {
     const rs_column *col = o->column;
     if (o->nullable) {
-        gql_buf *s = cat_expr(c);
-        gql_buf_puts(s, quoted(col->format) ? "coalesce('\"' || " : "coalesce(");
+        base_buf *s = cat_expr(c);
+        base_buf_puts(s, quoted(col->format) ? "coalesce('\"' || " : "coalesce(");
         put_json_value(s, n, col);
-        gql_buf_puts(s, quoted(col->format) ? " || '\"', 'null')" : ", 'null')");
+        base_buf_puts(s, quoted(col->format) ? " || '\"', 'null')" : ", 'null')");
         return;
     }
     /* Non-null columns are NOT NULL in the database (catalog.c): no coalesce needed. */
@@ -189,13 +189,13 @@ static void put_column(concat *c, const rs_node *n, const rs_output *o)
 
 /* ---- rows ---- */
 
-static void put_sort(gql_buf *s, const rs_node *n)
+static void put_sort(base_buf *s, const rs_node *n)
 {
     const rs_entity *e = n->entity;
     for (size_t i = 0; i < e->norder; i++) {
         put_col(s, i ? ", " : "", n->id, e->order[i]);
         if (e->descending)
-            gql_buf_puts(s, " DESC");
+            base_buf_puts(s, " DESC");
     }
 }
 
@@ -208,14 +208,14 @@ static void put_object(builder *b, const rs_node *n, const rs_output *outs, size
  */
 static void put_page_items(builder *b, const rs_node *n, const rs_output *outs, size_t nouts)
 {
-    gql_buf *s = &b->sql;
-    gql_buf_puts(s, "coalesce('[' || string_agg(");
+    base_buf *s = &b->sql;
+    base_buf_puts(s, "coalesce('[' || string_agg(");
     put_object(b, n, outs, nouts);
-    gql_buf_puts(s, ", ',' ORDER BY ");
+    base_buf_puts(s, ", ',' ORDER BY ");
     put_sort(s, n);
     put_col(s, ") FILTER (WHERE ", n->id, "gqld_row");
     put_param(s, " <= ", n->limit_param, "integer");
-    gql_buf_puts(s, ") || ']', '[]')");
+    base_buf_puts(s, ") || ']', '[]')");
 }
 
 static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
@@ -227,23 +227,23 @@ static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
         if (f->kind == RS_OUT_TYPENAME) {
             cat_name(c, f->type_name);
         } else if (f->kind == RS_OUT_END_CURSOR) {
-            gql_buf *s = cat_expr(c);
-            gql_buf last;
-            gql_buf_init(&last);
+            base_buf *s = cat_expr(c);
+            base_buf last;
+            base_buf_init(&last);
             put_col(&last, "(array_agg(", n->id, n->entity->key);
             put_col(&last, " ORDER BY ", n->id, "gqld_row");
             put_col(&last, " DESC) FILTER (WHERE ", n->id, "gqld_row");
             put_param(&last, " <= ", n->limit_param, "integer");
-            gql_buf_puts(&last, "))[1]");
-            gql_buf_puts(s, "coalesce('\"' || ");
+            base_buf_puts(&last, "))[1]");
+            base_buf_puts(s, "coalesce('\"' || ");
             cursor_sql(s, last.failed ? "NULL" : last.data);
-            gql_buf_puts(s, " || '\"', 'null')");
+            base_buf_puts(s, " || '\"', 'null')");
             if (last.failed)
                 s->failed = true;
-            gql_buf_free(&last);
+            base_buf_free(&last);
         } else {
             put_param(cat_expr(c), "CASE WHEN count(*) > ", n->limit_param, "integer");
-            gql_buf_puts(&c->b->sql, " THEN 'true' ELSE 'false' END");
+            base_buf_puts(&c->b->sql, " THEN 'true' ELSE 'false' END");
         }
     }
     cat_lit(c, "}");
@@ -268,10 +268,10 @@ static void put_object(builder *b, const rs_node *n, const rs_output *outs, size
         case RS_OUT_CHILD:
             if (o->child->kind == RS_NODE_ONE) {
                 put_alias(cat_expr(&c), "coalesce(j", o->child->id);
-                gql_buf_puts(&b->sql, ".j, 'null')");
+                base_buf_puts(&b->sql, ".j, 'null')");
             } else {
                 put_alias(cat_expr(&c), "j", o->child->id);
-                gql_buf_puts(&b->sql, ".j");
+                base_buf_puts(&b->sql, ".j");
             }
             break;
         case RS_OUT_ITEMS:
@@ -296,7 +296,7 @@ static void put_list(builder *b, const rs_node *n);
 /* Each related object or list is a LATERAL subquery producing one text column `j`. */
 static void put_laterals(builder *b, const rs_output *outs, size_t nouts)
 {
-    gql_buf *s = &b->sql;
+    base_buf *s = &b->sql;
     for (size_t i = 0; i < nouts; i++) {
         const rs_output *o = &outs[i];
         if (o->kind == RS_OUT_ITEMS)
@@ -306,14 +306,14 @@ static void put_laterals(builder *b, const rs_output *outs, size_t nouts)
         const rs_node *child = o->child;
         /* A list is one array (always one row); an object may be missing: LEFT JOIN gives NULL. */
         if (child->kind == RS_NODE_ONE) {
-            gql_buf_puts(s, " LEFT JOIN LATERAL (SELECT ");
+            base_buf_puts(s, " LEFT JOIN LATERAL (SELECT ");
             put_object(b, child, child->outputs, child->noutputs);
-            gql_buf_puts(s, " AS j FROM ");
+            base_buf_puts(s, " AS j FROM ");
             put_from(b, child);
             put_alias(s, ") j", child->id);
-            gql_buf_puts(s, " ON true");
+            base_buf_puts(s, " ON true");
         } else {
-            gql_buf_puts(s, " CROSS JOIN LATERAL (SELECT ");
+            base_buf_puts(s, " CROSS JOIN LATERAL (SELECT ");
             put_list(b, child);
             put_alias(s, " AS j) j", child->id);
         }
@@ -321,11 +321,11 @@ static void put_laterals(builder *b, const rs_output *outs, size_t nouts)
 }
 
 /* How the rows of n are chosen, for the table aliased `alias`. */
-static void put_match(gql_buf *s, const rs_node *n, const char *alias)
+static void put_match(base_buf *s, const rs_node *n, const char *alias)
 {
-    gql_buf_puts(s, alias);
-    gql_buf_putc(s, '.');
-    gql_buf_puts(s, n->match_column);
+    base_buf_puts(s, alias);
+    base_buf_putc(s, '.');
+    base_buf_puts(s, n->match_column);
     if (n->parent != NULL)
         put_col(s, " = ", n->parent->id, n->parent_column);
     else
@@ -338,69 +338,69 @@ static void put_match(gql_buf *s, const rs_node *n, const char *alias)
  * with that row's order columns, looked up among the rows this list could
  * return (same parent, same owner), so a key from elsewhere continues nowhere.
  */
-static void put_after(gql_buf *s, const rs_node *n, const char *alias)
+static void put_after(base_buf *s, const rs_node *n, const char *alias)
 {
     const rs_entity *e = n->entity;
     const char *cmp = e->descending ? "<" : ">";
     const char *cast = catalog_sql_cast(e->key_type);
     if (e->norder == 1 && strcmp(e->order[0], e->key) == 0) {
-        gql_buf_printf(s, "%s.%s %s", alias, e->key, cmp);
+        base_buf_printf(s, "%s.%s %s", alias, e->key, cmp);
         put_param(s, " ", n->after_param, cast);
         return;
     }
-    gql_buf_putc(s, '(');
+    base_buf_putc(s, '(');
     for (size_t i = 0; i < e->norder; i++)
-        gql_buf_printf(s, "%s%s.%s", i ? ", " : "", alias, e->order[i]);
-    gql_buf_printf(s, ") %s (SELECT ", cmp);
+        base_buf_printf(s, "%s%s.%s", i ? ", " : "", alias, e->order[i]);
+    base_buf_printf(s, ") %s (SELECT ", cmp);
     for (size_t i = 0; i < e->norder; i++)
-        gql_buf_printf(s, "%sa%u.%s", i ? ", " : "", n->id, e->order[i]);
+        base_buf_printf(s, "%sa%u.%s", i ? ", " : "", n->id, e->order[i]);
     char after_alias[16];
     snprintf(after_alias, sizeof(after_alias), "a%u", n->id);
-    gql_buf_printf(s, " FROM %s %s WHERE %s.%s", e->table, after_alias, after_alias, e->key);
+    base_buf_printf(s, " FROM %s %s WHERE %s.%s", e->table, after_alias, after_alias, e->key);
     put_param(s, " = ", n->after_param, cast);
     if (n->match_column != NULL) {
-        gql_buf_puts(s, " AND ");
+        base_buf_puts(s, " AND ");
         put_match(s, n, after_alias);
     }
     if (n->owner_param != 0) {
-        gql_buf_puts(s, " AND ");
+        base_buf_puts(s, " AND ");
         auth_scope_predicate(s, e, after_alias, n->owner_param);
     }
-    gql_buf_putc(s, ')');
+    base_buf_putc(s, ')');
 }
 
 /* " FROM <table> t<id>", with t<id> written to alias. */
-static void put_table(gql_buf *s, const rs_node *n, char alias[static 22])
+static void put_table(base_buf *s, const rs_node *n, char alias[static 22])
 {
     alias[0] = 't';
     gql_format_uint(n->id, alias + 1);
-    gql_buf_puts(s, " FROM ");
-    gql_buf_puts(s, n->entity->table);
-    gql_buf_putc(s, ' ');
-    gql_buf_puts(s, alias);
+    base_buf_puts(s, " FROM ");
+    base_buf_puts(s, n->entity->table);
+    base_buf_putc(s, ' ');
+    base_buf_puts(s, alias);
 }
 
 /* The conditions choosing the rows of n from its table aliased `alias`: " WHERE ..." or nothing. */
-static void put_where(gql_buf *s, const rs_node *n, const char *alias)
+static void put_where(base_buf *s, const rs_node *n, const char *alias)
 {
     const char *sep = " WHERE ";
     if (n->match_column != NULL) {
-        gql_buf_puts(s, sep);
+        base_buf_puts(s, sep);
         put_match(s, n, alias);
         sep = " AND ";
     }
     if (n->owner_param != 0) {
-        gql_buf_puts(s, sep);
+        base_buf_puts(s, sep);
         auth_scope_predicate(s, n->entity, alias, n->owner_param);
         sep = " AND ";
     }
     if (n->after_param != 0) {
-        gql_buf_puts(s, sep);
+        base_buf_puts(s, sep);
         put_after(s, n, alias);
         sep = " AND ";
     }
     if (n->search_param != 0) {
-        gql_buf_printf(s, "%s%s.%s", sep, alias, n->search_column);
+        base_buf_printf(s, "%s%s.%s", sep, alias, n->search_column);
         put_param(s, " ILIKE ", n->search_param, "text");
     }
 }
@@ -413,28 +413,28 @@ static void put_where(gql_buf *s, const rs_node *n, const char *alias)
  */
 static void put_from(builder *b, const rs_node *n)
 {
-    gql_buf *s = &b->sql;
-    gql_buf_puts(s, "(SELECT ");
+    base_buf *s = &b->sql;
+    base_buf_puts(s, "(SELECT ");
     for (size_t i = 0; i < n->nreads; i++)
         put_col(s, i ? ", " : "", n->id, n->reads[i]);
     if (n->nreads == 0)
-        gql_buf_puts(s, "1"); /* only __typename: the row's existence is the answer */
+        base_buf_puts(s, "1"); /* only __typename: the row's existence is the answer */
     if (n->kind == RS_NODE_PAGE) {
-        gql_buf_puts(s, ", row_number() OVER (ORDER BY ");
+        base_buf_puts(s, ", row_number() OVER (ORDER BY ");
         put_sort(s, n);
-        gql_buf_puts(s, ") AS gqld_row");
+        base_buf_puts(s, ") AS gqld_row");
     }
     char alias[22];
     put_table(s, n, alias);
     put_where(s, n, alias);
     if (n->kind == RS_NODE_PAGE) {
-        gql_buf_puts(s, " ORDER BY ");
+        base_buf_puts(s, " ORDER BY ");
         put_sort(s, n);
         put_param(s, " LIMIT ", n->limit_param, "integer");
-        gql_buf_puts(s, " + 1"); /* the extra row only tells whether another page follows */
+        base_buf_puts(s, " + 1"); /* the extra row only tells whether another page follows */
     }
-    gql_buf_puts(s, ") ");
-    gql_buf_puts(s, alias);
+    base_buf_puts(s, ") ");
+    base_buf_puts(s, alias);
     put_laterals(b, n->outputs, n->noutputs);
 }
 
@@ -456,33 +456,33 @@ static void put_from(builder *b, const rs_node *n)
  */
 static void put_list(builder *b, const rs_node *n)
 {
-    gql_buf *s = &b->sql;
-    gql_buf_puts(s, "'[' || array_to_string(ARRAY(SELECT ");
+    base_buf *s = &b->sql;
+    base_buf_puts(s, "'[' || array_to_string(ARRAY(SELECT ");
     put_object(b, n, n->outputs, n->noutputs);
     char alias[22];
     put_table(s, n, alias);
     put_laterals(b, n->outputs, n->noutputs);
     put_where(s, n, alias);
-    gql_buf_puts(s, " ORDER BY ");
+    base_buf_puts(s, " ORDER BY ");
     put_sort(s, n);
     put_param(s, " LIMIT ", n->limit_param, "integer");
-    gql_buf_puts(s, "), ',') || ']'");
+    base_buf_puts(s, "), ',') || ']'");
 }
 
-int sql_build(rs_plan *plan, gql_arena *arena)
+int sql_build(rs_plan *plan, base_arena *arena)
 {
     builder b = {.bad_name = false};
-    gql_buf_init(&b.sql);
+    base_buf_init(&b.sql);
     const rs_node *n = plan->root;
-    gql_buf_puts(&b.sql, "SELECT ");
+    base_buf_puts(&b.sql, "SELECT ");
     if (n->kind == RS_NODE_LIST) {
         put_list(&b, n);
     } else {
         put_object(&b, n, n->outputs, n->noutputs); /* a row, or the page object */
-        gql_buf_puts(&b.sql, " FROM ");
+        base_buf_puts(&b.sql, " FROM ");
         put_from(&b, n);
     }
-    plan->sql = b.sql.failed || b.bad_name ? NULL : gql_arena_strndup(arena, b.sql.data, b.sql.len);
-    gql_buf_free(&b.sql);
+    plan->sql = b.sql.failed || b.bad_name ? NULL : base_arena_strndup(arena, b.sql.data, b.sql.len);
+    base_buf_free(&b.sql);
     return plan->sql != NULL ? 0 : -1;
 }

@@ -48,6 +48,6 @@
 #include "resolvers/plan.h"
 
 /* Sets plan->sql (in the arena). 0, or -1 when out of memory or a name is not a GraphQL name. */
-int sql_build(rs_plan *plan, gql_arena *arena);
+int sql_build(rs_plan *plan, base_arena *arena);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * gql_ast: the syntax tree of a GraphQL document (executable and type-system
  * definitions alike; rule 5.1.1 "Executable Definitions" is validation's job,
- * not the parser's). Every node lives in the request's gql_arena.
+ * not the parser's). Every node lives in the request's base_arena.
  *
  * Sequences are singly linked through `next` with a `count` on their head so
  * the parser never reallocates. Names and string values are NUL-terminated

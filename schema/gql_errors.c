@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void gql_errors_init(gql_errors *e, gql_arena *arena)
+void gql_errors_init(gql_errors *e, base_arena *arena)
 {
     memset(e, 0, sizeof(*e));
     e->arena = arena;
@@ -16,14 +16,14 @@ gql_error *gql_errors_add(gql_errors *e, const gql_loc *loc, const char *fmt, ..
     e->count++;
     if (e->count > max)
         return NULL;
-    gql_error *err = gql_arena_calloc(e->arena, 1, sizeof(*err));
+    gql_error *err = base_arena_calloc(e->arena, 1, sizeof(*err));
     if (err == NULL)
         return NULL;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *msg = n >= 0 ? gql_arena_alloc(e->arena, (size_t)n + 1) : NULL;
+    char *msg = n >= 0 ? base_arena_alloc(e->arena, (size_t)n + 1) : NULL;
     if (msg == NULL)
         return NULL;
     va_start(ap, fmt);
@@ -46,11 +46,11 @@ void gql_error_add_loc(gql_error *err, gql_loc loc)
         err->locs[err->nlocs++] = loc;
 }
 
-const gql_path *gql_path_copy(gql_arena *arena, const gql_path *path)
+const gql_path *gql_path_copy(base_arena *arena, const gql_path *path)
 {
     if (path == NULL)
         return NULL;
-    gql_path *p = gql_arena_alloc(arena, sizeof(*p));
+    gql_path *p = base_arena_alloc(arena, sizeof(*p));
     if (p == NULL)
         return NULL;
     p->key = path->key;
@@ -59,44 +59,44 @@ const gql_path *gql_path_copy(gql_arena *arena, const gql_path *path)
     return p;
 }
 
-static void write_path(const gql_path *p, gql_buf *out)
+static void write_path(const gql_path *p, base_buf *out)
 {
     if (p->parent != NULL) {
         write_path(p->parent, out);
-        gql_buf_putc(out, ',');
+        base_buf_putc(out, ',');
     }
     if (p->key != NULL)
-        gql_buf_json_string(out, p->key, strlen(p->key));
+        base_buf_json_string(out, p->key, strlen(p->key));
     else
-        gql_buf_printf(out, "%zu", p->index);
+        base_buf_printf(out, "%zu", p->index);
 }
 
-void gql_errors_write(const gql_errors *e, gql_buf *out)
+void gql_errors_write(const gql_errors *e, base_buf *out)
 {
-    gql_buf_putc(out, '[');
+    base_buf_putc(out, '[');
     for (const gql_error *err = e->first; err != NULL; err = err->next) {
         if (err != e->first)
-            gql_buf_putc(out, ',');
-        gql_buf_puts(out, "{\"message\":");
-        gql_buf_json_string(out, err->message, strlen(err->message));
+            base_buf_putc(out, ',');
+        base_buf_puts(out, "{\"message\":");
+        base_buf_json_string(out, err->message, strlen(err->message));
         if (err->nlocs > 0) {
-            gql_buf_puts(out, ",\"locations\":[");
+            base_buf_puts(out, ",\"locations\":[");
             for (unsigned i = 0; i < err->nlocs; i++)
-                gql_buf_printf(out, "%s{\"line\":%u,\"column\":%u}", i ? "," : "", err->locs[i].line,
-                               err->locs[i].column);
-            gql_buf_putc(out, ']');
+                base_buf_printf(out, "%s{\"line\":%u,\"column\":%u}", i ? "," : "", err->locs[i].line,
+                                err->locs[i].column);
+            base_buf_putc(out, ']');
         }
         if (err->path != NULL) {
-            gql_buf_puts(out, ",\"path\":[");
+            base_buf_puts(out, ",\"path\":[");
             write_path(err->path, out);
-            gql_buf_putc(out, ']');
+            base_buf_putc(out, ']');
         }
         if (err->code != NULL) {
-            gql_buf_puts(out, ",\"extensions\":{\"code\":");
-            gql_buf_json_string(out, err->code, strlen(err->code));
-            gql_buf_putc(out, '}');
+            base_buf_puts(out, ",\"extensions\":{\"code\":");
+            base_buf_json_string(out, err->code, strlen(err->code));
+            base_buf_putc(out, '}');
         }
-        gql_buf_putc(out, '}');
+        base_buf_putc(out, '}');
     }
-    gql_buf_putc(out, ']');
+    base_buf_putc(out, ']');
 }

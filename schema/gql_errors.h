@@ -34,14 +34,14 @@ struct gql_error {
 };
 
 typedef struct gql_errors {
-    gql_arena *arena;
+    base_arena *arena;
     gql_error *first;
     gql_error *last;
     size_t count;
     size_t max; /* later errors are counted but not kept; 0 = 100 */
 } gql_errors;
 
-void gql_errors_init(gql_errors *e, gql_arena *arena);
+void gql_errors_init(gql_errors *e, base_arena *arena);
 
 /* Adds an error with a printf-formatted message; returns it (NULL when out of memory or past max). */
 gql_error *gql_errors_add(gql_errors *e, const gql_loc *loc, const char *fmt, ...)
@@ -49,9 +49,9 @@ gql_error *gql_errors_add(gql_errors *e, const gql_loc *loc, const char *fmt, ..
 void gql_error_add_loc(gql_error *err, gql_loc loc);
 
 /* Copies a path into the arena so it outlives the stack frames that built it. */
-const gql_path *gql_path_copy(gql_arena *arena, const gql_path *path);
+const gql_path *gql_path_copy(base_arena *arena, const gql_path *path);
 
 /* Writes `[{"message":...,"locations":[...],"path":[...],"extensions":{"code":...}}, ...]`. */
-void gql_errors_write(const gql_errors *e, gql_buf *out);
+void gql_errors_write(const gql_errors *e, base_buf *out);
 
 #endif

@@ -39,20 +39,20 @@ const gql_definition *gql_exec_find_operation(const gql_document *doc, const cha
 
 /* ---- variable coercion (spec 6.4.1), JSON input to constant AST values ---- */
 
-static gql_value *new_value(gql_arena *a, gql_value_kind kind)
+static gql_value *new_value(base_arena *a, gql_value_kind kind)
 {
-    gql_value *v = gql_arena_calloc(a, 1, sizeof(*v));
+    gql_value *v = base_arena_calloc(a, 1, sizeof(*v));
     if (v != NULL)
         v->kind = kind;
     return v;
 }
 
-static gql_value *text_value(gql_arena *a, gql_value_kind kind, const char *s, size_t len)
+static gql_value *text_value(base_arena *a, gql_value_kind kind, const char *s, size_t len)
 {
     gql_value *v = new_value(a, kind);
     if (v == NULL)
         return NULL;
-    v->text.ptr = gql_arena_strndup(a, s, len);
+    v->text.ptr = base_arena_strndup(a, s, len);
     v->text.len = len;
     return v->text.ptr ? v : NULL;
 }
@@ -86,7 +86,7 @@ static int scalar_invalid(var_site *site, const json_t *j, const char *what)
 
 static int coerce_scalar(var_site *site, const json_t *j, const gql_typedef *t, const gql_value **out)
 {
-    gql_arena *a = site->ctx->arena;
+    base_arena *a = site->ctx->arena;
     char num[64];
     const char *n = t->name;
     bool is_id = strcmp(n, "ID") == 0;
@@ -144,7 +144,7 @@ static int coerce_scalar(var_site *site, const json_t *j, const gql_typedef *t, 
 
 static int coerce_named(var_site *site, const json_t *j, const gql_typedef *t, const gql_value **out)
 {
-    gql_arena *a = site->ctx->arena;
+    base_arena *a = site->ctx->arena;
     switch (t->kind) {
     case GQL_SCALAR:
         return coerce_scalar(site, j, t, out);
@@ -200,7 +200,7 @@ static int coerce_named(var_site *site, const json_t *j, const gql_typedef *t, c
             } else if (coerce_json(site, fv, f->type, &cv) != 0) {
                 return -1;
             }
-            gql_object_field *of = gql_arena_calloc(a, 1, sizeof(*of));
+            gql_object_field *of = base_arena_calloc(a, 1, sizeof(*of));
             if (of == NULL)
                 return -1;
             of->name.ptr = f->name;
@@ -245,7 +245,7 @@ static int coerce_json(var_site *site, const json_t *j, const gql_tref *type, co
             if (coerce_json(site, json_is_array(j) ? json_array_get(j, i) : j, type->of, &item) != 0)
                 return -1;
             /* Items are linked through ->next, so each needs its own node. */
-            gql_value *copy = gql_arena_alloc(site->ctx->arena, sizeof(*copy));
+            gql_value *copy = base_arena_alloc(site->ctx->arena, sizeof(*copy));
             if (copy == NULL)
                 return -1;
             *copy = *item;
@@ -264,7 +264,7 @@ static int coerce_json(var_site *site, const json_t *j, const gql_tref *type, co
  */
 static const gql_tref *resolve_ast_type(gql_exec_ctx *ctx, const gql_type_ref *t)
 {
-    gql_tref *r = gql_arena_calloc(ctx->arena, 1, sizeof(*r));
+    gql_tref *r = base_arena_calloc(ctx->arena, 1, sizeof(*r));
     if (r == NULL)
         return NULL;
     r->wrap = t->kind;
@@ -281,7 +281,7 @@ static const gql_tref *resolve_ast_type(gql_exec_ctx *ctx, const gql_type_ref *t
 static int coerce_variables(gql_exec_ctx *ctx, const json_t *variables)
 {
     const gql_variable_definitions *defs = &ctx->operation->variables;
-    ctx->vars = gql_arena_calloc(ctx->arena, defs->count ? defs->count : 1, sizeof(*ctx->vars));
+    ctx->vars = base_arena_calloc(ctx->arena, defs->count ? defs->count : 1, sizeof(*ctx->vars));
     if (ctx->vars == NULL)
         return -1;
     int rc = 0;
@@ -325,7 +325,7 @@ static int coerce_variables(gql_exec_ctx *ctx, const json_t *variables)
 }
 
 int gql_exec_prepare(gql_exec_ctx *ctx, const gql_schema *schema, const gql_document *doc,
-                     const char *operation_name, const json_t *variables, gql_arena *arena,
+                     const char *operation_name, const json_t *variables, base_arena *arena,
                      gql_errors *errors)
 {
     memset(ctx, 0, sizeof(*ctx));
@@ -432,7 +432,7 @@ static int add_field(collector *c, const gql_selection *sel)
         if (strcmp(g->response_key, key) != 0)
             continue;
         const gql_selection **nodes =
-            gql_arena_alloc(c->ctx->arena, (g->nnodes + 1) * sizeof(const gql_selection *));
+            base_arena_alloc(c->ctx->arena, (g->nnodes + 1) * sizeof(const gql_selection *));
         if (nodes == NULL)
             return -1;
         memcpy(nodes, g->nodes, g->nnodes * sizeof(const gql_selection *));
@@ -440,8 +440,8 @@ static int add_field(collector *c, const gql_selection *sel)
         g->nodes = nodes;
         return 0;
     }
-    gql_field_group *g = gql_arena_calloc(c->ctx->arena, 1, sizeof(*g));
-    const gql_selection **nodes = gql_arena_alloc(c->ctx->arena, sizeof(const gql_selection *));
+    gql_field_group *g = base_arena_calloc(c->ctx->arena, 1, sizeof(*g));
+    const gql_selection **nodes = base_arena_alloc(c->ctx->arena, sizeof(const gql_selection *));
     if (g == NULL || nodes == NULL)
         return -1;
     nodes[0] = sel;
@@ -521,7 +521,7 @@ static const gql_value *substitute(const gql_exec_ctx *ctx, const gql_value *v)
     }
     if (v->kind != GQL_VALUE_LIST && v->kind != GQL_VALUE_OBJECT)
         return v;
-    gql_value *copy = gql_arena_alloc(ctx->arena, sizeof(*copy));
+    gql_value *copy = base_arena_alloc(ctx->arena, sizeof(*copy));
     if (copy == NULL)
         return NULL;
     *copy = *v;
@@ -529,7 +529,7 @@ static const gql_value *substitute(const gql_exec_ctx *ctx, const gql_value *v)
         gql_value **tail = &copy->list.first;
         for (const gql_value *item = v->list.first; item != NULL; item = item->next) {
             const gql_value *s = substitute(ctx, item);
-            gql_value *node = gql_arena_alloc(ctx->arena, sizeof(*node));
+            gql_value *node = base_arena_alloc(ctx->arena, sizeof(*node));
             if (node == NULL)
                 return NULL;
             if (s != NULL)
@@ -549,7 +549,7 @@ static const gql_value *substitute(const gql_exec_ctx *ctx, const gql_value *v)
             const gql_value *s = substitute(ctx, f->value);
             if (s == NULL)
                 continue; /* an unprovided variable leaves the field absent */
-            gql_object_field *nf = gql_arena_alloc(ctx->arena, sizeof(*nf));
+            gql_object_field *nf = base_arena_alloc(ctx->arena, sizeof(*nf));
             if (nf == NULL)
                 return NULL;
             *nf = *f;

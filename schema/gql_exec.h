@@ -23,7 +23,7 @@ typedef struct gql_exec_ctx {
     const gql_schema *schema;
     const gql_document *doc;
     const gql_definition *operation;
-    gql_arena *arena;
+    base_arena *arena;
     gql_errors *errors;
     gql_coerced_var *vars; /* provided or defaulted variables only */
     size_t nvars;
@@ -38,7 +38,7 @@ const gql_definition *gql_exec_find_operation(const gql_document *doc, const cha
  * added (the response then has no `data`).
  */
 int gql_exec_prepare(gql_exec_ctx *ctx, const gql_schema *schema, const gql_document *doc,
-                     const char *operation_name, const json_t *variables, gql_arena *arena,
+                     const char *operation_name, const json_t *variables, base_arena *arena,
                      gql_errors *errors);
 
 /* The root type the chosen operation runs on (NULL when the schema does not serve it). */

@@ -50,7 +50,7 @@ enum { MEMO_BUCKETS = 64, MAX_BUILTIN_TYPES = 32 };
 typedef struct introspector {
     const gql_exec_ctx *ctx;
     const gql_schema *schema;
-    gql_buf *out;
+    base_buf *out;
     const gql_typedef **types; /* what __schema.types lists, computed on first need */
     size_t ntypes;
     const gql_directivedef **directives; /* in graphql-js's order, computed on first need */
@@ -130,10 +130,10 @@ static bool is_specified_directive(const gql_directivedef *d)
 static int compute_order(introspector *in)
 {
     const gql_schema *s = in->schema;
-    gql_arena *a = in->ctx->arena;
+    base_arena *a = in->ctx->arena;
     in->directives =
-        gql_arena_calloc(a, s->ndirectives ? s->ndirectives : 1, sizeof(const gql_directivedef *));
-    type_order o = {.items = gql_arena_calloc(a, s->ntypes ? s->ntypes : 1, sizeof(const gql_typedef *)),
+        base_arena_calloc(a, s->ndirectives ? s->ndirectives : 1, sizeof(const gql_directivedef *));
+    type_order o = {.items = base_arena_calloc(a, s->ntypes ? s->ntypes : 1, sizeof(const gql_typedef *)),
                     .cap = s->ntypes};
     if (in->directives == NULL || o.items == NULL)
         return -1;
@@ -167,11 +167,11 @@ static const char *default_value_text(introspector *in, const gql_argdef *arg)
 {
     if (arg->default_value == NULL)
         return NULL;
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     bool coerces = gql_value_print_coerced(&b, arg->default_value, arg->type);
-    const char *text = coerces && !b.failed ? gql_arena_strndup(in->ctx->arena, b.data, b.len) : NULL;
-    gql_buf_free(&b);
+    const char *text = coerces && !b.failed ? base_arena_strndup(in->ctx->arena, b.data, b.len) : NULL;
+    base_buf_free(&b);
     return text;
 }
 
@@ -204,7 +204,7 @@ static ival v_tref(const gql_tref *r)
 
 static ival *new_list(introspector *in, size_t n, ival *res)
 {
-    ival *items = gql_arena_calloc(in->ctx->arena, n ? n : 1, sizeof(*items));
+    ival *items = base_arena_calloc(in->ctx->arena, n ? n : 1, sizeof(*items));
     *res = (ival){.kind = IK_LIST, .items = items};
     return items;
 }
@@ -433,7 +433,7 @@ static const gql_field_groups *subfields(introspector *in, const gql_typedef *ty
     for (const memo *m = in->memos[bucket]; m != NULL; m = m->next)
         if (m->group == g && m->type == type)
             return &m->sub;
-    memo *m = gql_arena_calloc(in->ctx->arena, 1, sizeof(*m));
+    memo *m = base_arena_calloc(in->ctx->arena, 1, sizeof(*m));
     if (m == NULL || gql_collect_subfields(in->ctx, type, g, &m->sub) != 0)
         return NULL;
     m->group = g;
@@ -453,19 +453,19 @@ static int complete_object(introspector *in, const gql_typedef *type, const gql_
     const gql_field_groups *sub = subfields(in, type, g);
     if (sub == NULL)
         return field_error(in, g, path, "Out of memory.");
-    gql_buf *out = in->out;
-    gql_buf_putc(out, '{');
+    base_buf *out = in->out;
+    base_buf_putc(out, '{');
     for (const gql_field_group *sg = sub->first; sg != NULL; sg = sg->next) {
         if (sg != sub->first)
-            gql_buf_putc(out, ',');
-        gql_buf_json_string(out, sg->response_key, strlen(sg->response_key));
-        gql_buf_putc(out, ':');
+            base_buf_putc(out, ',');
+        base_buf_json_string(out, sg->response_key, strlen(sg->response_key));
+        base_buf_putc(out, ':');
         if (sg->def == in->schema->meta_typename) {
-            gql_buf_json_string(out, type->name, strlen(type->name));
+            base_buf_json_string(out, type->name, strlen(type->name));
             continue;
         }
         if (sg->def == NULL) {
-            gql_buf_puts(out, "null"); /* unvalidated: not a field of this type */
+            base_buf_puts(out, "null"); /* unvalidated: not a field of this type */
             continue;
         }
         gql_path fp = {path, sg->response_key, 0};
@@ -479,17 +479,17 @@ static int complete_object(introspector *in, const gql_typedef *type, const gql_
             if (sg->def->type->wrap == GQL_TYPE_NON_NULL)
                 return -1;
             out->len = mark;
-            gql_buf_puts(out, "null");
+            base_buf_puts(out, "null");
         }
     }
-    gql_buf_putc(out, '}');
+    base_buf_putc(out, '}');
     return 0;
 }
 
 static int complete(introspector *in, const gql_typedef *parent, const gql_field_group *g,
                     const gql_tref *type, const ival *v, const gql_path *path)
 {
-    gql_buf *out = in->out;
+    base_buf *out = in->out;
     if (type->wrap == GQL_TYPE_NON_NULL) {
         if (v->kind == IK_NULL) {
             char message[256];
@@ -500,34 +500,34 @@ static int complete(introspector *in, const gql_typedef *parent, const gql_field
         return complete(in, parent, g, type->of, v, path);
     }
     if (v->kind == IK_NULL) {
-        gql_buf_puts(out, "null");
+        base_buf_puts(out, "null");
         return 0;
     }
     if (type->wrap == GQL_TYPE_LIST) {
         if (v->kind != IK_LIST || v->items == NULL)
             return field_error(in, g, path, "Out of memory.");
-        gql_buf_putc(out, '[');
+        base_buf_putc(out, '[');
         for (size_t i = 0; i < v->count; i++) {
             if (i > 0)
-                gql_buf_putc(out, ',');
+                base_buf_putc(out, ',');
             gql_path ip = {path, NULL, i};
             size_t mark = out->len;
             if (complete(in, parent, g, type->of, &v->items[i], &ip) != 0) {
                 if (type->of->wrap == GQL_TYPE_NON_NULL)
                     return -1;
                 out->len = mark;
-                gql_buf_puts(out, "null");
+                base_buf_puts(out, "null");
             }
         }
-        gql_buf_putc(out, ']');
+        base_buf_putc(out, ']');
         return 0;
     }
     if (gql_type_is_composite(type->named))
         return complete_object(in, type->named, g, v, path);
     if (v->kind == IK_STRING) {
-        gql_buf_json_string(out, v->str, strlen(v->str));
+        base_buf_json_string(out, v->str, strlen(v->str));
     } else if (v->kind == IK_BOOL) {
-        gql_buf_puts(out, v->boolean ? "true" : "false");
+        base_buf_puts(out, v->boolean ? "true" : "false");
     } else {
         char message[256];
         snprintf(message, sizeof(message), "Expected a value of type \"%s\" for field %s.%s.",
@@ -538,7 +538,7 @@ static int complete(introspector *in, const gql_typedef *parent, const gql_field
 }
 
 int gql_introspect_root(const gql_exec_ctx *ctx, const gql_field_group *group, const gql_path *path,
-                        gql_buf *out)
+                        base_buf *out)
 {
     introspector in = {.ctx = ctx, .schema = ctx->schema, .out = out};
     const gql_schema *s = ctx->schema;
@@ -556,7 +556,7 @@ int gql_introspect_root(const gql_exec_ctx *ctx, const gql_field_group *group, c
             if (name_is(in.types[i]->name, name->text.ptr))
                 v = v_obj(IK_TYPE, in.types[i]);
     } else {
-        gql_buf_puts(out, "null"); /* not a field this module answers */
+        base_buf_puts(out, "null"); /* not a field this module answers */
         return 0;
     }
     size_t mark = out->len;

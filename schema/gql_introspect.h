@@ -33,7 +33,7 @@
  * then holds nothing usable). Memory comes from ctx->arena.
  */
 int gql_introspect_root(const gql_exec_ctx *ctx, const gql_field_group *group, const gql_path *path,
-                        gql_buf *out);
+                        base_buf *out);
 
 /*
  * graphql-js's NoSchemaIntrospectionCustomRule, for GQLD_INTROSPECTION=off:

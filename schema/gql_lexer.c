@@ -675,10 +675,10 @@ static void cook(const gql_lexer *lx, const gql_token *tok, cooked *c)
     }
 }
 
-gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, gql_arena *arena)
+gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, base_arena *arena)
 {
     /* No value is longer than its source text: escapes only ever shrink. */
-    cooked c = {gql_arena_alloc(arena, (size_t)tok->len + 1), tok->len, 0};
+    cooked c = {base_arena_alloc(arena, (size_t)tok->len + 1), tok->len, 0};
     if (c.out == NULL)
         return (gql_str){NULL, 0};
     cook(lx, tok, &c);

@@ -83,7 +83,7 @@ const char *gql_token_text(const gql_lexer *lx, const gql_token *tok);
  * BlockString (the spec's BlockStringValue(): common indent and blank first
  * and last lines removed). ptr is NULL when the arena is exhausted.
  */
-gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, gql_arena *arena);
+gql_str gql_token_value(const gql_lexer *lx, const gql_token *tok, base_arena *arena);
 
 /* How graphql-js names a kind in messages: "Name", "\"{\"", "<EOF>". */
 const char *gql_token_kind_desc(gql_token_kind kind);

@@ -132,7 +132,7 @@ void gql_parser_leave(gql_parser *p)
 
 void *gql_parser_node(gql_parser *p, size_t size)
 {
-    void *node = gql_arena_calloc(p->arena, 1, size);
+    void *node = base_arena_calloc(p->arena, 1, size);
     if (node == NULL)
         gql_parser_out_of_memory(p);
     return node;
@@ -556,7 +556,7 @@ static gql_definition *parse_definition(gql_parser *p)
     return NULL;
 }
 
-gql_document *gql_parse(gql_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
+gql_document *gql_parse(base_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
                         gql_syntax_error *err)
 {
     gql_syntax_error scratch;

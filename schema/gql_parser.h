@@ -29,7 +29,7 @@ typedef struct gql_syntax_error {
  * Returns the document, or NULL with *err filled in. Out of arena memory is
  * reported as an error too, never a crash.
  */
-gql_document *gql_parse(gql_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
+gql_document *gql_parse(base_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
                         gql_syntax_error *err);
 
 #endif

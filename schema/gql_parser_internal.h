@@ -20,7 +20,7 @@ enum { GQL_PARSER_DEFAULT_MAX_DEPTH = 256 };
 
 typedef struct gql_parser {
     gql_lexer lx;
-    gql_arena *arena;
+    base_arena *arena;
     gql_syntax_error *err;
     gql_token tok;   /* the current token */
     gql_token ahead; /* the one after it, when has_ahead */

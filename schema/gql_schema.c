@@ -264,7 +264,7 @@ static const char *const builtin_scalars[][2] = {
 
 static int resolve_tref(builder *b, const gql_type_ref *ast, const gql_tref **out)
 {
-    gql_tref *r = gql_arena_calloc(&b->s->arena, 1, sizeof(*r));
+    gql_tref *r = base_arena_calloc(&b->s->arena, 1, sizeof(*r));
     if (r == NULL)
         return fail(b, ast->loc, "%s", "out of memory");
     r->wrap = ast->kind;
@@ -305,7 +305,7 @@ static const char *specified_by(const gql_directives *dirs)
 
 static int build_inputs(builder *b, const gql_input_value_defs *defs, const gql_argdef **out, size_t *n)
 {
-    gql_argdef *args = gql_arena_calloc(&b->s->arena, defs->count ? defs->count : 1, sizeof(*args));
+    gql_argdef *args = base_arena_calloc(&b->s->arena, defs->count ? defs->count : 1, sizeof(*args));
     if (args == NULL)
         return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
     size_t i = 0;
@@ -331,7 +331,7 @@ static int build_inputs(builder *b, const gql_input_value_defs *defs, const gql_
 static int build_fields(builder *b, const gql_definition *def, gql_typedef *t)
 {
     gql_fielddef *fields =
-        gql_arena_calloc(&b->s->arena, def->field_count ? def->field_count : 1, sizeof(*fields));
+        base_arena_calloc(&b->s->arena, def->field_count ? def->field_count : 1, sizeof(*fields));
     if (fields == NULL)
         return fail(b, def->loc, "%s", "out of memory");
     size_t i = 0;
@@ -362,7 +362,8 @@ static int resolve_names(builder *b, const gql_name_list *names, gql_kind want, 
     size_t count = 0;
     for (const gql_name_list *l = names; l != NULL; l = l->next)
         count++;
-    const gql_typedef **list = gql_arena_calloc(&b->s->arena, count ? count : 1, sizeof(const gql_typedef *));
+    const gql_typedef **list =
+        base_arena_calloc(&b->s->arena, count ? count : 1, sizeof(const gql_typedef *));
     if (list == NULL)
         return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
     size_t i = 0;
@@ -409,7 +410,7 @@ static int build_directives(builder *b, const gql_document *doc, size_t capacity
 {
     gql_directivedef *dirs = (gql_directivedef *)b->s->directives;
     if (dirs == NULL) {
-        dirs = gql_arena_calloc(&b->s->arena, capacity, sizeof(*dirs));
+        dirs = base_arena_calloc(&b->s->arena, capacity, sizeof(*dirs));
         if (dirs == NULL)
             return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
         b->s->directives = dirs;
@@ -436,7 +437,7 @@ static int link_implementations(builder *b)
         for (size_t j = 0; j < s->ntypes; j++)
             for (size_t k = 0; s->types[j]->kind == GQL_OBJECT && k < s->types[j]->ninterfaces; k++)
                 n += s->types[j]->interfaces[k] == iface;
-        const gql_typedef **list = gql_arena_calloc(&s->arena, n ? n : 1, sizeof(const gql_typedef *));
+        const gql_typedef **list = base_arena_calloc(&s->arena, n ? n : 1, sizeof(const gql_typedef *));
         if (list == NULL)
             return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
         n = 0;
@@ -489,7 +490,7 @@ static int declare_types(builder *b, const gql_document *doc, bool builtin)
         if (!builtin && strncmp(d->name.ptr, "__", 2) == 0)
             return fail(b, d->name_loc, "Name \"%s\" must not begin with \"__\", which is reserved.",
                         d->name.ptr);
-        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
+        gql_typedef *t = base_arena_calloc(&s->arena, 1, sizeof(*t));
         if (t == NULL)
             return fail(b, d->loc, "%s", "out of memory");
         t->kind = kind_of(d->kind);
@@ -545,7 +546,7 @@ static int define_types(builder *b, const gql_document *doc)
             size_t n = 0;
             for (const gql_enum_value_def *v = d->enum_values; v != NULL; v = v->next)
                 n++;
-            gql_enumdef *vals = gql_arena_calloc(&s->arena, n ? n : 1, sizeof(*vals));
+            gql_enumdef *vals = base_arena_calloc(&s->arena, n ? n : 1, sizeof(*vals));
             if (vals == NULL)
                 return fail(b, d->loc, "%s", "out of memory");
             n = 0;
@@ -588,11 +589,11 @@ static int build(builder *b, const gql_document *builtins, const gql_document *d
 {
     gql_schema *s = b->s;
     size_t cap = 5 + builtins->count + doc->count;
-    s->types = gql_arena_calloc(&s->arena, cap, sizeof(const gql_typedef *));
+    s->types = base_arena_calloc(&s->arena, cap, sizeof(const gql_typedef *));
     if (s->types == NULL)
         return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
     for (size_t i = 0; i < 5; i++) {
-        gql_typedef *t = gql_arena_calloc(&s->arena, 1, sizeof(*t));
+        gql_typedef *t = base_arena_calloc(&s->arena, 1, sizeof(*t));
         if (t == NULL)
             return fail(b, (gql_loc){0, 0, 0}, "%s", "out of memory");
         t->kind = GQL_SCALAR;
@@ -647,7 +648,7 @@ gql_schema *gql_schema_load(const char *sdl, size_t len, const char *filename, c
         snprintf(err, errlen, "%s: out of memory", filename);
         return NULL;
     }
-    gql_arena_init(&s->arena, 0);
+    base_arena_init(&s->arena, 0);
     builder b = {s, filename, err, errlen};
     gql_syntax_error syn;
     gql_document *doc = gql_parse(&s->arena, sdl, len, NULL, &syn);
@@ -671,6 +672,6 @@ void gql_schema_free(gql_schema *schema)
 {
     if (schema == NULL)
         return;
-    gql_arena_free(&schema->arena);
+    base_arena_free(&schema->arena);
     free(schema);
 }

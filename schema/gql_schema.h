@@ -117,7 +117,7 @@ struct gql_typedef {
 };
 
 typedef struct gql_schema {
-    gql_arena arena; /* owns everything below, the SDL text included */
+    base_arena arena; /* owns everything below, the SDL text included */
     const char *description;
     const gql_typedef **types; /* in definition order, built-in scalars first */
     size_t ntypes;

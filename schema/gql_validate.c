@@ -54,7 +54,7 @@ static bool index_document(gqlv_ctx *ctx)
             return false;
         gqlv_fragment *f = *slot;
         if (f == NULL) {
-            if ((f = gql_arena_calloc(ctx->arena, 1, sizeof(*f))) == NULL)
+            if ((f = base_arena_calloc(ctx->arena, 1, sizeof(*f))) == NULL)
                 return false;
             f->cycle_path_index = -1;
             *slot = f;
@@ -66,8 +66,8 @@ static bool index_document(gqlv_ctx *ctx)
 
 size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_errors *errors)
 {
-    gql_arena scratch;
-    gql_arena_init(&scratch, 0);
+    base_arena scratch;
+    base_arena_init(&scratch, 0);
     gqlv_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.schema = schema;
@@ -84,6 +84,6 @@ size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_error
         gqlv_oom(&ctx);
     else
         gqlv_walk_document(&ctx, specified_rules, sizeof(specified_rules) / sizeof(specified_rules[0]));
-    gql_arena_free(&scratch);
+    base_arena_free(&scratch);
     return ctx.reported;
 }

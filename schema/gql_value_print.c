@@ -95,55 +95,55 @@ static bool literal_coerces(const gql_value *v, const gql_tref *type, unsigned d
 }
 
 /* graphql-js's printString: JSON-like escapes, \uXXXX in upper case, C1 controls escaped too. */
-static void print_string(gql_buf *b, const char *s, size_t len)
+static void print_string(base_buf *b, const char *s, size_t len)
 {
-    gql_buf_putc(b, '"');
+    base_buf_putc(b, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
-            gql_buf_putc(b, '\\');
-            gql_buf_putc(b, (char)c);
+            base_buf_putc(b, '\\');
+            base_buf_putc(b, (char)c);
         } else if (c < 0x20) {
             switch (c) {
             case '\b':
-                gql_buf_puts(b, "\\b");
+                base_buf_puts(b, "\\b");
                 break;
             case '\t':
-                gql_buf_puts(b, "\\t");
+                base_buf_puts(b, "\\t");
                 break;
             case '\n':
-                gql_buf_puts(b, "\\n");
+                base_buf_puts(b, "\\n");
                 break;
             case '\f':
-                gql_buf_puts(b, "\\f");
+                base_buf_puts(b, "\\f");
                 break;
             case '\r':
-                gql_buf_puts(b, "\\r");
+                base_buf_puts(b, "\\r");
                 break;
             default:
-                gql_buf_printf(b, "\\u%04X", c);
+                base_buf_printf(b, "\\u%04X", c);
             }
         } else if (c == 0x7f) {
-            gql_buf_puts(b, "\\u007F");
+            base_buf_puts(b, "\\u007F");
         } else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
                    (unsigned char)s[i + 1] <= 0x9f) {
-            gql_buf_printf(b, "\\u%04X", (unsigned char)s[++i]);
+            base_buf_printf(b, "\\u%04X", (unsigned char)s[++i]);
         } else {
-            gql_buf_putc(b, (char)c);
+            base_buf_putc(b, (char)c);
         }
     }
-    gql_buf_putc(b, '"');
+    base_buf_putc(b, '"');
 }
 
 /* JavaScript's Number::toString for a finite double: the shortest digits that read back the same. */
-static void print_js_number(gql_buf *b, double d)
+static void print_js_number(base_buf *b, double d)
 {
     if (d == 0) {
-        gql_buf_putc(b, '0'); /* -0 prints as 0 */
+        base_buf_putc(b, '0'); /* -0 prints as 0 */
         return;
     }
     if (d < 0) {
-        gql_buf_putc(b, '-');
+        base_buf_putc(b, '-');
         d = -d;
     }
     char sci[40];
@@ -163,25 +163,25 @@ static void print_js_number(gql_buf *b, double d)
     k = k > 0 ? k : 1;
     int n = (*p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0) + 1; /* d = 0.digits x 10^n */
     if (k <= n && n <= 21) {
-        gql_buf_append(b, digits, (size_t)k);
+        base_buf_append(b, digits, (size_t)k);
         for (int i = k; i < n; i++)
-            gql_buf_putc(b, '0');
+            base_buf_putc(b, '0');
     } else if (0 < n && n <= 21) {
-        gql_buf_append(b, digits, (size_t)n);
-        gql_buf_putc(b, '.');
-        gql_buf_append(b, digits + n, (size_t)(k - n));
+        base_buf_append(b, digits, (size_t)n);
+        base_buf_putc(b, '.');
+        base_buf_append(b, digits + n, (size_t)(k - n));
     } else if (-6 < n && n <= 0) {
-        gql_buf_puts(b, "0.");
+        base_buf_puts(b, "0.");
         for (int i = n; i < 0; i++)
-            gql_buf_putc(b, '0');
-        gql_buf_append(b, digits, (size_t)k);
+            base_buf_putc(b, '0');
+        base_buf_append(b, digits, (size_t)k);
     } else {
-        gql_buf_putc(b, digits[0]);
+        base_buf_putc(b, digits[0]);
         if (k > 1) {
-            gql_buf_putc(b, '.');
-            gql_buf_append(b, digits + 1, (size_t)(k - 1));
+            base_buf_putc(b, '.');
+            base_buf_append(b, digits + 1, (size_t)(k - 1));
         }
-        gql_buf_printf(b, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
+        base_buf_printf(b, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
     }
 }
 
@@ -200,7 +200,7 @@ static bool integer_text(const char *s)
 }
 
 /* A custom scalar's literal as graphql-js's valueFromASTUntyped reads it, printed back. */
-static void print_untyped(gql_buf *b, const gql_value *v)
+static void print_untyped(base_buf *b, const gql_value *v)
 {
     switch (v->kind) {
     case GQL_VALUE_INT:
@@ -209,7 +209,7 @@ static void print_untyped(gql_buf *b, const gql_value *v)
         if (isfinite(d))
             print_js_number(b, d);
         else
-            gql_buf_puts(b, v->text.ptr);
+            base_buf_puts(b, v->text.ptr);
         break;
     }
     case GQL_VALUE_STRING:
@@ -217,42 +217,42 @@ static void print_untyped(gql_buf *b, const gql_value *v)
         print_string(b, v->text.ptr, v->text.len);
         break;
     case GQL_VALUE_BOOLEAN:
-        gql_buf_puts(b, v->boolean ? "true" : "false");
+        base_buf_puts(b, v->boolean ? "true" : "false");
         break;
     case GQL_VALUE_LIST:
-        gql_buf_putc(b, '[');
+        base_buf_putc(b, '[');
         for (const gql_value *item = v->list.first; item != NULL; item = item->next) {
             print_untyped(b, item);
             if (item->next != NULL)
-                gql_buf_puts(b, ", ");
+                base_buf_puts(b, ", ");
         }
-        gql_buf_putc(b, ']');
+        base_buf_putc(b, ']');
         break;
     case GQL_VALUE_OBJECT:
-        gql_buf_putc(b, '{');
+        base_buf_putc(b, '{');
         for (const gql_object_field *f = v->object.first; f != NULL; f = f->next) {
-            gql_buf_printf(b, "%s: ", f->name.ptr);
+            base_buf_printf(b, "%s: ", f->name.ptr);
             print_untyped(b, f->value);
             if (f->next != NULL)
-                gql_buf_puts(b, ", ");
+                base_buf_puts(b, ", ");
         }
-        gql_buf_putc(b, '}');
+        base_buf_putc(b, '}');
         break;
     default:
-        gql_buf_puts(b, "null");
+        base_buf_puts(b, "null");
     }
 }
 
-static void print_scalar(gql_buf *b, const gql_value *v, const gql_typedef *t)
+static void print_scalar(base_buf *b, const gql_value *v, const gql_typedef *t)
 {
     if (name_is(t->name, "Int"))
-        gql_buf_printf(b, "%lld", strtoll(v->text.ptr, NULL, 10));
+        base_buf_printf(b, "%lld", strtoll(v->text.ptr, NULL, 10));
     else if (name_is(t->name, "Float"))
         print_js_number(b, strtod(v->text.ptr, NULL));
     else if (name_is(t->name, "Boolean"))
-        gql_buf_puts(b, v->boolean ? "true" : "false");
+        base_buf_puts(b, v->boolean ? "true" : "false");
     else if (name_is(t->name, "ID") && integer_text(v->text.ptr))
-        gql_buf_puts(b, v->text.ptr);
+        base_buf_puts(b, v->text.ptr);
     else if (name_is(t->name, "String") || name_is(t->name, "ID"))
         print_string(b, v->text.ptr, v->text.len);
     else
@@ -260,37 +260,37 @@ static void print_scalar(gql_buf *b, const gql_value *v, const gql_typedef *t)
 }
 
 /* Prints a literal known to coerce (literal_coerces) the way graphql-js prints the coerced value. */
-static void print_literal(gql_buf *b, const gql_value *v, const gql_tref *type, unsigned depth)
+static void print_literal(base_buf *b, const gql_value *v, const gql_tref *type, unsigned depth)
 {
     if (type->wrap == GQL_TYPE_NON_NULL) {
         print_literal(b, v, type->of, depth + 1);
         return;
     }
     if (v->kind == GQL_VALUE_NULL) {
-        gql_buf_puts(b, "null");
+        base_buf_puts(b, "null");
         return;
     }
     if (type->wrap == GQL_TYPE_LIST) {
-        gql_buf_putc(b, '['); /* a single value coerces to a list of one */
+        base_buf_putc(b, '['); /* a single value coerces to a list of one */
         if (v->kind != GQL_VALUE_LIST) {
             print_literal(b, v, type->of, depth + 1);
         } else {
             for (const gql_value *item = v->list.first; item != NULL; item = item->next) {
                 print_literal(b, item, type->of, depth + 1);
                 if (item->next != NULL)
-                    gql_buf_puts(b, ", ");
+                    base_buf_puts(b, ", ");
             }
         }
-        gql_buf_putc(b, ']');
+        base_buf_putc(b, ']');
         return;
     }
     const gql_typedef *t = type->named;
     if (t->kind == GQL_ENUM) {
-        gql_buf_puts(b, v->text.ptr);
+        base_buf_puts(b, v->text.ptr);
     } else if (t->kind == GQL_INPUT_OBJECT) {
         /* The type's field order; absent fields take their own defaults, as coercion fills them in. */
         bool first = true;
-        gql_buf_putc(b, '{');
+        base_buf_putc(b, '{');
         for (size_t i = 0; i < t->ninput_fields; i++) {
             const gql_argdef *f = &t->input_fields[i];
             const gql_object_field *given = object_field(v, f->name);
@@ -299,17 +299,17 @@ static void print_literal(gql_buf *b, const gql_value *v, const gql_tref *type, 
                                                                     : NULL;
             if (fv == NULL)
                 continue;
-            gql_buf_printf(b, first ? "%s: " : ", %s: ", f->name);
+            base_buf_printf(b, first ? "%s: " : ", %s: ", f->name);
             print_literal(b, fv, f->type, depth + 1);
             first = false;
         }
-        gql_buf_putc(b, '}');
+        base_buf_putc(b, '}');
     } else {
         print_scalar(b, v, t);
     }
 }
 
-bool gql_value_print_coerced(gql_buf *out, const gql_value *literal, const gql_tref *type)
+bool gql_value_print_coerced(base_buf *out, const gql_value *literal, const gql_tref *type)
 {
     if (!literal_coerces(literal, type, 0))
         return false;

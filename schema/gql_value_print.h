@@ -22,6 +22,6 @@
  * appending nothing, when the literal does not coerce to the type, as graphql-js
  * then has no value to print.
  */
-bool gql_value_print_coerced(gql_buf *out, const gql_value *literal, const gql_tref *type);
+bool gql_value_print_coerced(base_buf *out, const gql_value *literal, const gql_tref *type);
 
 #endif

@@ -25,30 +25,30 @@ static void write_line(h2o_req_t *req, uint64_t us, const rs_facts *facts)
         pathlen = req->query_at;
     const char *cache = facts != NULL && facts->cache != NULL ? facts->cache : "off";
 
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{\"time\":\"");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{\"time\":\"");
     log_put_time(&b);
-    gql_buf_puts(&b, "\",\"method\":");
-    gql_buf_json_string(&b, req->method.base, req->method.len);
-    gql_buf_puts(&b, ",\"path\":");
-    gql_buf_json_string(&b, req->path.base, pathlen);
-    gql_buf_puts(&b, ",\"status\":");
-    gql_buf_put_uint(&b, req->res.status > 0 ? (unsigned long long)req->res.status : 0);
-    gql_buf_puts(&b, ",\"duration_us\":");
-    gql_buf_put_uint(&b, us);
-    gql_buf_puts(&b, ",\"request_id\":");
-    gql_buf_json_string(&b, id.base, id.len);
-    gql_buf_puts(&b, ",\"cache\":");
-    gql_buf_json_string(&b, cache, strlen(cache));
-    gql_buf_puts(&b, ",\"db_us\":");
-    gql_buf_put_uint(&b, facts != NULL ? facts->db_us : 0);
-    gql_buf_puts(&b, "}\n");
+    base_buf_puts(&b, "\",\"method\":");
+    base_buf_json_string(&b, req->method.base, req->method.len);
+    base_buf_puts(&b, ",\"path\":");
+    base_buf_json_string(&b, req->path.base, pathlen);
+    base_buf_puts(&b, ",\"status\":");
+    base_buf_put_uint(&b, req->res.status > 0 ? (unsigned long long)req->res.status : 0);
+    base_buf_puts(&b, ",\"duration_us\":");
+    base_buf_put_uint(&b, us);
+    base_buf_puts(&b, ",\"request_id\":");
+    base_buf_json_string(&b, id.base, id.len);
+    base_buf_puts(&b, ",\"cache\":");
+    base_buf_json_string(&b, cache, strlen(cache));
+    base_buf_puts(&b, ",\"db_us\":");
+    base_buf_put_uint(&b, facts != NULL ? facts->db_us : 0);
+    base_buf_puts(&b, "}\n");
     if (!b.failed) {
         ssize_t unused = write(STDOUT_FILENO, b.data, b.len);
         (void)unused; /* a full or closed stdout must not stop serving */
     }
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 static void log_access(h2o_logger_t *self, h2o_req_t *req)

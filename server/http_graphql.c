@@ -42,14 +42,14 @@ typedef struct graphql_params {
 static void respond_error(h2o_req_t *req, http_media media, int status, const char *reason,
                           const char *message)
 {
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{\"errors\":[{\"message\":");
-    gql_buf_json_string(&b, message, strlen(message));
-    gql_buf_puts(&b, "}]}");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{\"errors\":[{\"message\":");
+    base_buf_json_string(&b, message, strlen(message));
+    base_buf_puts(&b, "}]}");
     http_respond(req, status, reason, http_media_content_type(media), b.failed ? "{}" : b.data,
                  b.failed ? 2 : b.len);
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 static bool method_is(h2o_req_t *req, const char *method, size_t len)

@@ -17,8 +17,8 @@ int http_metrics_handle(h2o_req_t *req)
                      sizeof(body) - 1);
         return 0;
     }
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     metrics_render_prometheus(http_worker_of(req)->metrics_all, &b);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     if (b.failed) {
@@ -28,6 +28,6 @@ int http_metrics_handle(h2o_req_t *req)
     } else {
         http_respond(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
     }
-    gql_buf_free(&b);
+    base_buf_free(&b);
     return 0;
 }

@@ -325,14 +325,14 @@ static void *worker_main(void *arg)
 /* One EMF line on stdout (the access log's stream: CloudWatch reads both from there). */
 static void write_emf(server *srv, metrics_emf_state *state)
 {
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     metrics_emf_line(srv->metrics, state, srv->cfg->emf_namespace, &b);
     if (!b.failed) {
         ssize_t unused = write(STDOUT_FILENO, b.data, b.len);
         (void)unused; /* a full or closed stdout must not stop serving */
     }
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 /*

@@ -12,7 +12,7 @@
  * once a second: each thread formats them once a second and writes the
  * milliseconds by hand (printf here was a visible share of a cached request).
  */
-void log_put_time(gql_buf *b)
+void log_put_time(base_buf *b)
 {
     static _Thread_local time_t second = -1;
     static _Thread_local char prefix[64]; /* "2026-11-23T18:25:19" */
@@ -30,8 +30,8 @@ void log_put_time(gql_buf *b)
     unsigned ms = (unsigned)(tv.tv_usec / 1000);
     const char millis[5] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
                             'Z'};
-    gql_buf_append(b, prefix, prefix_len);
-    gql_buf_append(b, millis, sizeof(millis));
+    base_buf_append(b, prefix, prefix_len);
+    base_buf_append(b, millis, sizeof(millis));
 }
 
 /* Configuration read at start-up, like the settings: written before the threads start, then only read. */
@@ -60,32 +60,32 @@ void log_event(const char *level, const char *msg, ...)
 {
     if (level_of(level) < least_level)
         return;
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{\"time\":\"");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{\"time\":\"");
     log_put_time(&b);
-    gql_buf_puts(&b, "\",\"level\":");
-    gql_buf_json_string(&b, level, strlen(level));
-    gql_buf_puts(&b, ",\"msg\":");
-    gql_buf_json_string(&b, msg, strlen(msg));
+    base_buf_puts(&b, "\",\"level\":");
+    base_buf_json_string(&b, level, strlen(level));
+    base_buf_puts(&b, ",\"msg\":");
+    base_buf_json_string(&b, msg, strlen(msg));
     va_list ap;
     va_start(ap, msg);
     const char *key;
     while ((key = va_arg(ap, const char *)) != NULL) {
         const char *value = va_arg(ap, const char *);
-        gql_buf_putc(&b, ',');
-        gql_buf_json_string(&b, key, strlen(key));
-        gql_buf_putc(&b, ':');
+        base_buf_putc(&b, ',');
+        base_buf_json_string(&b, key, strlen(key));
+        base_buf_putc(&b, ':');
         if (value == NULL)
-            gql_buf_puts(&b, "null");
+            base_buf_puts(&b, "null");
         else
-            gql_buf_json_string(&b, value, strlen(value));
+            base_buf_json_string(&b, value, strlen(value));
     }
     va_end(ap);
-    gql_buf_puts(&b, "}\n");
+    base_buf_puts(&b, "}\n");
     if (!b.failed) {
         ssize_t unused = write(STDERR_FILENO, b.data, b.len);
         (void)unused; /* nowhere left to report a failed log write */
     }
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }

@@ -17,7 +17,7 @@ typedef enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 void log_set_level(log_level least);
 
 /* Appends the current UTC time as ISO-8601 with milliseconds: 2026-11-23T14:10:32.123Z */
-void log_put_time(gql_buf *b);
+void log_put_time(base_buf *b);
 
 /*
  * Writes {"time":...,"level":level,"msg":msg, key:value...} to stderr when

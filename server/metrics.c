@@ -163,26 +163,26 @@ static void cache_counts(const metrics *m, metrics_cache_counts *out)
 
 /* ---- Prometheus text ---- */
 
-static void header(gql_buf *b, const char *name, const char *type, const char *help)
+static void header(base_buf *b, const char *name, const char *type, const char *help)
 {
-    gql_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    base_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void sample(gql_buf *b, const char *name, const char *labels, uint64_t value)
+static void sample(base_buf *b, const char *name, const char *labels, uint64_t value)
 {
-    gql_buf_printf(b, "%s%s %llu\n", name, labels, (unsigned long long)value);
+    base_buf_printf(b, "%s%s %llu\n", name, labels, (unsigned long long)value);
 }
 
-static void single(gql_buf *b, const char *name, const char *type, const char *help, uint64_t value)
+static void single(base_buf *b, const char *name, const char *type, const char *help, uint64_t value)
 {
     header(b, name, type, help);
     sample(b, name, "", value);
 }
 
-static void seconds(gql_buf *b, const char *name, const char *labels, uint64_t us)
+static void seconds(base_buf *b, const char *name, const char *labels, uint64_t us)
 {
-    gql_buf_printf(b, "%s%s %llu.%06llu\n", name, labels, (unsigned long long)(us / 1000000),
-                   (unsigned long long)(us % 1000000));
+    base_buf_printf(b, "%s%s %llu.%06llu\n", name, labels, (unsigned long long)(us / 1000000),
+                    (unsigned long long)(us % 1000000));
 }
 
 /* A bucket bound as Prometheus clients write it: the shortest decimal, "0.00025", "2.5", "10". */
@@ -196,15 +196,15 @@ static void bound_text(uint64_t us, char out[32])
         out[--n] = '\0';
 }
 
-static void render_requests(const metrics *m, gql_buf *b)
+static void render_requests(const metrics *m, base_buf *b)
 {
     header(b, "gqld_http_requests_total", "counter", "HTTP requests answered, by route and status.");
     for (int r = 0; r < METRICS_ROUTES; r++)
         for (int s = 0; s < STATUS_SLOTS; s++) {
             uint64_t n = SUM(m, requests[r][s]);
             if (n > 0)
-                gql_buf_printf(b, "gqld_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                               route_name[r], s, (unsigned long long)n);
+                base_buf_printf(b, "gqld_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                                route_name[r], s, (unsigned long long)n);
         }
     header(b, "gqld_http_request_duration_seconds", "histogram",
            "Time from the request's first byte to its response, by route.");
@@ -215,8 +215,8 @@ static void render_requests(const metrics *m, gql_buf *b)
             char le[32] = "+Inf";
             if (i < METRICS_LATENCY_BOUNDS)
                 bound_text(latency_bound_us[i], le);
-            gql_buf_printf(b, "gqld_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
-                           route_name[r], le, (unsigned long long)cumulative);
+            base_buf_printf(b, "gqld_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
+                            route_name[r], le, (unsigned long long)cumulative);
         }
         char labels[32];
         snprintf(labels, sizeof(labels), "{route=\"%s\"}", route_name[r]);
@@ -225,7 +225,7 @@ static void render_requests(const metrics *m, gql_buf *b)
     }
 }
 
-static void render_database(const metrics *m, gql_buf *b)
+static void render_database(const metrics *m, base_buf *b)
 {
     single(b, "gqld_db_pool_size", "gauge", "Database connections configured (all threads).",
            SUM(m, pool_size));
@@ -260,7 +260,7 @@ static void render_database(const metrics *m, gql_buf *b)
     seconds(b, "gqld_db_time_seconds_total", "", SUM(m, db_us));
 }
 
-static void render_cache(const metrics *m, gql_buf *b)
+static void render_cache(const metrics *m, base_buf *b)
 {
     metrics_cache_counts c;
     cache_counts(m, &c);
@@ -290,7 +290,7 @@ static void render_cache(const metrics *m, gql_buf *b)
            "1 while memcached answers (0 after a failure, or without one).", c.memcached_up);
 }
 
-void metrics_render_prometheus(const metrics *m, gql_buf *out)
+void metrics_render_prometheus(const metrics *m, base_buf *out)
 {
     render_requests(m, out);
     render_database(m, out);
@@ -317,7 +317,7 @@ typedef struct emf_metric {
     double value;
 } emf_metric;
 
-void metrics_emf_line(const metrics *m, metrics_emf_state *state, const char *ns, gql_buf *out)
+void metrics_emf_line(const metrics *m, metrics_emf_state *state, const char *ns, base_buf *out)
 {
     const int g = METRICS_ROUTE_GRAPHQL;
     metrics_emf_state now = {0};
@@ -363,14 +363,14 @@ void metrics_emf_line(const metrics *m, metrics_emf_state *state, const char *ns
 
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    gql_buf_printf(out, "{\"_aws\":{\"Timestamp\":%lld,\"CloudWatchMetrics\":[{\"Namespace\":",
-                   (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-    gql_buf_json_string(out, ns, strlen(ns));
-    gql_buf_puts(out, ",\"Dimensions\":[[\"Service\"]],\"Metrics\":[");
+    base_buf_printf(out, "{\"_aws\":{\"Timestamp\":%lld,\"CloudWatchMetrics\":[{\"Namespace\":",
+                    (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    base_buf_json_string(out, ns, strlen(ns));
+    base_buf_puts(out, ",\"Dimensions\":[[\"Service\"]],\"Metrics\":[");
     for (size_t i = 0; i < n; i++)
-        gql_buf_printf(out, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", i ? "," : "", list[i].name, list[i].unit);
-    gql_buf_puts(out, "]}]},\"Service\":\"gqld\"");
+        base_buf_printf(out, "%s{\"Name\":\"%s\",\"Unit\":\"%s\"}", i ? "," : "", list[i].name, list[i].unit);
+    base_buf_puts(out, "]}]},\"Service\":\"gqld\"");
     for (size_t i = 0; i < n; i++)
-        gql_buf_printf(out, ",\"%s\":%.15g", list[i].name, list[i].value);
-    gql_buf_puts(out, "}\n");
+        base_buf_printf(out, ",\"%s\":%.15g", list[i].name, list[i].value);
+    base_buf_puts(out, "}\n");
 }

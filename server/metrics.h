@@ -86,7 +86,7 @@ void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, const d
                           unsigned pool_size);
 
 /* Appends the Prometheus text exposition (version 0.0.4) of every counter. */
-void metrics_render_prometheus(const metrics *m, gql_buf *out);
+void metrics_render_prometheus(const metrics *m, base_buf *out);
 
 /*
  * EMF: the totals at the previous line, so each line carries what happened
@@ -103,6 +103,6 @@ typedef struct metrics_emf_state {
  * requests since *state and the current pool gauges, under namespace ns with
  * the dimension Service=gqld; advances *state.
  */
-void metrics_emf_line(const metrics *m, metrics_emf_state *state, const char *ns, gql_buf *out);
+void metrics_emf_line(const metrics *m, metrics_emf_state *state, const char *ns, base_buf *out);
 
 #endif

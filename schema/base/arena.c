@@ -3,41 +3,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct gql_arena_chunk {
-    gql_arena_chunk *prev;
+struct base_arena_chunk {
+    base_arena_chunk *prev;
     size_t cap;
     max_align_t data[]; /* aligned for any object */
 };
 
 enum { ARENA_FIRST_CHUNK = 8192, ARENA_ALIGN = _Alignof(max_align_t) };
 
-void gql_arena_init(gql_arena *a, size_t limit)
+void base_arena_init(base_arena *a, size_t limit)
 {
     memset(a, 0, sizeof(*a));
     a->limit = limit;
 }
 
-static void free_chunks(gql_arena_chunk *c, gql_arena_chunk *keep)
+static void free_chunks(base_arena_chunk *c, base_arena_chunk *keep)
 {
     while (c != NULL && c != keep) {
-        gql_arena_chunk *prev = c->prev;
+        base_arena_chunk *prev = c->prev;
         free(c);
         c = prev;
     }
 }
 
-void gql_arena_free(gql_arena *a)
+void base_arena_free(base_arena *a)
 {
     free_chunks(a->head, NULL);
     size_t limit = a->limit;
-    gql_arena_init(a, limit);
+    base_arena_init(a, limit);
 }
 
-void gql_arena_reset(gql_arena *a)
+void base_arena_reset(base_arena *a)
 {
     if (a->head == NULL)
         return;
-    gql_arena_chunk *first = a->head;
+    base_arena_chunk *first = a->head;
     while (first->prev != NULL)
         first = first->prev;
     free_chunks(a->head, first);
@@ -47,7 +47,7 @@ void gql_arena_reset(gql_arena *a)
     a->total = 0;
 }
 
-void *gql_arena_alloc(gql_arena *a, size_t size)
+void *base_arena_alloc(base_arena *a, size_t size)
 {
     size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (rounded < size)
@@ -59,7 +59,7 @@ void *gql_arena_alloc(gql_arena *a, size_t size)
         size_t cap = a->head == NULL ? ARENA_FIRST_CHUNK : a->head->cap * 2;
         while (cap < rounded)
             cap *= 2;
-        gql_arena_chunk *c = malloc(sizeof(*c) + cap);
+        base_arena_chunk *c = malloc(sizeof(*c) + cap);
         if (c == NULL)
             return NULL;
         c->prev = a->head;
@@ -74,19 +74,19 @@ void *gql_arena_alloc(gql_arena *a, size_t size)
     return p;
 }
 
-void *gql_arena_calloc(gql_arena *a, size_t count, size_t size)
+void *base_arena_calloc(base_arena *a, size_t count, size_t size)
 {
     if (size != 0 && count > SIZE_MAX / size)
         return NULL;
-    void *p = gql_arena_alloc(a, count * size);
+    void *p = base_arena_alloc(a, count * size);
     if (p != NULL)
         memset(p, 0, count * size);
     return p;
 }
 
-char *gql_arena_strndup(gql_arena *a, const char *s, size_t len)
+char *base_arena_strndup(base_arena *a, const char *s, size_t len)
 {
-    char *p = gql_arena_alloc(a, len + 1);
+    char *p = base_arena_alloc(a, len + 1);
     if (p == NULL)
         return NULL;
     memcpy(p, s, len);

@@ -5,18 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gql_buf_init(gql_buf *b)
+void base_buf_init(base_buf *b)
 {
     memset(b, 0, sizeof(*b));
 }
 
-void gql_buf_free(gql_buf *b)
+void base_buf_free(base_buf *b)
 {
     free(b->data);
-    gql_buf_init(b);
+    base_buf_init(b);
 }
 
-static bool reserve(gql_buf *b, size_t extra)
+static bool reserve(base_buf *b, size_t extra)
 {
     if (b->failed)
         return false;
@@ -40,7 +40,7 @@ static bool reserve(gql_buf *b, size_t extra)
     return true;
 }
 
-void gql_buf_append(gql_buf *b, const char *s, size_t len)
+void base_buf_append(base_buf *b, const char *s, size_t len)
 {
     if (!reserve(b, len))
         return;
@@ -49,18 +49,18 @@ void gql_buf_append(gql_buf *b, const char *s, size_t len)
     b->data[b->len] = '\0';
 }
 
-void gql_buf_puts(gql_buf *b, const char *s)
+void base_buf_puts(base_buf *b, const char *s)
 {
-    gql_buf_append(b, s, strlen(s));
+    base_buf_append(b, s, strlen(s));
 }
 
-void gql_buf_putc(gql_buf *b, char c)
+void base_buf_putc(base_buf *b, char c)
 {
-    gql_buf_append(b, &c, 1);
+    base_buf_append(b, &c, 1);
 }
 
 /* Formats once into the room there is; only text that does not fit is formatted again, after growing. */
-void gql_buf_printf(gql_buf *b, const char *fmt, ...)
+void base_buf_printf(base_buf *b, const char *fmt, ...)
 {
     if (!reserve(b, 64))
         return;
@@ -84,7 +84,7 @@ void gql_buf_printf(gql_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void gql_buf_json_string(gql_buf *b, const char *s, size_t len)
+void base_buf_json_string(base_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     /* Worst case every byte becomes \u00XX: reserve once, then write in place. */
@@ -148,8 +148,8 @@ size_t gql_format_uint(unsigned long long n, char out[21])
     return len;
 }
 
-void gql_buf_put_uint(gql_buf *b, unsigned long long n)
+void base_buf_put_uint(base_buf *b, unsigned long long n)
 {
     char text[21];
-    gql_buf_append(b, text, gql_format_uint(n, text));
+    base_buf_append(b, text, gql_format_uint(n, text));
 }

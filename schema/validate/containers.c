@@ -41,7 +41,7 @@ static uint64_t hash_u64(uint64_t x)
     return x ^ (x >> 33);
 }
 
-void gqlv_map_init(gqlv_map *m, gql_arena *arena)
+void gqlv_map_init(gqlv_map *m, base_arena *arena)
 {
     memset(m, 0, sizeof(*m));
     m->arena = arena;
@@ -68,7 +68,7 @@ static gqlv_slot *find(const gqlv_map *m, uint64_t hash, const char *key, size_t
 static bool grow(gqlv_map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 16;
-    gqlv_slot *slots = gql_arena_calloc(m->arena, cap, sizeof(*slots));
+    gqlv_slot *slots = base_arena_calloc(m->arena, cap, sizeof(*slots));
     if (slots == NULL)
         return false;
     gqlv_slot *old = m->slots;
@@ -141,11 +141,11 @@ uint64_t *gqlv_map_id_slot_u64(gqlv_map *m, uint64_t key)
     return s != NULL ? &s->value.id : NULL;
 }
 
-bool gqlv_vec_push(gql_arena *arena, gqlv_vec *v, const void *item)
+bool gqlv_vec_push(base_arena *arena, gqlv_vec *v, const void *item)
 {
     if (v->len == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
-        const void **items = gql_arena_alloc(arena, cap * sizeof(*items));
+        const void **items = base_arena_alloc(arena, cap * sizeof(*items));
         if (items == NULL)
             return false;
         if (v->len != 0)
@@ -157,7 +157,7 @@ bool gqlv_vec_push(gql_arena *arena, gqlv_vec *v, const void *item)
     return true;
 }
 
-void gqlv_str_init(gqlv_str *s, gql_arena *arena)
+void gqlv_str_init(gqlv_str *s, base_arena *arena)
 {
     memset(s, 0, sizeof(*s));
     s->arena = arena;
@@ -172,7 +172,7 @@ static bool reserve(gqlv_str *s, size_t more)
     size_t cap = s->cap ? s->cap : 64;
     while (cap < s->len + more + 1)
         cap *= 2;
-    char *data = gql_arena_alloc(s->arena, cap);
+    char *data = base_arena_alloc(s->arena, cap);
     if (data == NULL) {
         s->failed = true;
         return false;
@@ -221,7 +221,7 @@ const char *gqlv_str_cstr(gqlv_str *s)
 /* Below this many names a linear scan beats hashing (most argument lists and objects). */
 enum { NAMES_LINEAR_MAX = 8 };
 
-void gqlv_names_init(gqlv_names *n, gql_arena *arena)
+void gqlv_names_init(gqlv_names *n, base_arena *arena)
 {
     memset(n, 0, sizeof(*n));
     n->arena = arena;
@@ -255,8 +255,8 @@ bool gqlv_names_put(gqlv_names *n, const char *name, const void *value)
     }
     if (n->count == n->cap) {
         size_t cap = n->cap ? n->cap * 2 : 8;
-        const char **names = gql_arena_alloc(n->arena, cap * sizeof(*names));
-        const void **values = gql_arena_alloc(n->arena, cap * sizeof(*values));
+        const char **names = base_arena_alloc(n->arena, cap * sizeof(*names));
+        const void **values = base_arena_alloc(n->arena, cap * sizeof(*values));
         if (names == NULL || values == NULL)
             return false;
         if (n->count != 0) {
@@ -286,7 +286,7 @@ bool gqlv_names_put(gqlv_names *n, const char *name, const void *value)
     return true;
 }
 
-void gqlv_keyset_init(gqlv_keyset *k, gql_arena *arena, size_t max_entries)
+void gqlv_keyset_init(gqlv_keyset *k, base_arena *arena, size_t max_entries)
 {
     memset(k, 0, sizeof(*k));
     k->arena = arena;
@@ -323,8 +323,8 @@ bool gqlv_keyset_put(gqlv_keyset *k, uint64_t key, uint8_t value)
         return false;
     if ((k->count + 1) * 2 > k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 64;
-        uint64_t *keys = gql_arena_calloc(k->arena, cap, sizeof(*keys));
-        uint8_t *values = gql_arena_alloc(k->arena, cap);
+        uint64_t *keys = base_arena_calloc(k->arena, cap, sizeof(*keys));
+        uint8_t *values = base_arena_alloc(k->arena, cap);
         if (keys == NULL || values == NULL)
             return false;
         gqlv_keyset old = *k;

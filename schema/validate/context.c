@@ -49,7 +49,7 @@ static bool vreport(gqlv_ctx *ctx, const gql_loc *locs, size_t nlocs, const char
         va_end(again);
         return gqlv_report(ctx, n < 0 ? fmt : small, locs, nlocs);
     }
-    char *big = gql_arena_alloc(ctx->arena, (size_t)n + 1);
+    char *big = base_arena_alloc(ctx->arena, (size_t)n + 1);
     if (big != NULL)
         vsnprintf(big, (size_t)n + 1, fmt, again);
     va_end(again);
@@ -96,9 +96,9 @@ void gqlv_report_duplicates(gqlv_ctx *ctx, const char *const *names, const gql_l
 {
     if (n < 2)
         return;
-    size_t *first = gql_arena_alloc(ctx->arena, n * sizeof(*first));
-    size_t *count = gql_arena_calloc(ctx->arena, n, sizeof(*count));
-    gql_loc *group = gql_arena_alloc(ctx->arena, n * sizeof(*group));
+    size_t *first = base_arena_alloc(ctx->arena, n * sizeof(*first));
+    size_t *count = base_arena_calloc(ctx->arena, n, sizeof(*count));
+    gql_loc *group = base_arena_alloc(ctx->arena, n * sizeof(*group));
     gqlv_names index;
     gqlv_names_init(&index, ctx->arena);
     if (first == NULL || count == NULL || group == NULL) {
@@ -168,7 +168,7 @@ static gqlv_operation *operation_info(gqlv_ctx *ctx, const gql_definition *op)
     void **slot = gqlv_map_slot_u64(&ctx->operations, (uint64_t)(uintptr_t)op);
     if (slot == NULL)
         return gqlv_oom(ctx);
-    if (*slot == NULL && (*slot = gql_arena_calloc(ctx->arena, 1, sizeof(gqlv_operation))) == NULL)
+    if (*slot == NULL && (*slot = base_arena_calloc(ctx->arena, 1, sizeof(gqlv_operation))) == NULL)
         return gqlv_oom(ctx);
     return *slot;
 }
@@ -223,7 +223,7 @@ static bool usage_value(gqlv_walk *w, void *state, const gqlv_node *node)
     usage_state *st = state;
     if (node->u.value->kind != GQL_VALUE_VARIABLE)
         return false;
-    gqlv_usage *u = gql_arena_alloc(w->ctx->arena, sizeof(*u));
+    gqlv_usage *u = base_arena_alloc(w->ctx->arena, sizeof(*u));
     if (u == NULL || !gqlv_vec_push(w->ctx->arena, &st->found, u)) {
         gqlv_oom(w->ctx);
         return false;
@@ -248,7 +248,7 @@ static bool definition_usages(gqlv_ctx *ctx, const gql_definition *def, gqlv_usa
     if (ctx->aborted)
         return false;
     out->count = st.found.len;
-    out->items = gql_arena_alloc(ctx->arena, (st.found.len ? st.found.len : 1) * sizeof(gqlv_usage));
+    out->items = base_arena_alloc(ctx->arena, (st.found.len ? st.found.len : 1) * sizeof(gqlv_usage));
     if (out->items == NULL)
         return gqlv_oom(ctx) != NULL;
     for (size_t i = 0; i < st.found.len; i++)
@@ -277,7 +277,7 @@ const gqlv_usages *gqlv_recursive_usages(gqlv_ctx *ctx, const gql_definition *op
         }
         total += f->usages.count;
     }
-    gqlv_usage *all = gql_arena_alloc(ctx->arena, (total ? total : 1) * sizeof(*all));
+    gqlv_usage *all = base_arena_alloc(ctx->arena, (total ? total : 1) * sizeof(*all));
     if (all == NULL)
         return gqlv_oom(ctx);
     size_t n = 0;

@@ -45,7 +45,7 @@ static size_t suggested_types(gqlv_ctx *ctx, const gql_typedef *type, const gql_
     size_t npossible = type->kind == GQL_UNION ? type->nmembers : type->nimplementations, cap = 0;
     for (size_t i = 0; i < npossible; i++)
         cap += 1 + possible[i]->ninterfaces;
-    suggested *list = gql_arena_alloc(ctx->arena, (cap ? cap : 1) * sizeof(*list));
+    suggested *list = base_arena_alloc(ctx->arena, (cap ? cap : 1) * sizeof(*list));
     if (list == NULL)
         return gqlv_oom(ctx) != NULL;
     size_t n = 0;
@@ -65,7 +65,7 @@ static size_t suggested_types(gqlv_ctx *ctx, const gql_typedef *type, const gql_
             list[j] = list[j - 1];
             list[j - 1] = t;
         }
-    const char **names = gql_arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*names));
+    const char **names = base_arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*names));
     if (names == NULL)
         return gqlv_oom(ctx) != NULL;
     for (size_t i = 0; i < n; i++)
@@ -91,7 +91,7 @@ static bool enter_field(gqlv_walk *w, void *st, const gqlv_node *node)
         gqlv_did_you_mean(&msg, "to use an inline fragment on", names, n);
     } else if (type->kind == GQL_OBJECT || type->kind == GQL_INTERFACE) {
         const char **fields =
-            gql_arena_alloc(ctx->arena, (type->nfields ? type->nfields : 1) * sizeof(*fields));
+            base_arena_alloc(ctx->arena, (type->nfields ? type->nfields : 1) * sizeof(*fields));
         if (fields == NULL)
             return gqlv_oom(ctx) != NULL;
         for (size_t i = 0; i < type->nfields; i++)

@@ -23,7 +23,7 @@ static bool enter_argument(gqlv_walk *w, void *st, const gqlv_node *node)
     const gql_typedef *parent = gqlv_ti_parent_type(w);
     if (w->ti.argument != NULL || fd == NULL || parent == NULL)
         return false;
-    const char **known = gql_arena_alloc(ctx->arena, (fd->nargs ? fd->nargs : 1) * sizeof(*known));
+    const char **known = base_arena_alloc(ctx->arena, (fd->nargs ? fd->nargs : 1) * sizeof(*known));
     if (known == NULL)
         return gqlv_oom(ctx) != NULL;
     for (size_t i = 0; i < fd->nargs; i++)
@@ -46,7 +46,7 @@ static bool enter_directive(gqlv_walk *w, void *st, const gqlv_node *node)
     if (d->args.first == NULL || !gqlv_directive_lookup(ctx, d->name.ptr, d->name.len, &def))
         return true;
     size_t nknown = def.doc_def != NULL ? def.doc_def->args.count : def.schema_def->nargs, i = 0;
-    const char **known = gql_arena_alloc(ctx->arena, (nknown ? nknown : 1) * sizeof(*known));
+    const char **known = base_arena_alloc(ctx->arena, (nknown ? nknown : 1) * sizeof(*known));
     if (known == NULL)
         return gqlv_oom(ctx) != NULL;
     if (def.doc_def != NULL)

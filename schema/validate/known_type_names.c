@@ -60,7 +60,7 @@ static bool enter_named_type(gqlv_walk *w, void *st, const gqlv_node *node)
         return false;
     const gql_schema *schema = ctx->schema;
     size_t cap = STANDARD_TYPES + schema->ntypes + s->defined.count, n = 0;
-    const char **options = gql_arena_alloc(ctx->arena, cap * sizeof(*options));
+    const char **options = base_arena_alloc(ctx->arena, cap * sizeof(*options));
     if (options == NULL)
         return gqlv_oom(ctx) != NULL;
     for (size_t i = 0; sdl && i < STANDARD_TYPES; i++)

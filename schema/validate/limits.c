@@ -37,7 +37,7 @@ typedef struct fragment_figures {
 } fragment_figures;
 
 typedef struct measurer {
-    gql_arena *arena;
+    base_arena *arena;
     const gql_doc_limits *limits;
     gql_errors *errors;
     gqlv_map fragments; /* name -> the last gql_definition of that name */
@@ -84,7 +84,7 @@ static void measure_fragment(measurer *m, const gql_str *name, figures *out)
     }
     fragment_figures *ff = *slot;
     if (ff == NULL) {
-        if ((ff = gql_arena_calloc(m->arena, 1, sizeof(*ff))) == NULL) {
+        if ((ff = base_arena_calloc(m->arena, 1, sizeof(*ff))) == NULL) {
             fail(m, NULL, "Out of memory.");
             return;
         }
@@ -151,8 +151,8 @@ size_t gql_validate_limits(const gql_schema *schema, const gql_document *doc, co
                            gql_errors *errors)
 {
     (void)schema;
-    gql_arena scratch;
-    gql_arena_init(&scratch, 0);
+    base_arena scratch;
+    base_arena_init(&scratch, 0);
     measurer m = {.arena = &scratch, .limits = limits, .errors = errors};
     gqlv_map_init(&m.fragments, &scratch);
     gqlv_map_init(&m.measured, &scratch);
@@ -201,6 +201,6 @@ size_t gql_validate_limits(const gql_schema *schema, const gql_document *doc, co
             m.found++;
         }
     }
-    gql_arena_free(&scratch);
+    base_arena_free(&scratch);
     return m.found;
 }

@@ -22,7 +22,7 @@ typedef struct state {
 static void report_cycle(gqlv_ctx *ctx, const state *s, size_t from, const gql_selection *spread)
 {
     size_t n = s->path.len - from;
-    gql_loc *locs = gql_arena_alloc(ctx->arena, n * sizeof(*locs));
+    gql_loc *locs = base_arena_alloc(ctx->arena, n * sizeof(*locs));
     gqlv_str msg;
     gqlv_str_init(&msg, ctx->arena);
     if (locs == NULL) {
@@ -53,7 +53,7 @@ static bool push_frame(gqlv_ctx *ctx, state *s, gqlv_fragment *f, const gql_defi
     } else { /* an earlier definition of a duplicated name: its own spreads */
         spreads = gqlv_collect_spreads(ctx, def->selection_set, &fresh) ? &fresh : gqlv_oom(ctx);
         if (spreads != NULL) {
-            gqlv_vec *copy = gql_arena_alloc(ctx->arena, sizeof(*copy));
+            gqlv_vec *copy = base_arena_alloc(ctx->arena, sizeof(*copy));
             spreads = copy != NULL ? (*copy = fresh, copy) : gqlv_oom(ctx);
         }
     }
@@ -61,7 +61,7 @@ static bool push_frame(gqlv_ctx *ctx, state *s, gqlv_fragment *f, const gql_defi
         return false;
     if (s->nframes == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
-        frame *frames = gql_arena_alloc(ctx->arena, cap * sizeof(*frames));
+        frame *frames = base_arena_alloc(ctx->arena, cap * sizeof(*frames));
         if (frames == NULL)
             return gqlv_oom(ctx) != NULL;
         for (size_t i = 0; i < s->nframes; i++)

@@ -28,7 +28,7 @@
 static ofc_conflict *leaf(ofc *o, const char *response_name, const char *reason, const ofc_field *f1,
                           const ofc_field *f2)
 {
-    ofc_conflict *c = gql_arena_calloc(o->ctx->arena, 1, sizeof(*c));
+    ofc_conflict *c = base_arena_calloc(o->ctx->arena, 1, sizeof(*c));
     if (c == NULL)
         return ofc_oom(o);
     c->response_name = response_name;
@@ -319,7 +319,7 @@ static void reason_message(gqlv_str *s, const ofc_conflict *c)
 }
 
 /* The conflict's nodes on one side: its own field, then its subfields' in order. */
-static void side_locations(gql_arena *arena, gqlv_vec *locs, const ofc_conflict *c, bool second)
+static void side_locations(base_arena *arena, gqlv_vec *locs, const ofc_conflict *c, bool second)
 {
     const gql_selection *node = second ? c->node2 : c->node1;
     gqlv_vec_push(arena, locs, &node->loc);
@@ -338,7 +338,7 @@ static void report(ofc *o, const ofc_conflict *c)
     gqlv_vec locs = {0};
     side_locations(ctx->arena, &locs, c, false);
     side_locations(ctx->arena, &locs, c, true);
-    gql_loc *flat = gql_arena_alloc(ctx->arena, (locs.len ? locs.len : 1) * sizeof(*flat));
+    gql_loc *flat = base_arena_alloc(ctx->arena, (locs.len ? locs.len : 1) * sizeof(*flat));
     if (flat == NULL || msg.failed) {
         gqlv_oom(ctx);
         return;
@@ -385,7 +385,7 @@ static bool may_conflict(ofc *o, const gql_selection_set *set)
     if (n < 2)
         return false;
     const char *few[16];
-    const char **names = n <= 16 ? few : gql_arena_alloc(o->ctx->arena, n * sizeof(*names));
+    const char **names = n <= 16 ? few : base_arena_alloc(o->ctx->arena, n * sizeof(*names));
     if (names == NULL)
         return true;
     n = response_names(set, names, 0);

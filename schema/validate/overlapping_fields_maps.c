@@ -150,16 +150,16 @@ static ofc_map *build_field_map(ofc *o, const gql_typedef *parent, const gql_sel
 {
     size_t nfields = 0, nspreads = 0;
     count_selections(set, &nfields, &nspreads);
-    gql_arena *arena = o->ctx->arena;
-    ofc_map *m = gql_arena_alloc(arena, sizeof(*m));
-    ofc_field *fields = gql_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*fields));
-    uint32_t *order = gql_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*order));
+    base_arena *arena = o->ctx->arena;
+    ofc_map *m = base_arena_alloc(arena, sizeof(*m));
+    ofc_field *fields = base_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*fields));
+    uint32_t *order = base_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*order));
     if (m == NULL || fields == NULL || order == NULL)
         return ofc_oom(o);
     memset(m, 0, sizeof(*m));
     gqlv_map_init(&m->index, arena);
     gqlv_map_init(&m->fragment_index, arena);
-    m->groups = gql_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*m->groups));
+    m->groups = base_arena_alloc(arena, (nfields ? nfields : 1) * sizeof(*m->groups));
     if (m->groups == NULL)
         return ofc_oom(o);
     size_t next = 0;
@@ -219,7 +219,7 @@ static uint32_t intern_words(ofc *o, const uint64_t *words, size_t n)
     uint64_t known = gqlv_map_id(&o->classes, (const char *)words, bytes);
     if (known != 0)
         return (uint32_t)known;
-    uint64_t *copy = gql_arena_alloc(o->ctx->arena, bytes);
+    uint64_t *copy = base_arena_alloc(o->ctx->arena, bytes);
     if (copy != NULL)
         memcpy(copy, words, bytes);
     uint64_t *slot = copy != NULL ? gqlv_map_id_slot(&o->classes, (const char *)copy, bytes) : NULL;
@@ -262,7 +262,7 @@ uint32_t ofc_field_class(ofc *o, ofc_field *f)
     const gql_selection *sel = f->node;
     size_t n = 4 + 2 * sel->args.count;
     uint64_t small[32];
-    uint64_t *w = n <= 32 ? small : gql_arena_alloc(o->ctx->arena, n * sizeof(*w));
+    uint64_t *w = n <= 32 ? small : base_arena_alloc(o->ctx->arena, n * sizeof(*w));
     if (w == NULL) {
         ofc_oom(o);
         return 0;
@@ -294,7 +294,7 @@ static uint32_t map_class(ofc *o, ofc_map *m)
     for (size_t g = 0; g < m->ngroups; g++)
         n += 2 + m->groups[g].n;
     uint64_t small[64];
-    uint64_t *w = n <= 64 ? small : gql_arena_alloc(o->ctx->arena, n * sizeof(*w));
+    uint64_t *w = n <= 64 ? small : base_arena_alloc(o->ctx->arena, n * sizeof(*w));
     if (w == NULL) {
         ofc_oom(o);
         return 0;

@@ -215,7 +215,7 @@ void gqlv_print_value(gqlv_str *s, const gql_value *v, bool sorted)
         size_t n = 0;
         sorted_field *fields = NULL;
         if (sorted && v->object.count > 1 &&
-            (fields = gql_arena_alloc(s->arena, v->object.count * sizeof(*fields))) != NULL) {
+            (fields = base_arena_alloc(s->arena, v->object.count * sizeof(*fields))) != NULL) {
             for (const gql_object_field *f = v->object.first; f != NULL && n < v->object.count; f = f->next) {
                 fields[n].field = f;
                 fields[n].index = n;

@@ -84,7 +84,7 @@ const gql_tref *gqlv_named_ref(gqlv_ctx *ctx, const gql_typedef *type)
     if (slot == NULL)
         return gqlv_oom(ctx);
     if (*slot == NULL) {
-        gql_tref *r = gql_arena_calloc(ctx->arena, 1, sizeof(*r));
+        gql_tref *r = base_arena_calloc(ctx->arena, 1, sizeof(*r));
         if (r == NULL)
             return gqlv_oom(ctx);
         r->wrap = GQL_TYPE_NAMED;
@@ -101,7 +101,7 @@ const gql_tref *gqlv_type_from_ast(gqlv_ctx *ctx, const gql_type_ref *ref)
     const gql_tref *of = gqlv_type_from_ast(ctx, ref->of);
     if (of == NULL)
         return NULL;
-    gql_tref *r = gql_arena_calloc(ctx->arena, 1, sizeof(*r));
+    gql_tref *r = base_arena_calloc(ctx->arena, 1, sizeof(*r));
     if (r == NULL)
         return gqlv_oom(ctx);
     r->wrap = ref->kind;

@@ -64,7 +64,7 @@ static void collect(collector *c, const gql_selection_set *set)
             const char *key = sel->alias.ptr != NULL ? sel->alias.ptr : sel->name.ptr;
             gqlv_vec *group = (gqlv_vec *)gqlv_names_get(&c->groups, key);
             if (group == NULL) {
-                group = gql_arena_calloc(c->ctx->arena, 1, sizeof(*group));
+                group = base_arena_calloc(c->ctx->arena, 1, sizeof(*group));
                 if (group == NULL || !gqlv_names_put(&c->groups, key, group) ||
                     !gqlv_vec_push(c->ctx->arena, &c->order, group)) {
                     gqlv_oom(c->ctx);
@@ -99,7 +99,7 @@ static void collect(collector *c, const gql_selection_set *set)
 
 static void report(gqlv_ctx *ctx, const gql_definition *op, const char *what, const gqlv_vec *nodes)
 {
-    gql_loc *locs = gql_arena_alloc(ctx->arena, (nodes->len ? nodes->len : 1) * sizeof(*locs));
+    gql_loc *locs = base_arena_alloc(ctx->arena, (nodes->len ? nodes->len : 1) * sizeof(*locs));
     if (locs == NULL) {
         gqlv_oom(ctx);
         return;

@@ -161,11 +161,11 @@ size_t gqlv_suggestions(gqlv_ctx *ctx, const char *input, const char *const *opt
     }
     size_t cap = (in_bytes > longest ? in_bytes : longest) * 2 + 2;
     distance d = {.input_text = input};
-    uint16_t *in_units = gql_arena_alloc(ctx->arena, cap * sizeof(uint16_t));
-    uint16_t *scratch = gql_arena_alloc(ctx->arena, cap * sizeof(uint16_t));
-    candidate *found = gql_arena_alloc(ctx->arena, noptions * sizeof(*found));
+    uint16_t *in_units = base_arena_alloc(ctx->arena, cap * sizeof(uint16_t));
+    uint16_t *scratch = base_arena_alloc(ctx->arena, cap * sizeof(uint16_t));
+    candidate *found = base_arena_alloc(ctx->arena, noptions * sizeof(*found));
     for (int r = 0; r < 3; r++)
-        d.rows[r] = gql_arena_alloc(ctx->arena, (cap + 1) * sizeof(int));
+        d.rows[r] = base_arena_alloc(ctx->arena, (cap + 1) * sizeof(int));
     if (in_units == NULL || scratch == NULL || found == NULL || d.rows[0] == NULL || d.rows[1] == NULL ||
         d.rows[2] == NULL) {
         gqlv_oom(ctx);
@@ -187,7 +187,7 @@ size_t gqlv_suggestions(gqlv_ctx *ctx, const char *input, const char *const *opt
             found[n++] = (candidate){options[i], dist};
     }
     qsort(found, n, sizeof(*found), compare_candidates);
-    const char **list = gql_arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*list));
+    const char **list = base_arena_alloc(ctx->arena, (n ? n : 1) * sizeof(*list));
     if (list == NULL) {
         gqlv_oom(ctx);
         return 0;

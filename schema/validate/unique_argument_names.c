@@ -5,8 +5,8 @@ static void check(gqlv_ctx *ctx, const gql_arguments *args)
 {
     if (args->count < 2)
         return;
-    const char **names = gql_arena_alloc(ctx->arena, args->count * sizeof(*names));
-    gql_loc *locs = gql_arena_alloc(ctx->arena, args->count * sizeof(*locs));
+    const char **names = base_arena_alloc(ctx->arena, args->count * sizeof(*names));
+    gql_loc *locs = base_arena_alloc(ctx->arena, args->count * sizeof(*locs));
     if (names == NULL || locs == NULL) {
         gqlv_oom(ctx);
         return;

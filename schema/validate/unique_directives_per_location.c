@@ -56,7 +56,7 @@ static bool enter_holder(gqlv_walk *w, void *st, const gqlv_node *node)
         const char *type = node->u.definition->name.ptr;
         seen = (gqlv_names *)gqlv_names_get(&s->type_seen, type);
         if (seen == NULL) {
-            seen = gql_arena_alloc(ctx->arena, sizeof(*seen));
+            seen = base_arena_alloc(ctx->arena, sizeof(*seen));
             if (seen == NULL)
                 return gqlv_oom(ctx) != NULL;
             gqlv_names_init(seen, ctx->arena);

@@ -10,7 +10,7 @@ static bool enter_value(gqlv_walk *w, void *st, const gqlv_node *node)
     state *s = st;
     if (node->u.value->kind != GQL_VALUE_OBJECT)
         return false;
-    gqlv_names *known = gql_arena_alloc(w->ctx->arena, sizeof(*known));
+    gqlv_names *known = base_arena_alloc(w->ctx->arena, sizeof(*known));
     if (known == NULL || !gqlv_vec_push(w->ctx->arena, &s->stack, known))
         return gqlv_oom(w->ctx) != NULL;
     gqlv_names_init(known, w->ctx->arena);

@@ -11,13 +11,13 @@ static bool enter_operation(gqlv_walk *w, void *st, const gqlv_node *node)
     if (vars->count < 2)
         return false;
     /* Each name becomes "$name" in the message: the names are kept with their '$'. */
-    const char **names = gql_arena_alloc(ctx->arena, vars->count * sizeof(*names));
-    gql_loc *locs = gql_arena_alloc(ctx->arena, vars->count * sizeof(*locs));
+    const char **names = base_arena_alloc(ctx->arena, vars->count * sizeof(*names));
+    gql_loc *locs = base_arena_alloc(ctx->arena, vars->count * sizeof(*locs));
     if (names == NULL || locs == NULL)
         return gqlv_oom(ctx) != NULL;
     size_t n = 0;
     for (const gql_variable_definition *v = vars->first; v != NULL && n < vars->count; v = v->next, n++) {
-        char *dollar = gql_arena_alloc(ctx->arena, v->name.len + 2);
+        char *dollar = base_arena_alloc(ctx->arena, v->name.len + 2);
         if (dollar == NULL)
             return gqlv_oom(ctx) != NULL;
         dollar[0] = '$';

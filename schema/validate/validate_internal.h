@@ -34,13 +34,13 @@ enum { GQLV_MAX_ERRORS = 100 };
 /* Open-addressing hash map from a string or a 64-bit key (pointers included) to a pointer. */
 typedef struct gqlv_slot gqlv_slot;
 typedef struct gqlv_map {
-    gql_arena *arena;
+    base_arena *arena;
     gqlv_slot *slots;
     size_t cap; /* a power of two, or 0 before the first insertion */
     size_t count;
 } gqlv_map;
 
-void gqlv_map_init(gqlv_map *m, gql_arena *arena);
+void gqlv_map_init(gqlv_map *m, base_arena *arena);
 /* The value stored under the key, or NULL. */
 void *gqlv_map_get(const gqlv_map *m, const char *key, size_t len);
 void *gqlv_map_get_u64(const gqlv_map *m, uint64_t key);
@@ -58,7 +58,7 @@ uint64_t *gqlv_map_id_slot_u64(gqlv_map *m, uint64_t key);
  * past it are refused (a memo then simply remembers no more).
  */
 typedef struct gqlv_keyset {
-    gql_arena *arena;
+    base_arena *arena;
     uint64_t *keys; /* 0 marks a free slot */
     uint8_t *values;
     size_t cap;
@@ -66,7 +66,7 @@ typedef struct gqlv_keyset {
     size_t max;
 } gqlv_keyset;
 
-void gqlv_keyset_init(gqlv_keyset *k, gql_arena *arena, size_t max_entries);
+void gqlv_keyset_init(gqlv_keyset *k, base_arena *arena, size_t max_entries);
 uint8_t gqlv_keyset_get(const gqlv_keyset *k, uint64_t key); /* 0 when absent */
 /* False when refused: out of memory, or full. */
 bool gqlv_keyset_put(gqlv_keyset *k, uint64_t key, uint8_t value);
@@ -78,18 +78,18 @@ typedef struct gqlv_vec {
     size_t cap;
 } gqlv_vec;
 
-bool gqlv_vec_push(gql_arena *arena, gqlv_vec *v, const void *item);
+bool gqlv_vec_push(base_arena *arena, gqlv_vec *v, const void *item);
 
 /* A string builder; allocation failure is sticky (`failed`) and leaves the text as it was. */
 typedef struct gqlv_str {
-    gql_arena *arena;
+    base_arena *arena;
     char *data;
     size_t len;
     size_t cap;
     bool failed;
 } gqlv_str;
 
-void gqlv_str_init(gqlv_str *s, gql_arena *arena);
+void gqlv_str_init(gqlv_str *s, base_arena *arena);
 void gqlv_str_append(gqlv_str *s, const char *text, size_t len);
 void gqlv_str_puts(gqlv_str *s, const char *text);
 void gqlv_str_printf(gqlv_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -136,7 +136,7 @@ typedef struct gqlv_ctx {
     const gql_schema *schema;
     const gql_document *doc;
     gql_errors *errors;
-    gql_arena *arena; /* scratch, released after validation */
+    base_arena *arena; /* scratch, released after validation */
     size_t reported;
     bool aborted;            /* the error limit was reached (or memory ran out): every walk stops */
     gqlv_map fragments;      /* name -> gqlv_fragment * */
@@ -235,7 +235,7 @@ int gqlv_natural_compare(const char *a, const char *b);
 /* ---- names seen so far (small sets stay linear; large ones get a map) ---- */
 
 typedef struct gqlv_names {
-    gql_arena *arena;
+    base_arena *arena;
     const char **names;
     const void **values;
     size_t count;
@@ -243,7 +243,7 @@ typedef struct gqlv_names {
     gqlv_map index; /* built once count passes a few entries */
 } gqlv_names;
 
-void gqlv_names_init(gqlv_names *n, gql_arena *arena);
+void gqlv_names_init(gqlv_names *n, base_arena *arena);
 /* The value recorded for name, or NULL. */
 const void *gqlv_names_get(gqlv_names *n, const char *name);
 /* Records name -> value (replacing an earlier value); false when out of memory. */

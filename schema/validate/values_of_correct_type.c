@@ -33,7 +33,7 @@ static void check_enum(gqlv_ctx *ctx, const gql_typedef *type, const gql_value *
             if (strcmp(type->values[i].name, v->text.ptr) == 0)
                 return;
     const char *text = printed(ctx, v);
-    const char **names = gql_arena_alloc(ctx->arena, (type->nvalues ? type->nvalues : 1) * sizeof(*names));
+    const char **names = base_arena_alloc(ctx->arena, (type->nvalues ? type->nvalues : 1) * sizeof(*names));
     if (names == NULL) {
         gqlv_oom(ctx);
         return;
@@ -165,7 +165,7 @@ static bool enter_object_field(gqlv_walk *w, void *st, const gqlv_node *node)
         return false;
     const gql_object_field *f = node->u.object_field;
     const char **names =
-        gql_arena_alloc(ctx->arena, (type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
+        base_arena_alloc(ctx->arena, (type->ninput_fields ? type->ninput_fields : 1) * sizeof(*names));
     if (names == NULL)
         return gqlv_oom(ctx) != NULL;
     for (size_t i = 0; i < type->ninput_fields; i++)

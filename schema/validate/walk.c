@@ -306,20 +306,20 @@ static bool walk_init(gqlv_walk *w, gqlv_ctx *ctx, const gqlv_rule *const *rules
         for (int kind = 0; kind < GQLV_KIND_COUNT; kind++)
             if (rules[i]->enter[kind] != NULL || rules[i]->leave[kind] != NULL)
                 w->by_kind[kind][w->nby_kind[kind]++] = (uint8_t)i;
-    w->skipping = gql_arena_calloc(ctx->arena, n ? n : 1, sizeof(const gqlv_node *));
+    w->skipping = base_arena_calloc(ctx->arena, n ? n : 1, sizeof(const gqlv_node *));
     return w->skipping != NULL || gqlv_oom(ctx) != NULL;
 }
 
 void gqlv_walk_document(gqlv_ctx *ctx, const gqlv_rule *const *rules, size_t nrules)
 {
-    void **states = gql_arena_calloc(ctx->arena, nrules ? nrules : 1, sizeof(*states));
+    void **states = base_arena_calloc(ctx->arena, nrules ? nrules : 1, sizeof(*states));
     if (states == NULL) {
         gqlv_oom(ctx);
         return;
     }
     for (size_t i = 0; i < nrules; i++) {
         if (rules[i]->state_size != 0 &&
-            (states[i] = gql_arena_calloc(ctx->arena, 1, rules[i]->state_size)) == NULL) {
+            (states[i] = base_arena_calloc(ctx->arena, 1, rules[i]->state_size)) == NULL) {
             gqlv_oom(ctx);
             return;
         }

@@ -11,14 +11,14 @@ static void refuse(h2o_req_t *req, http_media media, const char *challenge, cons
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL, challenge,
                    strlen(challenge));
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{\"errors\":[{\"message\":");
-    gql_buf_json_string(&b, message, strlen(message));
-    gql_buf_puts(&b, ",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{\"errors\":[{\"message\":");
+    base_buf_json_string(&b, message, strlen(message));
+    base_buf_puts(&b, ",\"extensions\":{\"code\":\"UNAUTHENTICATED\"}}]}");
     http_respond(req, 401, "Unauthorized", http_media_content_type(media), b.failed ? "{}" : b.data,
                  b.failed ? 2 : b.len);
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 static void refuse_token(h2o_req_t *req, http_media media, const char *why)

@@ -38,16 +38,16 @@ static bool is_unreserved(unsigned char c)
  * Appends s percent-encoding what may not stand in a request target. keep is
  * the set of other characters passed through as they are.
  */
-static void put_encoded(gql_buf *b, const char *s, size_t len, const char *keep)
+static void put_encoded(base_buf *b, const char *s, size_t len, const char *keep)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (is_unreserved(c) || (c != '\0' && strchr(keep, c) != NULL)) {
-            gql_buf_putc(b, (char)c);
+            base_buf_putc(b, (char)c);
         } else {
             char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            gql_buf_append(b, enc, 3);
+            base_buf_append(b, enc, 3);
         }
     }
 }
@@ -77,7 +77,7 @@ static bool has_line_break(const char *v, size_t len)
 }
 
 typedef struct builder {
-    gql_buf *out;
+    base_buf *out;
     bool has_host, has_request_id;
     char *err;
     size_t errlen;
@@ -106,10 +106,10 @@ static int put_header(builder *bd, const char *name, json_t *value)
     }
     if (strcasecmp(name, "x-request-id") == 0)
         bd->has_request_id = true;
-    gql_buf_puts(bd->out, name);
-    gql_buf_puts(bd->out, ": ");
-    gql_buf_append(bd->out, v, len);
-    gql_buf_puts(bd->out, "\r\n");
+    base_buf_puts(bd->out, name);
+    base_buf_puts(bd->out, ": ");
+    base_buf_append(bd->out, v, len);
+    base_buf_puts(bd->out, "\r\n");
     return 0;
 }
 
@@ -153,8 +153,8 @@ static int put_cookies(builder *bd, json_t *cookies)
 {
     if (!json_is_array(cookies) || json_array_size(cookies) == 0)
         return 0;
-    gql_buf *b = bd->out;
-    gql_buf_puts(b, "cookie: ");
+    base_buf *b = bd->out;
+    base_buf_puts(b, "cookie: ");
     size_t i;
     json_t *c;
     json_array_foreach(cookies, i, c)
@@ -164,10 +164,10 @@ static int put_cookies(builder *bd, json_t *cookies)
             return -1;
         }
         if (i > 0)
-            gql_buf_puts(b, "; ");
-        gql_buf_append(b, json_string_value(c), json_string_length(c));
+            base_buf_puts(b, "; ");
+        base_buf_append(b, json_string_value(c), json_string_length(c));
     }
-    gql_buf_puts(b, "\r\n");
+    base_buf_puts(b, "\r\n");
     return 0;
 }
 
@@ -178,7 +178,7 @@ static int put_query_v1(builder *bd, json_t *event)
     json_t *params = json_is_object(multi) ? multi : json_object_get(event, "queryStringParameters");
     if (!json_is_object(params) || json_object_size(params) == 0)
         return 0;
-    gql_buf *b = bd->out;
+    base_buf *b = bd->out;
     char sep = '?';
     const char *name;
     json_t *value;
@@ -192,10 +192,10 @@ static int put_query_v1(builder *bd, json_t *event)
                 snprintf(bd->err, bd->errlen, "query parameter %.64s is not a string", name);
                 return -1;
             }
-            gql_buf_putc(b, sep);
+            base_buf_putc(b, sep);
             sep = '&';
             put_encoded(b, name, strlen(name), "");
-            gql_buf_putc(b, '=');
+            base_buf_putc(b, '=');
             put_encoded(b, json_string_value(v), json_string_length(v), "");
         }
     }
@@ -203,12 +203,12 @@ static int put_query_v1(builder *bd, json_t *event)
 }
 
 /* An isBase64Encoded body, decoded into out. */
-static int decode_base64(const char *s, size_t len, gql_buf *out)
+static int decode_base64(const char *s, size_t len, base_buf *out)
 {
     unsigned char *bytes = malloc(b64url_decoded_max(len) + 1);
     ssize_t n = bytes != NULL ? base64_decode_lenient(s, len, bytes) : -1;
     if (n >= 0)
-        gql_buf_append(out, (const char *)bytes, (size_t)n);
+        base_buf_append(out, (const char *)bytes, (size_t)n);
     free(bytes);
     return n >= 0 ? 0 : -1;
 }
@@ -218,7 +218,7 @@ static const char *string_at(json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-int lambda_event_to_request(const char *event_text, size_t len, lambda_request *req, gql_buf *out, char *err,
+int lambda_event_to_request(const char *event_text, size_t len, lambda_request *req, base_buf *out, char *err,
                             size_t errlen)
 {
     json_error_t jerr;
@@ -263,39 +263,39 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
         if (path_len == 0)
             path = "/", path_len = 1;
     }
-    gql_buf_puts(out, method);
-    gql_buf_putc(out, ' ');
+    base_buf_puts(out, method);
+    base_buf_putc(out, ' ');
     /* rawPath is as the client sent it (escapes kept); payload 1.0's path is decoded. */
     put_encoded(out, path, path_len, req->format == LAMBDA_EVENT_V2 ? PATH_KEEP "%" : PATH_KEEP);
     int rc = 0;
     if (req->format == LAMBDA_EVENT_V2) {
         const char *q = string_at(event, "rawQueryString");
         if (q != NULL && q[0] != '\0') {
-            gql_buf_putc(out, '?');
+            base_buf_putc(out, '?');
             put_encoded(out, q, strlen(q), PATH_KEEP "%?");
         }
     } else {
         rc = put_query_v1(&bd, event);
     }
-    gql_buf_puts(out, " HTTP/1.1\r\n");
+    base_buf_puts(out, " HTTP/1.1\r\n");
     if (rc == 0)
         rc = put_headers(&bd, event, req->format);
     if (rc == 0 && req->format == LAMBDA_EVENT_V2)
         rc = put_cookies(&bd, json_object_get(event, "cookies"));
     if (rc == 0 && !bd.has_host) {
         const char *domain = string_at(ctx, "domainName");
-        gql_buf_puts(out, "host: ");
-        gql_buf_puts(out, domain != NULL && !has_line_break(domain, strlen(domain)) ? domain : "lambda");
-        gql_buf_puts(out, "\r\n");
+        base_buf_puts(out, "host: ");
+        base_buf_puts(out, domain != NULL && !has_line_break(domain, strlen(domain)) ? domain : "lambda");
+        base_buf_puts(out, "\r\n");
     }
     /* API Gateway's request id, under the name API Gateway gives it in responses (a client's is
      * dropped above), and as the request id when the client sent none. */
     const char *request_id = string_at(ctx, "requestId");
     if (rc == 0 && request_id != NULL && request_id[0] != '\0' &&
         !has_line_break(request_id, strlen(request_id))) {
-        gql_buf_printf(out, "x-amzn-requestid: %s\r\n", request_id);
+        base_buf_printf(out, "x-amzn-requestid: %s\r\n", request_id);
         if (!bd.has_request_id)
-            gql_buf_printf(out, "x-request-id: %s\r\n", request_id);
+            base_buf_printf(out, "x-request-id: %s\r\n", request_id);
     }
     json_t *authorizer = json_object_get(ctx, "authorizer");
     if (rc == 0 && json_is_object(authorizer)) {
@@ -305,14 +305,14 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
             snprintf(err, errlen, "out of memory");
             rc = -1;
         } else {
-            gql_buf_puts(out, "x-gqld-authorizer: ");
-            gql_buf_puts(out, text);
-            gql_buf_puts(out, "\r\n");
+            base_buf_puts(out, "x-gqld-authorizer: ");
+            base_buf_puts(out, text);
+            base_buf_puts(out, "\r\n");
             free(text);
         }
     }
-    gql_buf body;
-    gql_buf_init(&body);
+    base_buf body;
+    base_buf_init(&body);
     json_t *jbody = json_object_get(event, "body");
     if (rc == 0 && json_is_string(jbody)) {
         if (json_is_true(json_object_get(event, "isBase64Encoded"))) {
@@ -321,18 +321,18 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
                 rc = -1;
             }
         } else {
-            gql_buf_append(&body, json_string_value(jbody), json_string_length(jbody));
+            base_buf_append(&body, json_string_value(jbody), json_string_length(jbody));
         }
     }
     if (rc == 0) {
-        gql_buf_printf(out, "content-length: %zu\r\nconnection: close\r\n\r\n", body.len);
-        gql_buf_append(out, body.data ? body.data : "", body.len);
+        base_buf_printf(out, "content-length: %zu\r\nconnection: close\r\n\r\n", body.len);
+        base_buf_append(out, body.data ? body.data : "", body.len);
         if (out->failed || body.failed) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
         }
     }
-    gql_buf_free(&body);
+    base_buf_free(&body);
     json_decref(event);
     return rc;
 }
@@ -403,17 +403,17 @@ static int add_headers(lambda_event_format format, const lambda_http_response *r
                     return -1;
         } else {
             /* Payload 2.0 has no multi-value map: repeated values are joined, as HTTP allows. */
-            gql_buf joined;
-            gql_buf_init(&joined);
+            base_buf joined;
+            base_buf_init(&joined);
             for (size_t j = i; j < res->nheaders; j++) {
                 if (strcmp(res->headers[j].name, h->name) != 0)
                     continue;
                 if (joined.len > 0)
-                    gql_buf_puts(&joined, ", ");
-                gql_buf_puts(&joined, res->headers[j].value);
+                    base_buf_puts(&joined, ", ");
+                base_buf_puts(&joined, res->headers[j].value);
             }
             int rc = joined.failed ? -1 : set_new(headers, h->name, json_stringn(joined.data, joined.len));
-            gql_buf_free(&joined);
+            base_buf_free(&joined);
             if (rc != 0)
                 return -1;
         }
@@ -421,7 +421,7 @@ static int add_headers(lambda_event_format format, const lambda_http_response *r
     return 0;
 }
 
-int lambda_event_response(lambda_event_format format, const lambda_http_response *res, gql_buf *out)
+int lambda_event_response(lambda_event_format format, const lambda_http_response *res, base_buf *out)
 {
     json_t *root = json_object();
     int rc = set_new(root, "statusCode", json_integer(res->status));
@@ -449,7 +449,7 @@ int lambda_event_response(lambda_event_format format, const lambda_http_response
     json_decref(root);
     if (dumped == NULL)
         return -1;
-    gql_buf_puts(out, dumped);
+    base_buf_puts(out, dumped);
     free(dumped);
     return out->failed ? -1 : 0;
 }

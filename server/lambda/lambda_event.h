@@ -35,7 +35,7 @@ typedef struct lambda_request {
  * API Gateway proxy event or carries something HTTP cannot (a line break in a
  * header, an invalid method, bad base64).
  */
-int lambda_event_to_request(const char *event, size_t len, lambda_request *req, gql_buf *out, char *err,
+int lambda_event_to_request(const char *event, size_t len, lambda_request *req, base_buf *out, char *err,
                             size_t errlen);
 
 /*
@@ -44,6 +44,6 @@ int lambda_event_to_request(const char *event, size_t len, lambda_request *req, 
  * headers, cookies, body, isBase64Encoded}. The body is base64 when it is
  * content-encoded or not UTF-8. Returns 0, or -1 when out of memory.
  */
-int lambda_event_response(lambda_event_format format, const lambda_http_response *res, gql_buf *out);
+int lambda_event_response(lambda_event_format format, const lambda_http_response *res, base_buf *out);
 
 #endif

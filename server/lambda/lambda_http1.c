@@ -26,7 +26,7 @@ int lambda_write_all(int fd, const char *buf, size_t len)
 }
 
 /* Reads more bytes into b; returns bytes read, 0 at EOF, -1 on error or timeout. */
-static ssize_t fill(int fd, gql_buf *b, size_t max_bytes)
+static ssize_t fill(int fd, base_buf *b, size_t max_bytes)
 {
     char chunk[16384];
     size_t room = max_bytes - b->len + 1; /* one byte over the limit proves it is over */
@@ -35,7 +35,7 @@ static ssize_t fill(int fd, gql_buf *b, size_t max_bytes)
         n = read(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
     while (n < 0 && errno == EINTR);
     if (n > 0)
-        gql_buf_append(b, chunk, (size_t)n);
+        base_buf_append(b, chunk, (size_t)n);
     return b->failed ? -1 : n;
 }
 
@@ -110,8 +110,8 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
                       size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     char *sep = NULL;
     while (sep == NULL) {
         ssize_t n = fill(fd, &b, max_bytes);
@@ -121,7 +121,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
                      : n < 0 ? "reading the response: %s"
                              : "response headers too large",
                      strerror(errno));
-            gql_buf_free(&b);
+            base_buf_free(&b);
             return -1;
         }
         sep = memmem(b.data, b.len, "\r\n\r\n", 4);
@@ -130,13 +130,13 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     out->head = malloc(head_len + 1);
     if (out->head == NULL) {
         snprintf(err, errlen, "out of memory");
-        gql_buf_free(&b);
+        base_buf_free(&b);
         return -1;
     }
     memcpy(out->head, b.data, head_len);
     out->head[head_len] = '\0';
     if (parse_head(out->head, out, err, errlen) != 0) {
-        gql_buf_free(&b);
+        base_buf_free(&b);
         lambda_http1_free(out);
         return -1;
     }
@@ -157,7 +157,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
         unsigned long long v = strtoull(cl, &end, 10);
         if (*cl == '\0' || *end != '\0' || v > max_bytes) {
             snprintf(err, errlen, "bad or too large Content-Length");
-            gql_buf_free(&b);
+            base_buf_free(&b);
             lambda_http1_free(out);
             return -1;
         }
@@ -176,7 +176,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
             ssize_t len = b.len > 0 ? dechunk(b.data, b.len, &complete) : -1;
             if (len < 0 || !complete) {
                 snprintf(err, errlen, "malformed or truncated chunked body");
-                gql_buf_free(&b);
+                base_buf_free(&b);
                 lambda_http1_free(out);
                 return -1;
             }
@@ -191,15 +191,15 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
                      : n < 0 ? "reading the body: %s"
                              : "response body too large",
                      strerror(errno));
-            gql_buf_free(&b);
+            base_buf_free(&b);
             lambda_http1_free(out);
             return -1;
         }
     }
-    gql_buf_putc(&b, '\0');
+    base_buf_putc(&b, '\0');
     if (b.failed) {
         snprintf(err, errlen, "out of memory");
-        gql_buf_free(&b);
+        base_buf_free(&b);
         lambda_http1_free(out);
         return -1;
     }

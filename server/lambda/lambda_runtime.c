@@ -92,18 +92,18 @@ static int call(lambda_runtime *rt, const char *method, const char *path, const 
     int fd = connect_api(rt, err, errlen);
     if (fd < 0)
         return -1;
-    gql_buf req;
-    gql_buf_init(&req);
-    gql_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: gqld/%s\r\n", method, path, rt->host,
-                   rt->port, GQLD_VERSION);
+    base_buf req;
+    base_buf_init(&req);
+    base_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: gqld/%s\r\n", method, path, rt->host,
+                    rt->port, GQLD_VERSION);
     if (body != NULL)
-        gql_buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
-    gql_buf_puts(&req, extra_headers ? extra_headers : "");
-    gql_buf_puts(&req, "Connection: close\r\n\r\n");
+        base_buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
+    base_buf_puts(&req, extra_headers ? extra_headers : "");
+    base_buf_puts(&req, "Connection: close\r\n\r\n");
     int rc = req.failed ? -1 : lambda_write_all(fd, req.data, req.len);
     if (rc == 0 && body != NULL)
         rc = lambda_write_all(fd, body, len);
-    gql_buf_free(&req);
+    base_buf_free(&req);
     if (rc != 0) {
         snprintf(err, errlen, "writing to the Runtime API: %s", strerror(errno));
         disconnect_api(rt, fd);
@@ -179,19 +179,19 @@ int lambda_runtime_error(lambda_runtime *rt, const char *request_id, const char 
         snprintf(path, sizeof(path), API_PREFIX "/invocation/%s/error", request_id);
     else
         snprintf(path, sizeof(path), API_PREFIX "/init/error");
-    gql_buf body, headers;
-    gql_buf_init(&body);
-    gql_buf_init(&headers);
-    gql_buf_puts(&body, "{\"errorMessage\":");
-    gql_buf_json_string(&body, message, strlen(message));
-    gql_buf_puts(&body, ",\"errorType\":");
-    gql_buf_json_string(&body, error_type, strlen(error_type));
-    gql_buf_puts(&body, ",\"stackTrace\":[]}");
-    gql_buf_printf(&headers, "Lambda-Runtime-Function-Error-Type: %s\r\n", error_type);
+    base_buf body, headers;
+    base_buf_init(&body);
+    base_buf_init(&headers);
+    base_buf_puts(&body, "{\"errorMessage\":");
+    base_buf_json_string(&body, message, strlen(message));
+    base_buf_puts(&body, ",\"errorType\":");
+    base_buf_json_string(&body, error_type, strlen(error_type));
+    base_buf_puts(&body, ",\"stackTrace\":[]}");
+    base_buf_printf(&headers, "Lambda-Runtime-Function-Error-Type: %s\r\n", error_type);
     int rc =
         body.failed || headers.failed ? -1 : post(rt, path, headers.data, body.data, body.len, err, errlen);
-    gql_buf_free(&body);
-    gql_buf_free(&headers);
+    base_buf_free(&body);
+    base_buf_free(&headers);
     return rc;
 }
 

@@ -77,7 +77,7 @@ static void set_budget(int fd, uint64_t deadline_ms)
 }
 
 /* Sends req through the pipeline; 0 with *res filled, or -1 with err. */
-static int exchange(http_server *srv, const gql_buf *req, bool head, uint64_t deadline_ms,
+static int exchange(http_server *srv, const base_buf *req, bool head, uint64_t deadline_ms,
                     lambda_http_response *res, char *err, size_t errlen)
 {
     int sv[2];
@@ -102,9 +102,9 @@ static int exchange(http_server *srv, const gql_buf *req, bool head, uint64_t de
 static void handle(lambda_door *d, http_server *srv, const lambda_invocation *inv)
 {
     char err[512];
-    gql_buf req, out;
-    gql_buf_init(&req);
-    gql_buf_init(&out);
+    base_buf req, out;
+    base_buf_init(&req);
+    base_buf_init(&out);
     lambda_request lr;
     lambda_http_response res = {0};
     const char *error_type = NULL;
@@ -132,8 +132,8 @@ static void handle(lambda_door *d, http_server *srv, const lambda_invocation *in
                                  sizeof(post_err));
     }
     lambda_http1_free(&res);
-    gql_buf_free(&req);
-    gql_buf_free(&out);
+    base_buf_free(&req);
+    base_buf_free(&out);
 }
 
 static int door_run(http_door *door, http_server *srv)

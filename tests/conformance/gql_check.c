@@ -73,8 +73,8 @@ static json_t *error_json(const char *message, const gql_loc *locs, unsigned nlo
 /* The verdict on one document, as a JSON object. */
 static json_t *check(const gql_schema *schema, const char *query, size_t len)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_errors errors;
     gql_errors_init(&errors, &arena);
     json_t *list = json_array();
@@ -87,7 +87,7 @@ static json_t *check(const gql_schema *schema, const char *query, size_t len)
         for (const gql_error *e = errors.first; e != NULL; e = e->next)
             json_array_append_new(list, error_json(e->message, e->locs, e->nlocs));
     }
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
     return json_pack("{s:b,s:o}", "valid", json_array_size(list) == 0, "errors", list);
 }
 
@@ -121,8 +121,8 @@ static int time_document(const gql_schema *schema, const char *path, long runs)
     size_t nerrors = 0;
     int status = 0;
     for (long i = 0; i < runs && status == 0; i++) {
-        gql_arena arena;
-        gql_arena_init(&arena, 0);
+        base_arena arena;
+        base_arena_init(&arena, 0);
         gql_errors errors;
         gql_errors_init(&errors, &arena);
         gql_syntax_error syntax;
@@ -139,7 +139,7 @@ static int time_document(const gql_schema *schema, const char *path, long runs)
         double t2 = now_us();
         parse_us[i] = t1 - t0;
         validate_us[i] = t2 - t1;
-        gql_arena_free(&arena);
+        base_arena_free(&arena);
     }
     if (status == 0) {
         qsort(parse_us, (size_t)runs, sizeof(double), compare_doubles);

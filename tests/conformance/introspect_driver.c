@@ -26,15 +26,15 @@
 
 static char *slurp(FILE *f, size_t *len)
 {
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gql_buf_append(&b, chunk, n);
-    gql_buf_putc(&b, '\0');
+        base_buf_append(&b, chunk, n);
+    base_buf_putc(&b, '\0');
     if (b.failed) {
-        gql_buf_free(&b);
+        base_buf_free(&b);
         return NULL;
     }
     *len = b.len - 1;
@@ -42,35 +42,35 @@ static char *slurp(FILE *f, size_t *len)
 }
 
 /* Executes the chosen operation's root fields; returns false when a non-null root field is null. */
-static bool execute(const gql_exec_ctx *ctx, gql_buf *data)
+static bool execute(const gql_exec_ctx *ctx, base_buf *data)
 {
     gql_field_groups roots;
     if (gql_collect_fields(ctx, gql_exec_root_type(ctx), ctx->operation->selection_set, &roots) != 0)
         return false;
     bool ok = true;
-    gql_buf_putc(data, '{');
+    base_buf_putc(data, '{');
     for (const gql_field_group *g = roots.first; g != NULL; g = g->next) {
         if (g != roots.first)
-            gql_buf_putc(data, ',');
-        gql_buf_json_string(data, g->response_key, strlen(g->response_key));
-        gql_buf_putc(data, ':');
+            base_buf_putc(data, ',');
+        base_buf_json_string(data, g->response_key, strlen(g->response_key));
+        base_buf_putc(data, ':');
         gql_path path = {NULL, g->response_key, 0};
         const gql_schema *s = ctx->schema;
         if (g->def == s->meta_typename) {
-            gql_buf_json_string(data, gql_exec_root_type(ctx)->name, strlen(gql_exec_root_type(ctx)->name));
+            base_buf_json_string(data, gql_exec_root_type(ctx)->name, strlen(gql_exec_root_type(ctx)->name));
         } else if (g->def == s->meta_schema || g->def == s->meta_type) {
             size_t mark = data->len;
             if (gql_introspect_root(ctx, g, &path, data) != 0) {
                 data->len = mark;
-                gql_buf_puts(data, "null");
+                base_buf_puts(data, "null");
                 ok = ok && g->def->type->wrap != GQL_TYPE_NON_NULL;
             }
         } else {
-            gql_buf_puts(data, "null");
+            base_buf_puts(data, "null");
             ok = ok && (g->def == NULL || g->def->type->wrap != GQL_TYPE_NON_NULL);
         }
     }
-    gql_buf_putc(data, '}');
+    base_buf_putc(data, '}');
     return ok;
 }
 
@@ -104,12 +104,12 @@ int main(int argc, char **argv)
     const json_t *variables = json_object_get(req, "variables");
     const char *operation_name = json_string_value(json_object_get(req, "operationName"));
 
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_errors errors;
     gql_errors_init(&errors, &arena);
-    gql_buf data;
-    gql_buf_init(&data);
+    base_buf data;
+    base_buf_init(&data);
     bool has_data = false, data_ok = false;
     gql_syntax_error syntax;
     gql_document *doc = gql_parse(&arena, query, strlen(query), NULL, &syntax);
@@ -124,27 +124,27 @@ int main(int argc, char **argv)
         data_ok = execute(&ctx, &data);
     }
 
-    gql_buf body;
-    gql_buf_init(&body);
-    gql_buf_putc(&body, '{');
+    base_buf body;
+    base_buf_init(&body);
+    base_buf_putc(&body, '{');
     if (errors.count > 0) {
-        gql_buf_puts(&body, "\"errors\":");
+        base_buf_puts(&body, "\"errors\":");
         gql_errors_write(&errors, &body);
     }
     if (has_data) {
-        gql_buf_puts(&body, errors.count > 0 ? ",\"data\":" : "\"data\":");
+        base_buf_puts(&body, errors.count > 0 ? ",\"data\":" : "\"data\":");
         if (data_ok)
-            gql_buf_append(&body, data.data, data.len);
+            base_buf_append(&body, data.data, data.len);
         else
-            gql_buf_puts(&body, "null");
+            base_buf_puts(&body, "null");
     }
-    gql_buf_puts(&body, "}\n");
+    base_buf_puts(&body, "}\n");
     int status = body.failed ? 2 : 0;
     if (!body.failed)
         fwrite(body.data, 1, body.len, stdout);
-    gql_buf_free(&body);
-    gql_buf_free(&data);
-    gql_arena_free(&arena);
+    base_buf_free(&body);
+    base_buf_free(&data);
+    base_arena_free(&arena);
     gql_schema_free(schema);
     json_decref(req);
     free(sdl);

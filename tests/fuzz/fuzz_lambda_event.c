@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
-    gql_buf out;
-    gql_buf_init(&out);
+    base_buf out;
+    base_buf_init(&out);
     lambda_request req;
     if (lambda_event_to_request((const char *)data, size, &req, &out, err, sizeof(err)) == 0) {
         /* The head is lines of "name: value": exactly one blank line ends it. */
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if ((*p == '\n' && p[-1] != '\r') || (*p == '\r' && p[1] != '\n') || *p == '\0')
                 abort();
     }
-    gql_buf_free(&out);
+    base_buf_free(&out);
 
     int sv[2];
     if (size > 60000 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
@@ -40,9 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         close(sv[1]);
         lambda_http_response res;
         if (lambda_http1_read(sv[0], 0, 1 << 20, &res, err, sizeof(err)) == 0) {
-            gql_buf_init(&out);
+            base_buf_init(&out);
             (void)lambda_event_response(size % 2 ? LAMBDA_EVENT_V1 : LAMBDA_EVENT_V2, &res, &out);
-            gql_buf_free(&out);
+            base_buf_free(&out);
             lambda_http1_free(&res);
         }
     } else {

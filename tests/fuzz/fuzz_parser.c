@@ -307,7 +307,7 @@ static void check_error(const input *in, const gql_syntax_error *err)
 }
 
 /* The lexer on its own: the number of tokens, or -1 if it meets an error. */
-static long lex_all(const input *in, gql_arena *scratch)
+static long lex_all(const input *in, base_arena *scratch)
 {
     gql_lexer lx;
     gql_syntax_error err;
@@ -340,9 +340,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input in = {data, size, NULL, NULL};
     count_locations(&in);
     gql_parse_limits limits = {.max_tokens = FUZZ_MAX_TOKENS, .max_depth = FUZZ_MAX_DEPTH};
-    gql_arena arena;
+    base_arena arena;
     gql_syntax_error err;
-    gql_arena_init(&arena, 0);
+    base_arena_init(&arena, 0);
     gql_document *doc = gql_parse(&arena, (const char *)data, size, &limits, &err);
     long lexed = lex_all(&in, &arena);
     if (doc == NULL) {
@@ -357,10 +357,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(n == doc->count);
     }
     bool parsed = doc != NULL;
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 
     /* A small arena: either the same outcome or a clean "Document too large.". */
-    gql_arena_init(&arena, 2048);
+    base_arena_init(&arena, 2048);
     gql_syntax_error small_err;
     doc = gql_parse(&arena, (const char *)data, size, &limits, &small_err);
     if (doc == NULL) {
@@ -370,7 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         REQUIRE(parsed);
     }
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
     free(in.line);
     free(in.column);
     return 0;

@@ -17,10 +17,10 @@ static gql_schema *schema;
 /* The policy of `query` (valid against the served schema) with variables and a default maxAge. */
 static rs_cache_policy policy_of(const char *query, const char *vars, unsigned default_max_age)
 {
-    gql_arena arena;
+    base_arena arena;
     gql_errors errors;
     gql_exec_ctx ctx;
-    gql_arena_init(&arena, 0);
+    base_arena_init(&arena, 0);
     gql_errors_init(&errors, &arena);
     gql_syntax_error syn;
     gql_document *doc = gql_parse(&arena, query, strlen(query), NULL, &syn);
@@ -33,7 +33,7 @@ static rs_cache_policy policy_of(const char *query, const char *vars, unsigned d
     CHECK_INT(gql_exec_prepare(&ctx, schema, doc, NULL, v, &arena, &errors), 0);
     CHECK_INT(cache_policy_compute(&ctx, default_max_age, &p), 0);
     json_decref(v);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
     return p;
 }
 

@@ -54,13 +54,13 @@ static char *last;
 static const char *run_query(const gql_schema *s, const char *query, const char *variables, bool validate)
 {
     free(last);
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_errors errors;
     gql_errors_init(&errors, &arena);
-    gql_buf data, body;
-    gql_buf_init(&data);
-    gql_buf_init(&body);
+    base_buf data, body;
+    base_buf_init(&data);
+    base_buf_init(&body);
     json_t *vars = variables ? json_loads(variables, 0, NULL) : NULL;
     gql_syntax_error syntax;
     gql_document *doc = gql_parse(&arena, query, strlen(query), NULL, &syntax);
@@ -72,41 +72,41 @@ static const char *run_query(const gql_schema *s, const char *query, const char 
                gql_exec_prepare(&ctx, s, doc, NULL, vars, &arena, &errors) == 0) {
         gql_field_groups roots;
         executed = gql_collect_fields(&ctx, s->query, ctx.operation->selection_set, &roots) == 0;
-        gql_buf_putc(&data, '{');
+        base_buf_putc(&data, '{');
         for (const gql_field_group *g = executed ? roots.first : NULL; g != NULL; g = g->next) {
             if (g != roots.first)
-                gql_buf_putc(&data, ',');
-            gql_buf_printf(&data, "\"%s\":", g->response_key);
+                base_buf_putc(&data, ',');
+            base_buf_printf(&data, "\"%s\":", g->response_key);
             gql_path path = {NULL, g->response_key, 0};
             size_t mark = data.len;
             if (g->def == s->meta_typename) {
-                gql_buf_printf(&data, "\"%s\"", s->query->name);
+                base_buf_printf(&data, "\"%s\"", s->query->name);
             } else if (gql_introspect_root(&ctx, g, &path, &data) != 0) {
                 data.len = mark;
-                gql_buf_puts(&data, "null");
+                base_buf_puts(&data, "null");
                 data_null |= g->def->type->wrap == GQL_TYPE_NON_NULL;
             }
         }
-        gql_buf_putc(&data, '}');
+        base_buf_putc(&data, '}');
     }
-    gql_buf_putc(&body, '{');
+    base_buf_putc(&body, '{');
     if (errors.count > 0) {
-        gql_buf_puts(&body, "\"errors\":");
+        base_buf_puts(&body, "\"errors\":");
         gql_errors_write(&errors, &body);
     }
     if (executed) {
-        gql_buf_puts(&body, errors.count > 0 ? ",\"data\":" : "\"data\":");
+        base_buf_puts(&body, errors.count > 0 ? ",\"data\":" : "\"data\":");
         if (data_null)
-            gql_buf_puts(&body, "null");
+            base_buf_puts(&body, "null");
         else
-            gql_buf_append(&body, data.data, data.len);
+            base_buf_append(&body, data.data, data.len);
     }
-    gql_buf_putc(&body, '}');
+    base_buf_putc(&body, '}');
     last = strndup(body.data, body.len);
-    gql_buf_free(&data);
-    gql_buf_free(&body);
+    base_buf_free(&data);
+    base_buf_free(&body);
     json_decref(vars);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
     return last;
 }
 
@@ -356,8 +356,8 @@ static void errors_and_null_propagation(gql_schema *s)
 
 static size_t reject(const gql_schema *s, const char *query, char *first, size_t size)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_errors errors;
     gql_errors_init(&errors, &arena);
     gql_syntax_error syntax;
@@ -365,7 +365,7 @@ static size_t reject(const gql_schema *s, const char *query, char *first, size_t
     size_t n = doc ? gql_introspect_reject(s, doc, &errors) : 99;
     snprintf(first, size, "%s@%u:%u", errors.first ? errors.first->message : "",
              errors.first ? errors.first->locs[0].line : 0, errors.first ? errors.first->locs[0].column : 0);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
     return n;
 }
 

@@ -139,12 +139,12 @@ static void test_principal(void)
     CHECK_STR(p.rs.customer_id, "4567");
     CHECK_STR(p.groups, "staff,beta");
     CHECK_STR(p.rs.scope_denied, " Customer ");
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     auth_scope_visibility_class(&p.rs, &b);
-    gql_buf_putc(&b, '\0');
+    base_buf_putc(&b, '\0');
     CHECK_STR(b.data, "customer:4567;deny: Customer ");
-    gql_buf_free(&b);
+    base_buf_free(&b);
     json_decref(claims);
 
     /* Gateway (lenient): "[a b]" lists, a numeric id; admin. */

@@ -18,12 +18,12 @@
 static const char *request_of(const char *event, lambda_request *req)
 {
     static char text[8192];
-    gql_buf out;
-    gql_buf_init(&out);
+    base_buf out;
+    base_buf_init(&out);
     char err[256];
     int rc = lambda_event_to_request(event, strlen(event), req, &out, err, sizeof(err));
     snprintf(text, sizeof(text), "%.*s", (int)out.len, out.data ? out.data : "");
-    gql_buf_free(&out);
+    base_buf_free(&out);
     return rc == 0 ? text : NULL;
 }
 
@@ -127,11 +127,11 @@ static const char *response_of(lambda_event_format format, int status, lambda_ht
     static char text[4096];
     lambda_http_response res = {
         .status = status, .headers = headers, .nheaders = n, .body = (char *)body, .body_len = len};
-    gql_buf out;
-    gql_buf_init(&out);
+    base_buf out;
+    base_buf_init(&out);
     int rc = lambda_event_response(format, &res, &out);
     snprintf(text, sizeof(text), "%.*s", (int)out.len, out.data ? out.data : "");
-    gql_buf_free(&out);
+    base_buf_free(&out);
     return rc == 0 ? text : NULL;
 }
 

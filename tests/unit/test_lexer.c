@@ -67,7 +67,7 @@ static void check_error_at(int at, const char *src, size_t len, const char *want
 #define CHECK_LEX_ERROR(src, want, line, col) check_error_at(__LINE__, src, sizeof(src) - 1, want, line, col)
 
 /* The cooked value of the first token, which must be a string; NULL if it fails to lex. */
-static const char *string_value(gql_arena *arena, const char *src, size_t len, size_t *out_len)
+static const char *string_value(base_arena *arena, const char *src, size_t len, size_t *out_len)
 {
     lexed l;
     gql_token tok = first_token(&l, src, len);
@@ -248,8 +248,8 @@ static void numbers(void)
 
 static void strings_and_escapes(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     CHECK_STR(STRING_VALUE("\"\""), "");
     CHECK_STR(STRING_VALUE("\"simple\""), "simple");
     CHECK_STR(STRING_VALUE("\" white space \""), " white space ");
@@ -272,7 +272,7 @@ static void strings_and_escapes(void)
     size_t len = 0;
     const char *nul = string_value(&arena, "\"a\\u0000b\"", 10, &len);
     CHECK(nul != NULL && len == 3 && memcmp(nul, "a\0b", 3) == 0);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 
     CHECK_LEX_ERROR("\"", "Syntax Error: Unterminated string.", 1, 2);
     CHECK_LEX_ERROR("\"no end quote", "Syntax Error: Unterminated string.", 1, 14);
@@ -338,8 +338,8 @@ static void strings_and_escapes(void)
 
 static void block_strings(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     CHECK_STR(STRING_VALUE("\"\"\"\"\"\""), "");
     CHECK_STR(STRING_VALUE("\"\"\"simple\"\"\""), "simple");
     CHECK_STR(STRING_VALUE("\"\"\" white space \"\"\""), " white space ");
@@ -372,7 +372,7 @@ static void block_strings(void)
     /* Escaped triple quotes in an indented line; indent is counted before them. */
     CHECK_STR(STRING_VALUE("\"\"\"\n    \\\"\"\"x\n      y\"\"\""), "\"\"\"x\n  y");
     CHECK_STR(STRING_VALUE("\"\"\"a\\\\b\"\"\""), "a\\\\b");
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 
     CHECK_LEX_ERROR("\"\"\"", "Syntax Error: Unterminated string.", 1, 4);
     CHECK_LEX_ERROR("\"\"\"no end quote", "Syntax Error: Unterminated string.", 1, 16);

@@ -11,7 +11,7 @@
 #include "check.h"
 #include "server/metrics.h"
 
-static bool has_line(const gql_buf *b, const char *line)
+static bool has_line(const base_buf *b, const char *line)
 {
     size_t n = strlen(line);
     for (const char *p = b->data; p != NULL && p < b->data + b->len;
@@ -24,12 +24,12 @@ static bool has_line(const gql_buf *b, const char *line)
     return false;
 }
 
-static void render(const metrics *m, gql_buf *b)
+static void render(const metrics *m, base_buf *b)
 {
-    gql_buf_free(b);
-    gql_buf_init(b);
+    base_buf_free(b);
+    base_buf_init(b);
     metrics_render_prometheus(m, b);
-    gql_buf_putc(b, '\0');
+    base_buf_putc(b, '\0');
     b->len--;
 }
 
@@ -46,8 +46,8 @@ static void test_buckets_and_render(void)
     rs_facts facts = {.db_us = 1500000, .db_statements = 2, .db_timeouts = 1, .db_failures = 1};
     metrics_record(w1, METRICS_ROUTE_GRAPHQL, 200, 2000000, &facts);
 
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     render(m, &b);
     CHECK(has_line(&b, "# TYPE gqld_http_requests_total counter"));
     CHECK(has_line(&b, "gqld_http_requests_total{route=\"graphql\",status=\"200\"} 3"));
@@ -88,7 +88,7 @@ static void test_buckets_and_render(void)
     CHECK(has_line(&b, "gqld_db_reconnects_total 1"));
     CHECK(has_line(&b, "gqld_db_coalesced_queries_total 36"));
     CHECK(has_line(&b, "gqld_db_coalesce_retries_total 1"));
-    gql_buf_free(&b);
+    base_buf_free(&b);
     metrics_destroy(m);
 }
 
@@ -114,8 +114,8 @@ static void test_cache_source(void)
 {
     metrics *m = metrics_create(1);
     metrics_set_cache_source(m, cache_source, (void *)"the cache");
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     render(m, &b);
     CHECK(has_line(&b, "gqld_cache_hits_total{tier=\"local\"} 7"));
     CHECK(has_line(&b, "gqld_cache_hits_total{tier=\"memcached\"} 5"));
@@ -130,11 +130,11 @@ static void test_cache_source(void)
     CHECK(has_line(&b, "gqld_apq_lookups_total{result=\"hit\"} 6"));
     CHECK(has_line(&b, "gqld_apq_lookups_total{result=\"not_found\"} 8"));
     CHECK(has_line(&b, "gqld_cache_memcached_up 1"));
-    gql_buf_free(&b);
+    base_buf_free(&b);
     metrics_destroy(m);
 }
 
-static bool emf_has(const gql_buf *b, const char *member)
+static bool emf_has(const base_buf *b, const char *member)
 {
     return strstr(b->data, member) != NULL;
 }
@@ -149,10 +149,10 @@ static void test_emf_deltas(void)
     metrics_record(w, METRICS_ROUTE_GRAPHQL, 500, 40000, NULL);   /* the 50 ms bucket */
     metrics_record(w, METRICS_ROUTE_HEALTHZ, 200, 10, NULL);      /* not a GraphQL request */
     metrics_emf_state state = {0};
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     metrics_emf_line(m, &state, "ns/x", &b);
-    gql_buf_putc(&b, '\0');
+    base_buf_putc(&b, '\0');
     CHECK(strncmp(b.data, "{\"_aws\":{\"Timestamp\":", 21) == 0);
     CHECK(emf_has(&b, "\"Namespace\":\"ns/x\",\"Dimensions\":[[\"Service\"]]"));
     CHECK(emf_has(&b, "\"Service\":\"gqld\""));
@@ -165,22 +165,22 @@ static void test_emf_deltas(void)
     CHECK(b.data[b.len - 2] == '\n');
 
     /* Nothing since: zero counts, and no latencies of no request. */
-    gql_buf_free(&b);
-    gql_buf_init(&b);
+    base_buf_free(&b);
+    base_buf_init(&b);
     metrics_emf_line(m, &state, "ns/x", &b);
-    gql_buf_putc(&b, '\0');
+    base_buf_putc(&b, '\0');
     CHECK(emf_has(&b, "\"Requests\":0,"));
     CHECK(emf_has(&b, "\"CacheHits\":0,"));
     CHECK(!emf_has(&b, "Latency"));
 
     metrics_record(w, METRICS_ROUTE_GRAPHQL, 200, 40000, NULL);
-    gql_buf_free(&b);
-    gql_buf_init(&b);
+    base_buf_free(&b);
+    base_buf_init(&b);
     metrics_emf_line(m, &state, "ns/x", &b);
-    gql_buf_putc(&b, '\0');
+    base_buf_putc(&b, '\0');
     CHECK(emf_has(&b, "\"Requests\":1,"));
     CHECK(emf_has(&b, "\"LatencyP99\":50,"));
-    gql_buf_free(&b);
+    base_buf_free(&b);
     metrics_destroy(m);
 }
 
@@ -200,8 +200,8 @@ static void test_threads(void)
     pthread_t t[THREADS];
     for (unsigned i = 0; i < THREADS; i++)
         pthread_create(&t[i], NULL, writer, metrics_worker_at(m, i));
-    gql_buf b;
-    gql_buf_init(&b);
+    base_buf b;
+    base_buf_init(&b);
     for (int i = 0; i < 20; i++)
         render(m, &b); /* reading while they write */
     for (unsigned i = 0; i < THREADS; i++)
@@ -211,7 +211,7 @@ static void test_threads(void)
     snprintf(want, sizeof(want), "gqld_http_requests_total{route=\"graphql\",status=\"200\"} %d",
              PER_THREAD * THREADS);
     CHECK(has_line(&b, want));
-    gql_buf_free(&b);
+    base_buf_free(&b);
     metrics_destroy(m);
 }
 

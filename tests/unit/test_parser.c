@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-static gql_document *parse_n(gql_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
+static gql_document *parse_n(base_arena *arena, const char *src, size_t len, const gql_parse_limits *limits,
                              gql_syntax_error *err)
 {
     char *copy = malloc(len ? len : 1);
@@ -20,15 +20,15 @@ static gql_document *parse_n(gql_arena *arena, const char *src, size_t len, cons
     return doc;
 }
 
-static gql_document *parse(gql_arena *arena, const char *src, gql_syntax_error *err)
+static gql_document *parse(base_arena *arena, const char *src, gql_syntax_error *err)
 {
     return parse_n(arena, src, strlen(src), NULL, err);
 }
 
 static void check_error_at(int at, const char *src, size_t len, const char *want, uint32_t line, uint32_t col)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
     gql_document *doc = parse_n(&arena, src, len, NULL, &err);
     check_count++;
@@ -37,7 +37,7 @@ static void check_error_at(int at, const char *src, size_t len, const char *want
         fprintf(stderr, "test_parser.c:%d: parsing [%.*s]: got \"%s\" at %u:%u, want \"%s\" at %u:%u\n", at,
                 (int)len, src, doc ? "(parsed)" : err.message, err.loc.line, err.loc.column, want, line, col);
     }
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 #define CHECK_PARSE_ERROR(src, want, line, col)                                                              \
@@ -45,8 +45,8 @@ static void check_error_at(int at, const char *src, size_t len, const char *want
 
 static void check_parses_at(int at, const char *src)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
     check_count++;
     if (parse(&arena, src, &err) == NULL) {
@@ -54,7 +54,7 @@ static void check_parses_at(int at, const char *src)
         fprintf(stderr, "test_parser.c:%d: parsing [%s]: %s at %u:%u\n", at, src, err.message, err.loc.line,
                 err.loc.column);
     }
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 #define CHECK_PARSES(src) check_parses_at(__LINE__, src)
@@ -162,14 +162,14 @@ static const char kitchen_sink_query[] =
 
 static void kitchen_sink_query_shape(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
     gql_document *doc = parse(&arena, kitchen_sink_query, &err);
     CHECK(doc != NULL);
     if (doc == NULL) {
         fprintf(stderr, "  %s at %u:%u\n", err.message, err.loc.line, err.loc.column);
-        gql_arena_free(&arena);
+        base_arena_free(&arena);
         return;
     }
     CHECK_INT(doc->count, 6);
@@ -325,7 +325,7 @@ static void kitchen_sink_query_shape(void)
     CHECK_INT(described->variables.count, 2);
     CHECK_TYPE(((gql_variable_definition *)NTH(described->variables.first, 1))->type, "[[Int]]");
     CHECK_STR(described->selection_set->first->name.ptr, "__typename");
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 static const char kitchen_sink_sdl[] =
@@ -496,14 +496,14 @@ static size_t name_list_len(const gql_name_list *n)
 
 static void kitchen_sink_sdl_shape(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
     gql_document *doc = parse(&arena, kitchen_sink_sdl, &err);
     CHECK(doc != NULL);
     if (doc == NULL) {
         fprintf(stderr, "  %s at %u:%u\n", err.message, err.loc.line, err.loc.column);
-        gql_arena_free(&arena);
+        base_arena_free(&arena);
         return;
     }
     CHECK_INT(doc->count, 38);
@@ -658,13 +658,13 @@ static void kitchen_sink_sdl_shape(void)
     CHECK(d->is_extension && d->root_operations != NULL &&
           d->root_operations->operation == GQL_OP_SUBSCRIPTION);
     CHECK(d->next == NULL);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 static void spec_examples(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
     gql_document *doc =
         parse(&arena, "{ Product(productId: \"notebook\") { productId productName price } }", &err);
@@ -729,7 +729,7 @@ static void spec_examples(void)
     CHECK_PARSES("extend type T implements I");
     CHECK_PARSES("extend schema { query: Q }");
     CHECK_PARSES("directive @d on VARIABLE_DEFINITION | SCHEMA | ENUM_VALUE | INPUT_FIELD_DEFINITION");
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 static void syntax_errors(void)
@@ -870,7 +870,7 @@ static void sdl_errors(void)
     CHECK_PARSE_ERROR("type T { f: Int = 1 }", "Syntax Error: Expected Name, found \"=\".", 1, 17);
 }
 
-static gql_document *parse_limited(gql_arena *arena, const char *src, size_t len, size_t max_tokens,
+static gql_document *parse_limited(base_arena *arena, const char *src, size_t len, size_t max_tokens,
                                    size_t max_depth, gql_syntax_error *err)
 {
     gql_parse_limits limits = {.max_tokens = max_tokens, .max_depth = max_depth};
@@ -898,8 +898,8 @@ static char *nested(const char *prefix, const char *open, const char *middle, co
 
 static void limits(void)
 {
-    gql_arena arena;
-    gql_arena_init(&arena, 0);
+    base_arena arena;
+    base_arena_init(&arena, 0);
     gql_syntax_error err;
 
     /* Tokens are counted as graphql-js counts them: every token advanced over, comments and <EOF> excluded.
@@ -965,29 +965,29 @@ static void limits(void)
     CHECK(parse_limited(&arena, mixed, sizeof(mixed) - 1, 0, 2, &err) == NULL);
     CHECK_STR(err.message, "Syntax Error: Document exceeds the maximum nesting depth of 2.");
     CHECK_INT(err.loc.column, 34);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 
     /* A full arena is an error, at every size, never a crash. */
     for (size_t limit = 0; limit <= 8192; limit += 64) {
-        gql_arena small;
-        gql_arena_init(&small, limit == 0 ? 1 : limit);
+        base_arena small;
+        base_arena_init(&small, limit == 0 ? 1 : limit);
         doc = parse(&small, kitchen_sink_query, &err);
         if (doc == NULL)
             CHECK_STR(err.message, "Syntax Error: Document too large.");
-        gql_arena_free(&small);
+        base_arena_free(&small);
     }
-    gql_arena_init(&arena, 256);
+    base_arena_init(&arena, 256);
     CHECK(parse(&arena, kitchen_sink_sdl, &err) == NULL);
     CHECK_STR(err.message, "Syntax Error: Document too large.");
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 
     /* NULL limits and NULL err are allowed. */
-    gql_arena_init(&arena, 0);
+    base_arena_init(&arena, 0);
     CHECK(gql_parse(&arena, "{ a }", 5, NULL, NULL) != NULL);
     CHECK(gql_parse(&arena, "{ a", 3, NULL, NULL) == NULL);
     /* Only len bytes are read: what follows is not part of the document. */
     CHECK(gql_parse(&arena, "{ a } }", 5, NULL, &err) != NULL);
-    gql_arena_free(&arena);
+    base_arena_free(&arena);
 }
 
 /* Every prefix of a valid document parses or fails cleanly, with a sane location. */
@@ -995,8 +995,8 @@ static void every_prefix(const char *src)
 {
     size_t len = strlen(src), parsed = 0;
     for (size_t n = 0; n <= len; n++) {
-        gql_arena arena;
-        gql_arena_init(&arena, 0);
+        base_arena arena;
+        base_arena_init(&arena, 0);
         gql_syntax_error err;
         gql_document *doc = parse_n(&arena, src, n, NULL, &err);
         if (doc != NULL) {
@@ -1006,7 +1006,7 @@ static void every_prefix(const char *src)
             CHECK(strncmp(err.message, "Syntax Error: ", 14) == 0);
             CHECK(err.loc.line >= 1 && err.loc.column >= 1 && err.loc.offset <= n);
         }
-        gql_arena_free(&arena);
+        base_arena_free(&arena);
     }
     CHECK(parsed > 0);
 }

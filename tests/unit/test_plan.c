@@ -25,7 +25,7 @@ static const rs_principal anonymous = {.kind = RS_PRINCIPAL_ANONYMOUS};
 static const rs_principal customer_4567 = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567"};
 
 typedef struct planned {
-    gql_arena arena;
+    base_arena arena;
     gql_errors errors;
     gql_errors request_errors;
     gql_exec_ctx ctx;
@@ -37,7 +37,7 @@ typedef struct planned {
 /* Plans the first root field of `query` as `who`, with list default 50 and maximum 200. */
 static void plan_as(planned *p, const rs_principal *who, const char *query, const char *vars)
 {
-    gql_arena_init(&p->arena, 0);
+    base_arena_init(&p->arena, 0);
     gql_errors_init(&p->errors, &p->arena);
     gql_errors_init(&p->request_errors, &p->arena);
     gql_syntax_error syn;
@@ -109,9 +109,9 @@ static void one_object_one_statement(void)
                      "',\"description\":' || coalesce(to_json(t0.description)::text, 'null') || '}' FROM "
                      "(SELECT t0.product_name, t0.description FROM products t0 WHERE t0.product_id = "
                      "$1::text) t0");
-    gql_arena_free(&a.arena);
-    gql_arena_free(&b.arena);
-    gql_arena_free(&c.arena);
+    base_arena_free(&a.arena);
+    base_arena_free(&b.arena);
+    base_arena_free(&c.arena);
 }
 
 static void nested_lists_are_laterals_of_one_statement(void)
@@ -139,7 +139,7 @@ static void nested_lists_are_laterals_of_one_statement(void)
     CHECK_STR(param(&p, 1), "4567");
     CHECK_STR(param(&p, 2), "200");
     CHECK_STR(param(&p, 3), "200");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 }
 
 static void fragments_directives_and_merging_at_every_level(void)
@@ -165,13 +165,13 @@ static void fragments_directives_and_merging_at_every_level(void)
     CHECK(!contains(p.sql, "products"));
     CHECK(contains(p.sql, "'{\"orderItemId\":\"' || t1.order_item_id::text || '\",\"quantity\":' || "
                           "t1.quantity::text || ',\"unitPrice\":' || t1.unit_price::text || '}'"));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     plan_query(&p, "query ($skip: Boolean!) { Order(customerId: 1) { items @skip(if: $skip) { quantity } } }",
                "{\"skip\": true}");
     CHECK(!contains(p.sql, "order_items"));
     CHECK(contains(p.sql, "ARRAY(SELECT '{}' FROM orders t0 WHERE"));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 }
 
 static void visibility_is_a_predicate_of_the_statement(void)
@@ -181,7 +181,7 @@ static void visibility_is_a_predicate_of_the_statement(void)
     /* An admin: no predicate. */
     plan_as(&p, &admin, q, NULL);
     CHECK(!contains(p.sql, "$3::bigint") && !contains(p.sql, "EXISTS"));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* A customer: their own rows where private rows are entered; what hangs below shares their owner. */
     plan_as(&p, &customer_4567, q, NULL);
@@ -190,14 +190,14 @@ static void visibility_is_a_predicate_of_the_statement(void)
     CHECK_INT(occurrences(p.sql, "$1::bigint"), 1);
     CHECK_STR(param(&p, 1), "4567");
     CHECK_STR(param(&p, 2), "4567");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Order items belong to a customer through their order. */
     plan_as(&p, &customer_4567, "{ OrderItem(order: \"52\") { quantity } }", NULL);
     CHECK(contains(p.sql,
                    "FROM order_items t0 WHERE t0.order_id = $2::bigint AND EXISTS (SELECT 1 FROM orders "
                    "own WHERE own.order_id = t0.order_id AND own.customer_id = $1::bigint) ORDER BY"));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Anonymous: no statement, null with UNAUTHENTICATED at the root field. */
     plan_as(&p, &anonymous, "{ customer(customerId: \"4567\") { name } }", NULL);
@@ -206,19 +206,19 @@ static void visibility_is_a_predicate_of_the_statement(void)
     CHECK_INT(p.errors.count, 1);
     CHECK_STR(p.errors.first->code, "UNAUTHENTICATED");
     CHECK(p.errors.first->path != NULL && strcmp(p.errors.first->path->key, "customer") == 0);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* A customer id that is not an id owns nothing. */
     rs_principal odd = {.kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567 OR 1=1"};
     plan_as(&p, &odd, q, NULL);
     CHECK_INT(p.status, RS_PLAN_VALUE);
     CHECK_STR(p.errors.first->code, "FORBIDDEN");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Products are public. */
     plan_as(&p, &anonymous, "{ Product(productId: \"notebook\") { price } }", NULL);
     CHECK_INT(p.status, RS_PLAN_QUERY);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     rs_principal given = {.kind = RS_PRINCIPAL_ANONYMOUS};
     CHECK_INT(auth_scope_principal(RS_AUTH_NONE, &given).kind, RS_PRINCIPAL_ADMIN);
@@ -231,10 +231,10 @@ static void ids_that_cannot_exist_match_nothing(void)
     plan_query(&p, "{ Order(customerId: \"' OR 1=1 --\") { orderId } }", NULL);
     CHECK_INT(p.status, RS_PLAN_QUERY);
     CHECK(p.plan.params[0] == NULL); /* SQL NULL: equal to nothing */
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     plan_query(&p, "{ Product(productId: \"' OR 1=1 --\") { price } }", NULL);
     CHECK_STR(param(&p, 1), "' OR 1=1 --");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     CHECK(catalog_value_valid(RS_SQL_BIGINT, "0"));
     CHECK(catalog_value_valid(RS_SQL_BIGINT, "-12"));
@@ -277,13 +277,13 @@ static void pages_continue_after_a_cursor(void)
     CHECK_STR(param(&p, 1), "p000040");
     CHECK_STR(param(&p, 2), "%50\\%\\_off\\\\%"); /* the client's wildcards are plain characters */
     CHECK_STR(param(&p, 3), "2");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Without after and nameContains: the default page size of the schema, 20. */
     plan_query(&p, "{ products { pageInfo { hasNextPage } } }", NULL);
     CHECK(!contains(p.sql, "WHERE t0"));
     CHECK_STR(param(&p, 1), "20");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Customer.orders continues after an order of the same customer, by its position newest first. */
     plan_query(&p, "{ customer(customerId: 1) { orders(first: 2, after: \"9119\") { orderId } } }", NULL);
@@ -294,14 +294,14 @@ static void pages_continue_after_a_cursor(void)
                    "$3::integer"));
     CHECK_STR(param(&p, 2), "9119");
     CHECK_STR(param(&p, 3), "2");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     /* ... and its default size is the list default. */
     plan_query(&p, "{ customer(customerId: 1) { orders { orderId } } }", NULL);
     CHECK_STR(param(&p, 2), "50");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     CHECK_STR(cursor_decode(&a, "cDAwMDA0MA"), "p000040");
     CHECK_STR(cursor_decode(&a, "bm90ZWJvb2s"), "notebook");
     CHECK_STR(cursor_decode(&a, "w6k"), "\xc3\xa9");
@@ -313,7 +313,7 @@ static void pages_continue_after_a_cursor(void)
     CHECK(cursor_decode(&a, "_w") == NULL);           /* 0xFF: not UTF-8 */
     CHECK(cursor_decode(&a, "AA") == NULL);           /* NUL */
     CHECK(cursor_decode(&a, "7aCA") == NULL);         /* a surrogate */
-    gql_arena_free(&a);
+    base_arena_free(&a);
 }
 
 static void lists_beyond_the_maximum_are_request_errors(void)
@@ -326,24 +326,24 @@ static void lists_beyond_the_maximum_are_request_errors(void)
               "Argument \"first\" of field \"Query.products\" is 1000, above the maximum list size of 200.");
     CHECK_INT(p.request_errors.first->locs[0].column, 12); /* at the argument */
     CHECK(p.request_errors.first->path == NULL);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     plan_query(&p, "query ($n: Int) { customer(customerId: 1) { orders(first: $n) { orderId } } }",
                "{\"n\": -1}");
     CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
     CHECK_STR(p.request_errors.first->message,
               "Argument \"first\" of field \"Customer.orders\" must not be negative; got -1.");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     plan_query(&p, "{ products(first: 200) { items { productId } } }", NULL);
     CHECK_INT(p.status, RS_PLAN_QUERY);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     plan_query(&p, "{ products(after: \"not a cursor\") { items { productId } } }", NULL);
     CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
     CHECK_STR(p.request_errors.first->message,
               "Argument \"after\" of field \"Query.products\" is not a cursor from this server.");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 }
 
 static PGresult *make_result(int nrows, const char *value)
@@ -396,13 +396,13 @@ static void answers_are_spliced_as_they_are(void)
     const char *text = "[{\"orderId\":\"1\",\"items\":[{\"unitPrice\":1.50,\"product\":{\"price\":1.50}}]}]";
     CHECK_STR(render_as(&p, order, 1, text), text);
     CHECK_INT(p.errors.count, 0);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK_STR(render_as(&p, "{ Product(productId: \"x\") { price } }", 0, NULL), "null"); /* no such row */
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK(render_as(&p, "{ Product(productId: \"x\") { price } }", 1, NULL) == NULL); /* half an answer */
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK(render_as(&p, "{ Product(productId: \"x\") { price } }", 2, "{}") == NULL);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* A NaN deep down: the error at its path, null up to the nearest nullable position (here the root list).
      */
@@ -416,7 +416,7 @@ static void answers_are_spliced_as_they_are(void)
     CHECK_STR(p.errors.first->message, "Float cannot represent value: NaN");
     CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/0/items/1/product/price");
     CHECK_INT(p.errors.first->locs[0].column, strstr(order, "price }") - order + 1);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* A nullable root stops it; NaN in a string is text. */
     CHECK_STR(render_as(&p, "{ customer(customerId: 1) { name orders { orderRef total } } }", 1,
@@ -424,12 +424,12 @@ static void answers_are_spliced_as_they_are(void)
               "null");
     CHECK_STR(p.errors.first->message, "Float cannot represent value: -Infinity");
     CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/orders/0/total");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK_STR(render_as(&p, "{ customer(customerId: 1) { name orders { total } } }", 1,
                         "{\"name\":\"NaN\",\"orders\":[{\"total\":1.00}]}"),
               "{\"name\":\"NaN\",\"orders\":[{\"total\":1.00}]}");
     CHECK_INT(p.errors.count, 0);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* Pages: an item nulls the items list, which nulls the (non-null) page. */
     CHECK_STR(
@@ -437,13 +437,13 @@ static void answers_are_spliced_as_they_are(void)
                   "{\"pageInfo\":{\"hasNextPage\":false},\"items\":[{\"productId\":\"NaN\",\"price\":NaN}]}"),
         "null");
     CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/items/0/price");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     /* What the plan does not describe is refused, not spliced. */
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":NaN}]") == NULL);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":[]},NaN]") == NULL);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 }
 
 /* Runs the statement of `query` as `who` against the seeded test database; the JSON, or NULL. */
@@ -484,32 +484,32 @@ static void customers_read_only_their_own_rows(void)
 
     CHECK_STR(run_as(conn, &p, &customer_4567, "{ Order(customerId: 4567) { orderId } }"),
               "[{\"orderId\":\"52\"}]");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     snprintf(q, sizeof(q), "{ Order(customerId: %s) { orderId } }", PQgetvalue(other, 0, 1));
     CHECK_STR(run_as(conn, &p, &customer_4567, q), "[]");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK(strcmp(run_as(conn, &p, &admin, q), "[]") != 0);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     const char *items =
         run_as(conn, &p, &customer_4567, "{ OrderItem(order: 52) { product { productId } } }");
     CHECK(starts_with(items, "[{\"product\":{\"productId\":\"notebook\"}}"));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     snprintf(q, sizeof(q), "{ OrderItem(order: %s) { orderItemId } }", PQgetvalue(other, 0, 0));
     CHECK_STR(run_as(conn, &p, &customer_4567, q), "[]");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     CHECK(strcmp(run_as(conn, &p, &admin, q), "[]") != 0);
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
 
     snprintf(q, sizeof(q), "{ customer(customerId: %s) { name } }", PQgetvalue(other, 0, 1));
     CHECK_STR(run_as(conn, &p, &customer_4567, q), "null");
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     const char *own =
         run_as(conn, &p, &customer_4567,
                "{ customer(customerId: 4567) { orders { items { order { customer { customerId } } } } } }");
     CHECK(starts_with(own, "{\"orders\":[{\"items\":[{\"order\":{\"customer\":{\"customerId\":\"4567\"}}}"));
     CHECK(own != NULL && occurrences(own, "\"customerId\":\"4567\"") == occurrences(own, "\"customerId\""));
-    gql_arena_free(&p.arena);
+    base_arena_free(&p.arena);
     PQclear(other);
     PQfinish(conn);
 }

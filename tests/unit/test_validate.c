@@ -13,8 +13,8 @@ static gql_schema *schema;
 static const char *first_error(const char *query, size_t *count, gql_loc *loc)
 {
     static char message[512];
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     gql_errors errors;
     gql_errors_init(&errors, &a);
     gql_syntax_error syn;
@@ -33,7 +33,7 @@ static const char *first_error(const char *query, size_t *count, gql_loc *loc)
                 *loc = errors.first->locs[0];
         }
     }
-    gql_arena_free(&a);
+    base_arena_free(&a);
     return message;
 }
 
@@ -120,8 +120,8 @@ static void rules(void)
 static int prepare(const char *query, const char *operation, const char *variables_json, char *first,
                    size_t size)
 {
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     gql_errors errors;
     gql_errors_init(&errors, &a);
     gql_syntax_error syn;
@@ -131,7 +131,7 @@ static int prepare(const char *query, const char *operation, const char *variabl
     int rc = doc ? gql_exec_prepare(&ctx, schema, doc, operation, vars, &a, &errors) : -2;
     snprintf(first, size, "%s", errors.first ? errors.first->message : "");
     json_decref(vars);
-    gql_arena_free(&a);
+    base_arena_free(&a);
     return rc;
 }
 

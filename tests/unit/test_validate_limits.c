@@ -15,8 +15,8 @@ static gql_schema *schema;
 /* Applies the limits to `query`; writes "line:col message" lines to out and returns the count. */
 static size_t limited(const char *query, size_t depth, size_t aliases, size_t fields, char *out, size_t size)
 {
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     gql_errors errors;
     gql_errors_init(&errors, &a);
     gql_document *doc = gql_parse(&a, query, strlen(query), NULL, NULL);
@@ -30,7 +30,7 @@ static size_t limited(const char *query, size_t depth, size_t aliases, size_t fi
             (size_t)snprintf(out + used, size - used, "%s%u:%u %s", e == errors.first ? "" : "\n",
                              e->nlocs ? e->locs[0].line : 0, e->nlocs ? e->locs[0].column : 0, e->message);
     CHECK_INT(n, errors.count);
-    gql_arena_free(&a);
+    base_arena_free(&a);
     return n;
 }
 
@@ -71,36 +71,36 @@ static void fields(void)
 /* 20 levels of 10 spreads: 10^20 fields, more than a size_t counts; refused at once without expanding. */
 static void fragment_bomb(void)
 {
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{ viewer { ...F0 } }");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{ viewer { ...F0 } }");
     for (int i = 0; i < 20; i++) {
-        gql_buf_printf(&b, "\nfragment F%d on Member {", i);
+        base_buf_printf(&b, "\nfragment F%d on Member {", i);
         for (int j = 0; j < 10; j++)
-            gql_buf_printf(&b, " ...F%d", i + 1);
-        gql_buf_puts(&b, " }");
+            base_buf_printf(&b, " ...F%d", i + 1);
+        base_buf_puts(&b, " }");
     }
-    gql_buf_puts(&b, "\nfragment F20 on Member { a: id b: name }");
-    gql_buf_putc(&b, '\0');
+    base_buf_puts(&b, "\nfragment F20 on Member { a: id b: name }");
+    base_buf_putc(&b, '\0');
     char out[512];
     CHECK_INT(limited(b.data, 10, 100, 10000, out, sizeof(out)), 2);
     CHECK_STR(out, "1:10 A selection set exceeds the maximum of 100 aliases.\n"
                    "1:1 Query exceeds the maximum of 10000 fields after fragment expansion.");
     /* the same with 3 levels: counted exactly */
-    gql_buf_free(&b);
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{ viewer { ...F0 } }");
+    base_buf_free(&b);
+    base_buf_init(&b);
+    base_buf_puts(&b, "{ viewer { ...F0 } }");
     for (int i = 0; i < 3; i++) {
-        gql_buf_printf(&b, " fragment F%d on Member {", i);
+        base_buf_printf(&b, " fragment F%d on Member {", i);
         for (int j = 0; j < 10; j++)
-            gql_buf_printf(&b, " ...F%d", i + 1);
-        gql_buf_puts(&b, " }");
+            base_buf_printf(&b, " ...F%d", i + 1);
+        base_buf_puts(&b, " }");
     }
-    gql_buf_puts(&b, " fragment F3 on Member { id }");
-    gql_buf_putc(&b, '\0');
+    base_buf_puts(&b, " fragment F3 on Member { id }");
+    base_buf_putc(&b, '\0');
     CHECK_INT(limited(b.data, 0, 0, 1000, out, sizeof(out)), 1);
     CHECK_STR(out, "1:1 Query exceeds the maximum of 1000 fields after fragment expansion (found 1001).");
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 static void aliases(void)
@@ -136,16 +136,16 @@ static void odd_documents(void)
     CHECK_STR(out, "1:1 Query exceeds the maximum depth of 1 (found 2).\n"
                    "1:1 Query exceeds the maximum of 2 fields after fragment expansion (found 3).");
     /* a chain of fragments longer than measuring follows */
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{ viewer { ...C0 } }");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{ viewer { ...C0 } }");
     for (int i = 0; i < 6000; i++)
-        gql_buf_printf(&b, " fragment C%d on Member { ...C%d }", i, i + 1);
-    gql_buf_puts(&b, " fragment C6000 on Member { id }");
-    gql_buf_putc(&b, '\0');
+        base_buf_printf(&b, " fragment C%d on Member { ...C%d }", i, i + 1);
+    base_buf_puts(&b, " fragment C6000 on Member { id }");
+    base_buf_putc(&b, '\0');
     CHECK_INT(limited(b.data, 10, 10, 10, out, sizeof(out)), 1);
     CHECK(strstr(out, "Query nests selections and fragments too deeply to be measured.") != NULL);
-    gql_buf_free(&b);
+    base_buf_free(&b);
 }
 
 int main(int argc, char **argv)

@@ -16,37 +16,37 @@
 static gql_schema *schema;
 
 /* Validates `query` and writes its errors as lines "line:col[,line:col...] message"; returns the count. */
-static size_t validate_text(const char *query, gql_buf *out)
+static size_t validate_text(const char *query, base_buf *out)
 {
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     gql_errors errors;
     gql_errors_init(&errors, &a);
     gql_syntax_error syn;
     gql_document *doc = gql_parse(&a, query, strlen(query), NULL, &syn);
     size_t n = 0;
     if (doc == NULL) {
-        gql_buf_printf(out, "%u:%u %s", syn.loc.line, syn.loc.column, syn.message);
+        base_buf_printf(out, "%u:%u %s", syn.loc.line, syn.loc.column, syn.message);
     } else {
         n = gql_validate(schema, doc, &errors);
         for (const gql_error *e = errors.first; e != NULL; e = e->next) {
             if (e != errors.first)
-                gql_buf_putc(out, '\n');
+                base_buf_putc(out, '\n');
             for (unsigned i = 0; i < e->nlocs; i++)
-                gql_buf_printf(out, "%s%u:%u", i ? "," : "", e->locs[i].line, e->locs[i].column);
-            gql_buf_printf(out, " %s", e->message);
+                base_buf_printf(out, "%s%u:%u", i ? "," : "", e->locs[i].line, e->locs[i].column);
+            base_buf_printf(out, " %s", e->message);
         }
         CHECK_INT(n, errors.count);
     }
-    gql_arena_free(&a);
-    gql_buf_putc(out, '\0');
+    base_arena_free(&a);
+    base_buf_putc(out, '\0');
     return n;
 }
 
 static void expect(int line, const char *query, const char *want)
 {
-    gql_buf got;
-    gql_buf_init(&got);
+    base_buf got;
+    base_buf_init(&got);
     validate_text(query, &got);
     check_count++;
     if (got.data == NULL || strcmp(got.data, want) != 0) {
@@ -54,7 +54,7 @@ static void expect(int line, const char *query, const char *want)
         fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", __FILE__, line, query,
                 got.data ? got.data : "", want);
     }
-    gql_buf_free(&got);
+    base_buf_free(&got);
 }
 
 /* One valid and one invalid document per rule, in specifiedRules order. */
@@ -212,29 +212,29 @@ static void rules(void)
 /* Past 100 errors graphql-js adds one saying so and stops; so does gqld. */
 static void error_limit(void)
 {
-    gql_buf q;
-    gql_buf_init(&q);
-    gql_buf_puts(&q, "{ book {");
+    base_buf q;
+    base_buf_init(&q);
+    base_buf_puts(&q, "{ book {");
     for (int i = 0; i < 150; i++)
-        gql_buf_printf(&q, " f%d", i);
-    gql_buf_puts(&q, " } }");
-    gql_buf_putc(&q, '\0');
-    gql_buf got;
-    gql_buf_init(&got);
+        base_buf_printf(&q, " f%d", i);
+    base_buf_puts(&q, " } }");
+    base_buf_putc(&q, '\0');
+    base_buf got;
+    base_buf_init(&got);
     CHECK_INT(validate_text(q.data, &got), 101);
     const char *last = strrchr(got.data, '\n');
     CHECK_STR(last, "\n Too many validation errors, error limit reached. Validation aborted.");
     CHECK(strstr(got.data, "f99\" on type") != NULL);
     CHECK(strstr(got.data, "f100\" on type") == NULL);
-    gql_buf_free(&got);
-    gql_buf_free(&q);
+    base_buf_free(&got);
+    base_buf_free(&q);
 }
 
 /* A caller's cap on its error list does not cut validation's own 101. */
 static void caller_cap(void)
 {
-    gql_arena a;
-    gql_arena_init(&a, 0);
+    base_arena a;
+    base_arena_init(&a, 0);
     gql_errors errors;
     gql_errors_init(&errors, &a);
     errors.max = 5;
@@ -244,36 +244,36 @@ static void caller_cap(void)
     CHECK_INT(gql_validate(schema, doc, &errors), 8);
     CHECK_INT(errors.count, 8);
     CHECK_INT(errors.max, 5);
-    gql_arena_free(&a);
+    base_arena_free(&a);
 }
 
 /* Builds a document: `before`, then `unit` n times (printf with i and i + 1 when numbered), then `after`. */
 static char *repeat(const char *before, const char *unit, int n, bool numbered, const char *after)
 {
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, before);
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, before);
     for (int i = 0; i < n; i++) {
         if (numbered)
-            gql_buf_printf(&b, unit, i, i + 1);
+            base_buf_printf(&b, unit, i, i + 1);
         else
-            gql_buf_puts(&b, unit);
+            base_buf_puts(&b, unit);
     }
-    gql_buf_puts(&b, after);
-    gql_buf_putc(&b, '\0');
+    base_buf_puts(&b, after);
+    base_buf_putc(&b, '\0');
     return b.data;
 }
 
 static size_t count_errors(const char *query, char *first, size_t size)
 {
-    gql_buf got;
-    gql_buf_init(&got);
+    base_buf got;
+    base_buf_init(&got);
     size_t n = validate_text(query, &got);
     snprintf(first, size, "%s", got.data != NULL ? got.data : "");
     char *nl = strchr(first, '\n');
     if (nl != NULL)
         *nl = '\0';
-    gql_buf_free(&got);
+    base_buf_free(&got);
     return n;
 }
 
@@ -301,19 +301,19 @@ static void hostile(void)
     CHECK(strstr(first, "Cannot spread fragment \"C0\" within itself via \"C1\", \"C2\"") != NULL);
     free(q);
     /* a fragment bomb: 20 levels of 10 spreads, 10^20 fields once expanded */
-    gql_buf b;
-    gql_buf_init(&b);
-    gql_buf_puts(&b, "{ viewer { ...F0 } }");
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{ viewer { ...F0 } }");
     for (int i = 0; i < 20; i++) {
-        gql_buf_printf(&b, " fragment F%d on Member {", i);
+        base_buf_printf(&b, " fragment F%d on Member {", i);
         for (int j = 0; j < 10; j++)
-            gql_buf_printf(&b, " ...F%d", i + 1);
-        gql_buf_puts(&b, " }");
+            base_buf_printf(&b, " ...F%d", i + 1);
+        base_buf_puts(&b, " }");
     }
-    gql_buf_puts(&b, " fragment F20 on Member { id }");
-    gql_buf_putc(&b, '\0');
+    base_buf_puts(&b, " fragment F20 on Member { id }");
+    base_buf_putc(&b, '\0');
     CHECK_INT(count_errors(b.data, first, sizeof(first)), 0);
-    gql_buf_free(&b);
+    base_buf_free(&b);
     /* 5 000 conflicting fields: 100 errors, then the limit */
     q = repeat("{ book {", " x: title x: isbn", 2500, false, " } }");
     CHECK_INT(count_errors(q, first, sizeof(first)), 101);
@@ -325,13 +325,13 @@ static void hostile(void)
     free(q);
     /* nesting as deep as the parser allows by default */
     q = repeat("{ viewer {", " friends {", 250, false, " id");
-    gql_buf_init(&b);
-    gql_buf_puts(&b, q);
+    base_buf_init(&b);
+    base_buf_puts(&b, q);
     for (int i = 0; i < 252; i++)
-        gql_buf_puts(&b, " }");
-    gql_buf_putc(&b, '\0');
+        base_buf_puts(&b, " }");
+    base_buf_putc(&b, '\0');
     CHECK_INT(count_errors(b.data, first, sizeof(first)), 0);
-    gql_buf_free(&b);
+    base_buf_free(&b);
     free(q);
 }
 
