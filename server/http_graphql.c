@@ -15,7 +15,7 @@
 #include "schema/base/buf.h"
 #include "server/auth/http_auth.h"
 #include "server/http_cors.h"
-#include "resolvers/response_cache.h"
+#include "resolvers/pipeline/response_cache.h"
 #include "server/http_negotiate.h"
 #include "server/http_worker.h"
 #include "server/request_facts.h"

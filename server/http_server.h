@@ -8,7 +8,7 @@
 #define GQLD_HTTP_SERVER_H
 
 #include "server/config.h"
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 
 /* Serves until a stop signal; returns the process exit status. */
 int http_server_run(const gqld_config *cfg, const rs_engine *engine);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "server/config.h"
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 #include "server/metrics.h"
 
 typedef struct http_worker {

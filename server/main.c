@@ -17,7 +17,7 @@
 #include "cache/cache_key.h"
 #include "cache/cache_shared.h"
 #include "server/config.h"
-#include "resolvers/db_admin.h"
+#include "resolvers/admin.h"
 #include "infra/build/embedded.h"
 #include "schema/gql_schema.h"
 #include "gqld_version.h"

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolvers/db_coalesce.h"
-#include "resolvers/db_pool.h"
-#include "resolvers/executor.h"
+#include "resolvers/db/db_coalesce.h"
+#include "resolvers/db/db_pool.h"
+#include "resolvers/engine.h"
 #include "schema/base/buf.h"
 
 /* Where a request went: a label of the request metrics (bounded, unlike paths). */

@@ -13,7 +13,7 @@
 
 #include <h2o.h>
 
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 
 /* The request's record, created (zeroed) on first use; NULL when out of memory. */
 rs_facts *request_facts_of(h2o_req_t *req);

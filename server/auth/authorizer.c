@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "server/auth/auth.h"
-#include "resolvers/catalog.h"
+#include "resolvers/sql/catalog.h"
 
 enum { MAX_EVENT_BYTES = 1 << 20 };
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "server/config.h"
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 
 /* True when AWS_LAMBDA_RUNTIME_API is set (gqld runs inside Lambda or its emulator). */
 bool lambda_runtime_active(void);

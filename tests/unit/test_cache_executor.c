@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "cache_testing.h"
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,10 +5,10 @@
  * visibility class), the stale marker, and the persisted query hash checks.
  */
 #include "check.h"
-#include "resolvers/cache_policy.h"
+#include "resolvers/pipeline/cache_policy.h"
 #include "schema/gql_parser.h"
 #include "schema/gql_validate.h"
-#include "resolvers/response_cache.h"
+#include "resolvers/pipeline/response_cache.h"
 
 #include <stdlib.h>
 

@@ -6,7 +6,7 @@
  * statement counter shows how many statements were really sent.
  */
 #include "check.h"
-#include "resolvers/db_coalesce.h"
+#include "resolvers/db/db_coalesce.h"
 
 #include <time.h>
 #include <unistd.h>

@@ -10,7 +10,7 @@
  * machine and the backend may be signalled (else it says it skipped).
  */
 #include "check.h"
-#include "resolvers/db_pool.h"
+#include "resolvers/db/db_pool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,15 +5,15 @@
  * No server needed.
  */
 #include "check.h"
-#include "resolvers/auth_scope.h"
-#include "resolvers/catalog.h"
-#include "resolvers/cursor.h"
+#include "resolvers/sql/auth_scope.h"
+#include "resolvers/sql/catalog.h"
+#include "resolvers/sql/cursor.h"
 #include "schema/gql_exec.h"
 #include "schema/gql_parser.h"
 #include "schema/gql_validate.h"
-#include "resolvers/plan.h"
-#include "resolvers/render.h"
-#include "resolvers/sql_build.h"
+#include "resolvers/sql/plan.h"
+#include "resolvers/sql/render.h"
+#include "resolvers/sql/sql_build.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  * it answers (the pool no longer reads them once it has answered); a shared
  * statement's text and array parameters belong to the group.
  */
-#include "resolvers/db_coalesce.h"
+#include "resolvers/db/db_coalesce.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "resolvers/cache_policy.h"
+#include "resolvers/pipeline/cache_policy.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
  * db_pool_destroy, which must therefore not run inside a pool callback (h2o is
  * iterating its timeout list while callbacks run).
  */
-#include "resolvers/db_pool_internal.h"
+#include "resolvers/db/db_pool_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "resolvers/catalog.h"
+#include "resolvers/sql/catalog.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -44,7 +44,7 @@
 
 #include <stdint.h>
 
-#include "resolvers/db_pool.h"
+#include "resolvers/db/db_pool.h"
 
 typedef struct db_coalesce db_coalesce;
 

@@ -45,7 +45,7 @@
 #define RS_SQL_BUILD_H
 
 #include "schema/base/arena.h"
-#include "resolvers/plan.h"
+#include "resolvers/sql/plan.h"
 
 /* Sets plan->sql (in the arena). 0, or -1 when out of memory or a name is not a GraphQL name. */
 int sql_build(rs_plan *plan, base_arena *arena);

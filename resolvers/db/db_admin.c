@@ -1,4 +1,4 @@
-#include "resolvers/db_admin.h"
+#include "resolvers/admin.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-#include "resolvers/render.h"
+#include "resolvers/sql/render.h"
 
 #include <stdbool.h>
 #include <string.h>

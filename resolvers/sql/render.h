@@ -19,10 +19,10 @@
 
 #include <stddef.h>
 
-#include "resolvers/db_pool.h"
+#include "resolvers/db/db_pool.h"
 #include "schema/base/arena.h"
 #include "schema/gql_errors.h"
-#include "resolvers/plan.h"
+#include "resolvers/sql/plan.h"
 
 /*
  * The root field's value (in the arena: the result dies with the callback),

@@ -1,4 +1,4 @@
-#include "resolvers/cursor.h"
+#include "resolvers/sql/cursor.h"
 
 #include <stdbool.h>
 #include <stdint.h>

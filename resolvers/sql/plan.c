@@ -1,4 +1,4 @@
-#include "resolvers/plan.h"
+#include "resolvers/sql/plan.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolvers/cursor.h"
+#include "resolvers/sql/cursor.h"
 #include "schema/base/buf.h"
 
 typedef struct planner {

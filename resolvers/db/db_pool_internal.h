@@ -23,7 +23,7 @@
 #ifndef DB_POOL_INTERNAL_H
 #define DB_POOL_INTERNAL_H
 
-#include "resolvers/db_pool.h"
+#include "resolvers/db/db_pool.h"
 
 /* Named statements per connection; beyond this, statements run unnamed. */
 #define DB_STMT_CACHE_MAX 512

@@ -1,4 +1,4 @@
-#include "resolvers/auth_scope.h"
+#include "resolvers/sql/auth_scope.h"
 
 #include <stdbool.h>
 #include <string.h>

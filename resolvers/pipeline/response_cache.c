@@ -1,4 +1,4 @@
-#include "resolvers/response_cache.h"
+#include "resolvers/pipeline/response_cache.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "resolvers/executor.h"
+#include "resolvers/engine.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,19 +8,19 @@
 
 #include "cache/cache_flight.h"
 #include "cache/cache_lru.h"
-#include "resolvers/cache_policy.h"
+#include "resolvers/pipeline/cache_policy.h"
 #include "cache/cache_tiers.h"
-#include "resolvers/catalog.h"
+#include "resolvers/sql/catalog.h"
 #include "schema/base/buf.h"
 #include "schema/gql_errors.h"
 #include "schema/gql_exec.h"
 #include "schema/gql_introspect.h"
 #include "schema/gql_parser.h"
 #include "schema/gql_validate.h"
-#include "resolvers/plan.h"
-#include "resolvers/render.h"
-#include "resolvers/response_cache.h"
-#include "resolvers/sql_build.h"
+#include "resolvers/sql/plan.h"
+#include "resolvers/sql/render.h"
+#include "resolvers/pipeline/response_cache.h"
+#include "resolvers/sql/sql_build.h"
 
 struct rs_worker {
     const rs_engine *engine;

@@ -17,10 +17,10 @@
 
 #include <h2o.h>
 
-#include "resolvers/auth_scope.h"
+#include "resolvers/sql/auth_scope.h"
 #include "cache/cache_shared.h"
-#include "resolvers/db_coalesce.h"
-#include "resolvers/db_pool.h"
+#include "resolvers/db/db_coalesce.h"
+#include "resolvers/db/db_pool.h"
 #include "schema/gql_schema.h"
 #include "schema/gql_validate.h"
 

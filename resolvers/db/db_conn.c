@@ -30,7 +30,7 @@
  * no special care, and while connecting we simply re-wrap after every
  * PQconnectPoll step instead of guessing whether the fd changed.
  */
-#include "resolvers/db_pool_internal.h"
+#include "resolvers/db/db_pool_internal.h"
 
 #include <fcntl.h>
 #include <stdio.h>

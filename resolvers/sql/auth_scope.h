@@ -17,7 +17,7 @@
 #ifndef RS_AUTH_SCOPE_H
 #define RS_AUTH_SCOPE_H
 
-#include "resolvers/catalog.h"
+#include "resolvers/sql/catalog.h"
 #include "schema/base/arena.h"
 #include "schema/base/buf.h"
 

@@ -25,8 +25,8 @@
 
 #include <stdbool.h>
 
-#include "resolvers/auth_scope.h"
-#include "resolvers/catalog.h"
+#include "resolvers/sql/auth_scope.h"
+#include "resolvers/sql/catalog.h"
 #include "schema/gql_exec.h"
 
 typedef struct rs_plan_ctx {

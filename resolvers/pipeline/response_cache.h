@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolvers/auth_scope.h"
+#include "resolvers/sql/auth_scope.h"
 #include "cache/cache_lru.h"
 
 /*

@@ -1,9 +1,9 @@
-#include "resolvers/sql_build.h"
+#include "resolvers/sql/sql_build.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "resolvers/cursor.h"
+#include "resolvers/sql/cursor.h"
 #include "schema/base/buf.h"
 
 typedef struct builder {
