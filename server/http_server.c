@@ -228,11 +228,9 @@ static void publish_pool(http_worker *w, unsigned pool_size)
     if (now == w->pool_published)
         return;
     w->pool_published = now;
-    db_pool_stats stats;
-    db_pool_get_stats(rs_worker_pool(w->rs), &stats);
-    db_coalesce_stats coalesce;
-    rs_worker_coalesce_stats(w->rs, &coalesce);
-    metrics_publish_pool(w->metrics, &stats, &coalesce, pool_size);
+    rs_worker_stats stats;
+    rs_worker_get_stats(w->rs, &stats);
+    metrics_publish_pool(w->metrics, &stats, pool_size);
 }
 
 static void begin_drain(http_worker *w)

@@ -1,10 +1,12 @@
 /* cache_lookup: the response cache's part of the pipeline: keys, single flight, requests remembered. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "resolvers/pipeline/pipeline_internal.h"
 #include "resolvers/pipeline/response_cache.h"
+#include "resolvers/sql/auth_scope.h"
 
 /* ---- the response cache ---- */
 
@@ -49,7 +51,7 @@ static void on_response_lookup(void *user, const cache_hit *hit)
     cache_missed(x);
 }
 
-/* Remembers what the request's digest led to (rs_known_find), unless it already is. */
+/* Remembers what the request's bytes led to (known_digest), unless it already is. */
 static void remember(rs_exec *x, const uint8_t base_key[CACHE_KEY_BYTES])
 {
     rs_worker *w = x->worker;
@@ -113,97 +115,149 @@ bool cache_begin(rs_exec *x, const rs_request *request)
     }
     x->cacheable = true;
     if (x->known_miss)
-        cache_missed(x); /* rs_execute_known found nothing a moment ago: not asked twice */
+        cache_missed(x); /* known_lookup_start found nothing a moment ago: not asked twice */
     else
         cache_tiers_lookup(w->tiers, CACHE_NS_RESPONSE, x->key, on_response_lookup, x);
     return true;
 }
 
-/* ---- requests seen before (engine.h) ---- */
+/* ---- requests seen before (engine.h, rs_request.raw) ---- */
 
-bool rs_worker_remembers(const rs_worker *worker)
+bool known_digest(const rs_worker *w, const rs_request *request, uint8_t digest[CACHE_KEY_BYTES])
 {
-    /* With nothing to ask (memcached down, no in-process tier) a lookup first would only cost a miss. */
-    return worker->known != NULL && cache_tiers_can_hit(worker->tiers);
+    /*
+     * With nothing to ask (memcached down, no in-process tier) a lookup first
+     * would only cost a miss. A persisted query's registration (text and hash)
+     * is not remembered: a repeat must register the text again if it has
+     * expired, which only the parsing path does.
+     */
+    return request->raw != NULL && w->known != NULL && cache_tiers_can_hit(w->tiers) &&
+           !(request->query != NULL && request->apq_hash != NULL) &&
+           response_request_digest(request->raw_in_url, request->raw, request->raw_len, digest) == 0;
 }
 
-bool rs_known_find(rs_worker *worker, const uint8_t digest[CACHE_KEY_BYTES], rs_known *out)
+/* True with *out and *key set when the digest is remembered and its response may come from the cache for who.
+ */
+static bool known_key(rs_worker *w, const uint8_t digest[CACHE_KEY_BYTES], const rs_principal *who,
+                      rs_known *out, uint8_t key[CACHE_KEY_BYTES])
 {
-    cache_entry *e = worker->known != NULL ? cache_lru_get(worker->known, digest) : NULL;
+    cache_entry *e = cache_lru_get(w->known, digest);
     if (e == NULL)
         return false;
     *out = *(const rs_known *)cache_entry_value(e);
     cache_entry_unpin(e);
+    if (out->private_scope && who->kind == RS_PRINCIPAL_ANONYMOUS)
+        return false; /* answered with errors by the normal way, never from the cache */
+    char visibility_buf[512];
+    const char *visibility = response_visibility(who, visibility_buf, sizeof(visibility_buf));
+    return visibility != NULL && response_key(out->base_key, visibility, key) == 0;
+}
+
+/* A fresh hit for a remembered request: its meta and facts, as the parsing path would set them. */
+static void known_hit_facts(rs_worker *w, const rs_known *known, const cache_hit *hit, rs_response_meta *meta,
+                            rs_facts *facts)
+{
+    cache_shared *shared = w->engine->cache.shared;
+    if (shared != NULL)
+        cache_count(&cache_shared_counters(shared)->unparsed_hits, 1);
+    if (facts != NULL)
+        facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
+    if (meta != NULL)
+        *meta = (rs_response_meta){.max_age = known->max_age,
+                                   .private_scope = known->private_scope,
+                                   .hit = true,
+                                   .age = cache_value_age_s(&hit->meta, cache_now_ms())};
+}
+
+bool known_answer_local(rs_worker *w, const rs_request *request, const uint8_t digest[CACHE_KEY_BYTES],
+                        rs_done_cb done, void *user)
+{
+    rs_principal who = auth_scope_principal(w->engine->auth_mode, &request->principal);
+    rs_known known;
+    uint8_t key[CACHE_KEY_BYTES];
+    cache_hit hit;
+    cache_entry *pin;
+    if (!known_key(w, digest, &who, &known, key) ||
+        !cache_tiers_local_hit(w->tiers, CACHE_NS_RESPONSE, key, &hit, &pin))
+        return false;
+    known_hit_facts(w, &known, &hit, request->meta, request->facts);
+    done(user, RS_DATA, hit.payload, hit.len);
+    cache_entry_unpin(pin);
     return true;
 }
 
-/* A remembered request's lookup in flight. */
+/* A remembered request's lookup in memcached, with the copy of the request it runs if nothing is fresh. */
 typedef struct known_lookup {
-    rs_worker *worker;
+    rs_exec *x;
     rs_known known;
-    rs_response_meta *meta;
-    rs_facts *facts;
-    rs_done_cb done;
-    rs_fallback_cb fallback;
-    void *user;
+    run_fn run;
+    rs_request request; /* its strings below, its variables a reference */
+    char *query;
+    char *operation_name;
+    char apq_hash[2 * CACHE_KEY_BYTES + 1];
 } known_lookup;
 
-static void known_answer(known_lookup *k, const cache_hit *hit)
+static void free_known_lookup(known_lookup *k)
 {
-    if (hit->freshness == CACHE_FRESH) {
-        cache_shared *shared = k->worker->engine->cache.shared;
-        if (shared != NULL)
-            cache_count(&cache_shared_counters(shared)->unparsed_hits, 1);
-        if (k->facts != NULL)
-            k->facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
-        if (k->meta != NULL)
-            *k->meta = (rs_response_meta){.max_age = k->known.max_age,
-                                          .private_scope = k->known.private_scope,
-                                          .hit = true,
-                                          .age = cache_value_age_s(&hit->meta, cache_now_ms())};
-        k->done(k->user, RS_DATA, hit->payload, hit->len);
-    } else if (k->worker->closing) {
-        /* The worker is going away under a lookup memcached never answered: nothing may start now. */
-        if (k->meta != NULL)
-            *k->meta = (rs_response_meta){0};
-        static const char body[] = "{\"errors\":[{\"message\":\"The server is shutting down; retry.\","
-                                   "\"extensions\":{\"code\":\"OVERLOADED\"}}]}";
-        k->done(k->user, RS_OVERLOADED, body, sizeof(body) - 1);
-    } else {
-        k->fallback(k->user, hit->freshness == CACHE_EXPIRED);
-    }
+    free(k->query);
+    free(k->operation_name);
+    json_decref((json_t *)k->request.variables);
+    free(k);
 }
 
 static void on_known_lookup(void *user, const cache_hit *hit)
 {
-    known_answer(user, hit);
-    free(user);
+    known_lookup *k = user;
+    rs_exec *x = k->x;
+    if (hit->freshness == CACHE_FRESH) {
+        known_hit_facts(x->worker, &k->known, hit, &x->meta, x->facts);
+        respond(x, RS_DATA, hit->payload, hit->len);
+    } else if (x->worker->closing) {
+        /* The worker is going away under a lookup memcached never answered: nothing may start now. */
+        static const char body[] = "{\"errors\":[{\"message\":\"The server is shutting down; retry.\","
+                                   "\"extensions\":{\"code\":\"OVERLOADED\"}}]}";
+        respond(x, RS_OVERLOADED, body, sizeof(body) - 1);
+    } else {
+        /* Nothing at all: the parsing path does not ask again; a stale entry is asked for stale-if-error. */
+        x->known_miss = hit->freshness == CACHE_EXPIRED;
+        if (k->request.query == NULL && k->request.apq_hash != NULL)
+            start_apq_lookup(x, &k->request, k->run);
+        else
+            k->run(x, &k->request);
+    }
+    free_known_lookup(k);
 }
 
-bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_principal *principal,
-                      rs_response_meta *meta, rs_facts *facts, rs_done_cb done, rs_fallback_cb fallback,
-                      void *user)
+bool known_lookup_start(rs_exec *x, const rs_request *request, run_fn run)
 {
-    rs_principal who = auth_scope_principal(worker->engine->auth_mode, principal);
-    if (known->private_scope && who.kind == RS_PRINCIPAL_ANONYMOUS)
-        return false; /* answered with errors by the normal way, never from the cache */
-    char visibility_buf[512];
-    const char *visibility = response_visibility(&who, visibility_buf, sizeof(visibility_buf));
+    rs_worker *w = x->worker;
+    known_lookup *k = calloc(1, sizeof(*k));
     uint8_t key[CACHE_KEY_BYTES];
-    if (visibility == NULL || response_key(known->base_key, visibility, key) != 0)
+    if (k == NULL || !known_key(w, x->digest, &x->principal, &k->known, key)) {
+        free(k);
         return false;
-    known_lookup local = {worker, *known, meta, facts, done, fallback, user};
-    cache_hit hit;
-    cache_entry *pin;
-    if (cache_tiers_local_hit(worker->tiers, CACHE_NS_RESPONSE, key, &hit, &pin)) {
-        known_answer(&local, &hit); /* the hottest path: no allocation, no callback */
-        cache_entry_unpin(pin);
-        return true;
     }
-    known_lookup *k = malloc(sizeof(*k));
-    if (k == NULL)
+    k->x = x;
+    k->run = run;
+    k->request = *request;
+    k->request.raw = NULL;
+    if (request->query != NULL && (k->query = malloc(request->query_len ? request->query_len : 1)) != NULL)
+        memcpy(k->query, request->query, request->query_len);
+    if (request->operation_name != NULL)
+        k->operation_name = strdup(request->operation_name);
+    if ((request->query != NULL && k->query == NULL) ||
+        (request->operation_name != NULL && k->operation_name == NULL)) {
+        free_known_lookup(k);
         return false;
-    *k = local;
-    cache_tiers_lookup(worker->tiers, CACHE_NS_RESPONSE, key, on_known_lookup, k);
+    }
+    k->request.query = k->query;
+    k->request.operation_name = k->operation_name;
+    if (request->apq_hash != NULL) {
+        snprintf(k->apq_hash, sizeof(k->apq_hash), "%s", request->apq_hash);
+        k->request.apq_hash = k->apq_hash;
+    }
+    if (request->variables != NULL)
+        json_incref((json_t *)request->variables);
+    cache_tiers_lookup(w->tiers, CACHE_NS_RESPONSE, key, on_known_lookup, k);
     return true;
 }

@@ -21,8 +21,11 @@
 #include "cache/cache_flight.h"
 #include "cache/cache_lru.h"
 #include "cache/cache_tiers.h"
+#include "resolvers/db/db_coalesce.h"
+#include "resolvers/db/db_pool.h"
 #include "resolvers/engine.h"
 #include "resolvers/pipeline/cache_policy.h"
+#include "resolvers/sql/auth_scope.h"
 #include "resolvers/sql/plan.h"
 #include "schema/base/arena.h"
 #include "schema/gql_errors.h"
@@ -36,7 +39,7 @@ struct rs_worker {
     cache_tiers *tiers;    /* responses and persisted queries: in-process tier and memcached */
     cache_flights *flights;
     h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
-    cache_lru *known;         /* rs_known by request digest (rs_known_find); NULL: none kept */
+    cache_lru *known; /* rs_known by the digest of a request's bytes (known_digest); NULL: none kept */
     h2o_loop_t *loop;
     /* 0 ms: hands one loop iteration's memcached operations to its thread at once (cache_mc_set_kick) */
     h2o_timeout_t cache_tick;
@@ -47,7 +50,16 @@ struct rs_worker {
     bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
 };
 
-_Static_assert(sizeof(((rs_known *)0)->base_key) == CACHE_KEY_BYTES, "a base key is a cache key");
+/*
+ * What a request's bytes led to when they were parsed and turned out
+ * cacheable (rs_request.raw): the base of its response key and its cache
+ * policy. The same bytes always lead there again.
+ */
+typedef struct rs_known {
+    uint8_t base_key[CACHE_KEY_BYTES]; /* response_base_key */
+    unsigned max_age;                  /* the cache policy */
+    bool private_scope;
+} rs_known;
 
 /* A parsed, validated document, shared read-only by this thread's requests while pinned. */
 typedef struct rs_document {
@@ -100,7 +112,7 @@ struct rs_exec {
     uint64_t db_start_us;            /* when the first statement was sent */
     uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
     bool has_digest;
-    bool known_miss; /* rs_request.known_miss */
+    bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
 };
 
 typedef struct flight_result {
@@ -133,6 +145,18 @@ const gql_document *document_for(rs_exec *x, const rs_request *request);
 
 /* cache_lookup.c: the response cache in front of execute_roots. */
 bool cache_begin(rs_exec *x, const rs_request *request);
+
+/*
+ * cache_lookup.c, requests seen before: known_digest is true with the digest
+ * of the request's bytes when this worker may remember them;
+ * known_answer_local answers a remembered request from the in-process tier
+ * (true: done has run); known_lookup_start asks memcached for one and runs a
+ * copy of the request when nothing fresh is there (false: not started).
+ */
+bool known_digest(const rs_worker *w, const rs_request *request, uint8_t digest[CACHE_KEY_BYTES]);
+bool known_answer_local(rs_worker *w, const rs_request *request, const uint8_t digest[CACHE_KEY_BYTES],
+                        rs_done_cb done, void *user);
+bool known_lookup_start(rs_exec *x, const rs_request *request, run_fn run);
 
 /* apq.c: the persisted query's text looked up by its hash, then run. */
 void start_apq_lookup(rs_exec *x, const rs_request *request, run_fn run);

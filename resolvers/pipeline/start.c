@@ -40,6 +40,11 @@ static void run(rs_exec *x, const rs_request *request)
 void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user)
 {
     const rs_engine *engine = worker->engine;
+    uint8_t digest[CACHE_KEY_BYTES];
+    bool has_digest = known_digest(worker, request, digest);
+    /* The hottest path: a remembered request answered by the in-process tier, no allocation, no callback. */
+    if (has_digest && known_answer_local(worker, request, digest, done, user))
+        return;
     rs_exec *x = calloc(1, sizeof(*x));
     if (x == NULL) {
         if (request->meta != NULL)
@@ -52,15 +57,9 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->user = user;
     x->meta_out = request->meta;
     x->facts = request->facts;
-    /*
-     * A persisted query's registration (text and hash) is not remembered: a
-     * repeat must register the text again if it has expired, which only the
-     * parsing path does.
-     */
-    x->has_digest = request->digest != NULL && !(request->query != NULL && request->apq_hash != NULL);
-    if (x->has_digest)
-        memcpy(x->digest, request->digest, CACHE_KEY_BYTES);
-    x->known_miss = request->known_miss;
+    x->has_digest = has_digest;
+    if (has_digest)
+        memcpy(x->digest, digest, CACHE_KEY_BYTES);
     base_arena_init(&x->arena, engine->limits.max_arena_bytes);
     gql_errors_init(&x->errors, &x->arena);
     gql_errors_init(&x->request_errors, &x->arena);
@@ -69,6 +68,8 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     if (auth_scope_principal_keep(&x->principal, &x->arena) != 0)
         x->principal = (rs_principal){.kind = RS_PRINCIPAL_ANONYMOUS}; /* out of memory: the secure default */
 
+    if (has_digest && known_lookup_start(x, request, run))
+        return; /* memcached is asked first; the request runs from its copy if nothing fresh is there */
     if (request->query == NULL && request->apq_hash != NULL)
         start_apq_lookup(x, request, run);
     else

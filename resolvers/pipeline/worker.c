@@ -133,12 +133,31 @@ void rs_worker_destroy(rs_worker *worker)
     free(worker);
 }
 
-db_pool *rs_worker_pool(rs_worker *worker)
+void rs_worker_get_stats(const rs_worker *worker, rs_worker_stats *out)
 {
-    return worker->pool;
+    db_pool_get_stats(worker->pool, &out->pool);
+    db_coalesce_get_stats(worker->coalesce, &out->coalesce);
 }
 
-void rs_worker_coalesce_stats(const rs_worker *worker, db_coalesce_stats *out)
+typedef struct ping {
+    rs_ping_cb cb;
+    void *user;
+} ping;
+
+static void on_ping(void *ctx, const db_result *result)
 {
-    db_coalesce_get_stats(worker->coalesce, out);
+    ping *p = ctx;
+    p->cb(p->user, result->status == DB_OK);
+    free(p);
+}
+
+void rs_worker_ping(rs_worker *worker, rs_ping_cb cb, void *user)
+{
+    ping *p = db_pool_is_up(worker->pool) ? malloc(sizeof(*p)) : NULL;
+    if (p == NULL) {
+        cb(user, false); /* no live connection: at once, not after a connect timeout */
+        return;
+    }
+    *p = (ping){cb, user};
+    db_pool_query(worker->pool, "SELECT 1", 0, NULL, on_ping, p);
 }
