@@ -8,7 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 /* The check must answer before the container runtime's own timeout (30 s by default). */
 enum { TIMEOUT_S = 5 };

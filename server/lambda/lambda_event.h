@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "schema/base/buf.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 typedef enum lambda_event_format {
     LAMBDA_EVENT_V1, /* REST API proxy, or HTTP API payload 1.0 */

@@ -11,7 +11,7 @@
 
 #include "schema/base/buf.h"
 #include "gqld_version.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
 

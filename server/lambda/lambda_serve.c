@@ -23,7 +23,7 @@
 
 #include "server/http_server.h"
 #include "server/lambda/lambda_event.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 #include "server/lambda/lambda_runtime.h"
 #include "server/log.h"
 

@@ -1,4 +1,4 @@
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 #include <ctype.h>
 #include <errno.h>
