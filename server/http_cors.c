@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 /*
  * What a browser may send: the JSON content type, a bearer token, and the

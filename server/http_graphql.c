@@ -16,7 +16,7 @@
 #include "server/auth/http_auth.h"
 #include "server/http_cors.h"
 #include "server/http_negotiate.h"
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 #include "server/request_facts.h"
 
 typedef struct graphql_call {

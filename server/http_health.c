@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
