@@ -82,8 +82,8 @@ static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
     return 0;
 }
 
-rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
-                            size_t errlen)
+rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool,
+                            const db_pool_config *writer, char *err, size_t errlen)
 {
     rs_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -99,7 +99,9 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
     w->pool = w->documents != NULL && cache_start(w, loop, err, errlen) == 0
                   ? db_pool_create(loop, pool, err, errlen)
                   : NULL;
-    if (w->pool != NULL && (w->coalesce = db_coalesce_create(w->pool, loop, engine->db_coalesce)) == NULL)
+    if (w->pool != NULL)
+        w->writer = writer != NULL ? db_pool_create(loop, writer, err, errlen) : w->pool;
+    if (w->writer != NULL && (w->coalesce = db_coalesce_create(w->pool, loop, engine->db_coalesce)) == NULL)
         snprintf(err, errlen, "out of memory");
     if (w->coalesce == NULL) {
         rs_worker_destroy(w);
@@ -126,6 +128,8 @@ void rs_worker_destroy(rs_worker *worker)
         h2o_timeout_dispose(worker->loop, &worker->cache_later);
     }
     cache_lru_destroy(worker->known);
+    if (worker->writer != worker->pool)
+        db_pool_destroy(worker->writer); /* writes in flight are answered: sent ones OUTCOME_UNKNOWN */
     db_pool_destroy(worker->pool);
     db_coalesce_destroy(worker->coalesce); /* after the pool: its answers in flight go through it */
     cache_flights_destroy(worker->flights);
