@@ -49,6 +49,14 @@ struct rs_worker {
     h2o_timeout_t cache_later;
     h2o_timeout_entry_t cache_later_entry;
     bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
+    /* Expired idempotency keys, deleted in batches from the writer: soon after start, then every
+       5 minutes, and again a second after a batch that was full (worker.c). */
+    h2o_timeout_t purge_soon, purge_later;
+    h2o_timeout_entry_t purge_entry;
+    char purge_ttl[16];
+    const char *purge_params[1];
+    db_statement purge_stmt;
+    bool purging;
 };
 
 /*

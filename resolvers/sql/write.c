@@ -465,3 +465,8 @@ const char *write_not_found(const rs_write *w, base_arena *arena, const char **m
                    : "There is no product with this id.";
     return "NOT_FOUND";
 }
+
+const char write_key_purge_sql[] =
+    "WITH gone AS (DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(SELECT ctid FROM idempotency_keys "
+    "WHERE created_at < now() - $1::integer * interval '1 second' LIMIT 10000)) RETURNING 1) "
+    "SELECT count(*) FROM gone";

@@ -73,4 +73,13 @@ const char *write_refusal(const rs_write *w, const char *sqlstate, const char *d
 const char *write_not_found(const rs_write *w, base_arena *arena, const char **message,
                             const gql_path **input_path);
 
+/*
+ * Deletes idempotency keys older than $1 seconds, at most RS_KEY_PURGE_BATCH
+ * of them (oldest first by the BRIN index); its one row is how many. An
+ * expired key already counts as absent (gqld_place_order claims it again):
+ * the purge only keeps the table to about a TTL's worth of orders.
+ */
+enum { RS_KEY_PURGE_BATCH = 10000 };
+extern const char write_key_purge_sql[];
+
 #endif

@@ -202,6 +202,27 @@ describe('placeOrder', () => {
     assert.ok(kept.json.data.placeOrder.orderId);
   });
 
+  test('expired keys are deleted by gqld (soon after start, then every 5 minutes); others stay', async () => {
+    const old = newKey('old');
+    const young = newKey('young');
+    for (const key of [old, young]) {
+      const r = await place('A', { idempotencyKey: key, items: [{ productId: 'p000008', quantity: 1 }] });
+      assert.equal(r.status, 200, r.text);
+    }
+    await q(`UPDATE idempotency_keys SET created_at = now() - interval '3 hours' WHERE idempotency_key = '${old}';
+             UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE idempotency_key = '${young}'`);
+    const orderOfOld = await q(`SELECT order_id FROM idempotency_keys WHERE idempotency_key = '${old}'`);
+    const srv = await startServer({ DATABASE_URL: db.url, AUTH_MODE: 'none', GQLD_IDEMPOTENCY_KEY_TTL: 2 * 3600 });
+    try {
+      await pollUntil(async () => (await q(`SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '${old}'`)) === '0',
+        { timeoutMs: 10000, what: 'the expired key to be deleted' });
+    } finally {
+      await srv.stop();
+    }
+    assert.equal(await q(`SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '${young}'`), '1');
+    assert.equal(await q(`SELECT count(*) FROM orders WHERE order_id = ${orderOfOld}`), '1', 'the order stays, only its key goes');
+  });
+
   describe('bad input: a clear error, nothing written', () => {
     const line = (productId, quantity) => ({ productId, quantity });
     const cases = [
