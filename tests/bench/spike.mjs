@@ -30,8 +30,9 @@ const psql = (sql) =>
 const phases = [['before', 5, steady], ['spike', spikeSecs, steady * 10], ['after', 5, steady]];
 const nonce = `spike-${randomBytes(6).toString('hex')}`;
 const target = new URL(url);
-// As many connections as requests outstanding: a spike is many clients at once, not a queue in this one.
-const writeAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// Many connections (a spike is many clients at once), but bounded: new connections cost the
+// load generator more than the requests do.
+const writeAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 const readAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const now = () => performance.now();
 
@@ -41,7 +42,9 @@ const READS = [
   (n) => ({ query: 'query($c: ID!) { Order(customerId: $c) { orderId orderRef createdAt total items { quantity unitPrice product { productName price } } } }', variables: { c: String(1 + (n % customers)) } }),
 ];
 
-function post(agent, payload, done) {
+// When each request got a connection, against its intended time: whether this generator kept up.
+const lags = [];
+function post(agent, payload, done, intended) {
   const body = JSON.stringify(payload);
   const req = http.request({
     agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', timeout: 30000,
@@ -52,6 +55,7 @@ function post(agent, payload, done) {
     res.on('end', () => done(res.statusCode, Buffer.concat(chunks).toString()));
     res.on('error', () => done(0, ''));
   });
+  req.on('socket', () => lags.push(now() - intended));
   req.on('timeout', () => req.destroy());
   req.on('error', () => done(0, ''));
   req.end(body);
@@ -81,7 +85,7 @@ function sendWrite(i, phase, intended) {
     } catch {
       w.code = status ? `HTTP ${status}` : 'no answer';
     }
-  });
+  }, intended);
 }
 
 function sendRead(n, phase, intended) {
@@ -89,7 +93,7 @@ function sendRead(n, phase, intended) {
   post(readAgent, READS[n % 10 === 0 ? 1 : 0](Math.floor(Math.random() * 1e9)), (status, text) => {
     pending--;
     reads.push({ phase, ms: now() - intended, ok: status === 200 && text.startsWith('{"data":') && !text.includes('"errors"') });
-  });
+  }, intended);
 }
 
 const maxBefore = Number(psql('SELECT coalesce(max(order_id), 0) FROM orders'));
@@ -127,6 +131,7 @@ for (const line of psql(`SELECT idempotency_key || ' ' || order_id FROM idempote
 const ordersWritten = Number(psql(`SELECT count(*) FROM orders WHERE order_id > ${maxBefore}`));
 let placed = 0, refused = 0, unknown = 0, unknownWritten = 0, lost = 0, writtenAfterRefusal = 0;
 const accepted = [], spikeAccepted = [];
+const failures = {};
 for (const w of writes) {
   if (w.status === 200 && w.orderId) {
     placed++;
@@ -138,6 +143,7 @@ for (const w of writes) {
     if (inDb.has(w.key)) writtenAfterRefusal++;
   } else {
     unknown++;
+    failures[w.code ?? 'no answer'] = (failures[w.code ?? 'no answer'] ?? 0) + 1;
     if (inDb.has(w.key)) unknownWritten++;
   }
 }
@@ -156,5 +162,7 @@ console.log(`BENCH requests=${writes.length} rps=${Math.round(placed / phaseStar
   `unknown=${unknown} unknown_written=${unknownWritten} lost=${lost} duplicated=${duplicated} ` +
   `written_after_refusal=${writtenAfterRefusal} spike_p99_us=${us(pct(spikeAccepted, 99))} ` +
   `reads=${reads.length} read_errors=${reads.filter((r) => !r.ok).length} read_rate=${readRate} ` +
-  `reads_spike_p99_us=${us(pct(spikeReads.map((r) => r.ms), 99))} reads_calm_p99_us=${us(pct(calmReads.map((r) => r.ms), 99))}`);
+  `reads_spike_p99_us=${us(pct(spikeReads.map((r) => r.ms), 99))} reads_calm_p99_us=${us(pct(calmReads.map((r) => r.ms), 99))} ` +
+  `send_lag_p99_us=${us(pct(lags, 99))}`);
+if (unknown > 0) console.log(`# other failures: ${JSON.stringify(failures)}`);
 process.exit(0);
