@@ -181,7 +181,7 @@ static rs_write_status order_lines(writer *w, const gql_value *items, const gql_
         return refuse(w, "BAD_USER_INPUT", items_path,
                       "The order has %zu lines; the most one order may have is %u (GQLD_ORDER_MAX_LINES).", n,
                       w->limits->max_lines);
-    const gql_value **seen = base_arena_calloc(w->arena, n, sizeof(*seen));
+    const gql_value **seen = base_arena_calloc(w->arena, n, sizeof(const gql_value *));
     if (seen == NULL)
         return out_of_memory(w);
     base_buf_putc(products, '{');
@@ -283,7 +283,7 @@ static rs_write_status place_order(writer *w)
     const char *quantity_list = buf_to_arena(w, &quantities);
     if (status != RS_WRITE_SEND)
         return status;
-    const char *hash_text = failed ? NULL : base_arena_strndup(w->arena, hash, 2 * CACHE_KEY_BYTES);
+    const char *hash_text = failed ? NULL : base_arena_strndup(w->arena, hash, (size_t)2 * CACHE_KEY_BYTES);
     const char *ttl = arena_printf(w, "%u", w->limits->key_ttl_s);
     if (product_list == NULL || quantity_list == NULL || hash_text == NULL || ttl == NULL)
         return out_of_memory(w);

@@ -75,7 +75,7 @@ const char *write_not_found(const rs_write *w, base_arena *arena, const char **m
 
 /*
  * Deletes idempotency keys older than $1 seconds, at most RS_KEY_PURGE_BATCH
- * of them (oldest first by the BRIN index); its one row is how many. An
+ * of them (found through the BRIN index on created_at); its one row is how many. An
  * expired key already counts as absent (gqld_place_order claims it again):
  * the purge only keeps the table to about a TTL's worth of orders.
  */

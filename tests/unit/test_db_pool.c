@@ -35,8 +35,8 @@ typedef struct reply {
     int ntuples;
     int length; /* of the first value */
     int format;
-    uint64_t at_ms;
     bool sent;
+    uint64_t at_ms;
 } reply;
 
 static uint64_t now_ms(void)
