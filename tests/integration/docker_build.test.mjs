@@ -5,7 +5,7 @@
 // the Lambda package, whose bootstrap is run under the Runtime API emulator.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -276,6 +276,83 @@ describe('container image steps (infra/docker/build.sh), run on the host', () =>
       } finally {
         await fn.stop();
       }
+    });
+  });
+
+  // infra/aws/deploy.sh against a stub of the AWS CLI (a script on PATH that logs its arguments and answers
+  // like the real one): the steps, their order and their refusals, with no AWS account.
+  describe('infra/aws/deploy.sh, with a stub aws CLI', () => {
+    let dir;
+    let log;
+    let env;
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'gqld-deploy-'));
+      log = path.join(dir, 'aws.log');
+      mkdirSync(path.join(dir, 'bin'));
+      writeFileSync(path.join(dir, 'bin', 'aws'), `#!/bin/sh
+echo "$*" >> ${log}
+case "$1 $2" in
+"s3api head-object") exit 1 ;;
+"cloudformation describe-stacks")
+  case "$*" in
+  *FunctionName*) echo gqld-fn ;; *EcsClusterName*) echo gqld-cluster ;; *TaskDefinitionArn*) echo arn:task-def ;;
+  *PrivateSubnetIds*) echo subnet-a,subnet-b ;; *AppSecurityGroupId*) echo sg-1 ;; *) echo outputs ;;
+  esac ;;
+"lambda invoke") for last; do :; done; echo '{"command":"migrate","ok":true,"output":"applied 4 of 4 migrations"}' > "$last" ;;
+"ecs run-task") echo arn:task ;;
+"ecs describe-tasks") echo 0 ;;
+esac
+exit 0
+`, { mode: 0o755 });
+      env = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, BUILD_DIR };
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const deploy = (...args) => run(path.join(ROOT, 'infra', 'aws', 'deploy.sh'), ['stack', 'bucket', ...args], { env, timeoutMs: 1200000 });
+    const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+    test('Lambda: package uploaded under its digest, stack deployed (no failure on an empty change set), migrate invoked', async () => {
+      rmSync(log, { force: true });
+      const r = await deploy('AuthorizerType=JWT');
+      assert.equal(r.code, 0, r.stderr);
+      const c = calls();
+      const cp = c.find((l) => l.startsWith('s3 cp '));
+      const zip = path.join(ROOT, 'infra', 'aws', '.build', 'gqld-lambda.zip');
+      const digest = createHash('sha256').update(readFileSync(zip)).digest('hex');
+      const arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+      assert.equal(cp, `s3 cp ${zip} s3://bucket/gqld/gqld-lambda-${arch}-${digest}.zip`);
+      const dep = c.find((l) => l.startsWith('cloudformation deploy '));
+      assert.match(dep, /--no-fail-on-empty-changeset/);
+      assert.match(dep, /--capabilities CAPABILITY_IAM/);
+      assert.match(dep, new RegExp(`AuthorizerType=JWT LambdaCodeBucket=bucket LambdaCodeKey=gqld/gqld-lambda-${arch}-${digest}\\.zip`));
+      const inv = c.findIndex((l) => l.startsWith('lambda invoke --function-name gqld-fn') && l.includes('{"gqld":"migrate"}'));
+      assert.ok(inv > c.indexOf(dep), 'migrate after the deploy');
+    });
+
+    test('Lambda: an Architecture other than the build host\'s is refused before anything is built or sent', async () => {
+      rmSync(log, { force: true });
+      const other = process.arch === 'arm64' ? 'x86_64' : 'arm64';
+      const r = await deploy(`Architecture=${other}`);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`Architecture=${other} but this host builds`));
+      assert.deepEqual(calls(), []);
+    });
+
+    test('Ecs: nothing built, the image required, the migrate task run after the deploy and its exit code checked', async () => {
+      rmSync(log, { force: true });
+      const missing = await deploy('ComputeMode=Ecs');
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /needs ContainerImage/);
+      const r = await deploy('ComputeMode=Ecs', 'ContainerImage=123.dkr.ecr.eu-west-1.amazonaws.com/gqld:1');
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /build\.sh/, 'no Lambda build in Ecs mode');
+      const c = calls();
+      assert.ok(!c.some((l) => l.startsWith('s3 cp')), 'nothing uploaded');
+      assert.ok(!c.join('\n').includes('LambdaCode'), 'no Lambda code parameters');
+      const task = c.find((l) => l.startsWith('ecs run-task'));
+      assert.match(task, /--task-definition arn:task-def/);
+      assert.match(task, /subnets=\[subnet-a,subnet-b\],securityGroups=\[sg-1\],assignPublicIp=DISABLED/);
+      assert.match(task, /"command":\["migrate"\]/);
+      assert.ok(c.some((l) => l.startsWith('ecs wait tasks-stopped --cluster gqld-cluster --tasks arn:task')));
     });
   });
 
