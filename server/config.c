@@ -73,7 +73,8 @@ static const setting settings[] = {
     {"GQLD_KEEPALIVE_TIMEOUT_MS", "keepalive-timeout-ms", SET_UINT, AT(keepalive_timeout_ms), "75000", 1000,
      3600000,
      "an idle client connection (HTTP/1.1 keep-alive, HTTP/2) is closed after this long; also how long a "
-     "request's headers and body may take to arrive. Keep it above a load balancer's idle timeout (ALB: 60 s)"},
+     "request's headers and body may take to arrive. Keep it above a load balancer's idle timeout (an "
+     "ALB's: 60 s)"},
     {"GQLD_DRAIN_TIMEOUT_MS", "drain-timeout-ms", SET_UINT, AT(drain_timeout_ms), "10000", 0, 600000,
      "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
     {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
