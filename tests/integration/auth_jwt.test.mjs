@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { NOTEBOOK_BODY, PRODUCT_QUERY, assertCleanExit, createSeededDatabase, graphql, runGqld, startServer } from './lib.mjs';
-import { AUDIENCE, ISSUER, b64url, bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
+import { NOTEBOOK_BODY, PRODUCT_QUERY, assertCleanExit, createSeededDatabase, graphql, parseJsonLine, runGqld, startServer } from './lib.mjs';
+import { AUDIENCE, ISSUER, b64url, bearer, jwtEnv, makeKeys, mint, weakRsaJwk } from './auth_keys.mjs';
 
 let db;
 let keys;
@@ -257,6 +257,28 @@ test('settings: bad values stop start-up with status 2, naming the setting', asy
     const r = await runGqld(['serve'], { DATABASE_URL: db.url, ...jwtEnv(keys), ...env });
     assert.equal(r.code, 2, `${JSON.stringify(env)}: ${r.stderr}`);
     assert.match(r.stderr, message);
+  }
+});
+
+test('a JWKS file with a key under 2048 bits among good ones: that key is skipped with a warning, the others serve', async () => {
+  const mixed = path.join(keys.dir, 'mixed.json');
+  writeFileSync(mixed, JSON.stringify({ keys: [keys.rsaJwk, weakRsaJwk('weak-1'), keys.ecJwk] }));
+  const srv = await startServer({ DATABASE_URL: db.url, ...jwtEnv(keys), JWT_JWKS_FILE: mixed });
+  try {
+    const warnings = srv.stderrLines.map(parseJsonLine).filter((l) => l?.msg?.startsWith('JWKS key skipped'));
+    assert.equal(warnings.length, 1, srv.stderrLines.join('\n'));
+    assert.equal(warnings[0].level, 'warn');
+    assert.equal(warnings[0].kid, 'weak-1');
+    assert.equal(warnings[0].setting, 'JWT_JWKS_FILE');
+    assert.match(warnings[0].detail, /shorter than 2048 bits/);
+    for (const alg of ['RS256', 'ES256']) {
+      const r = await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' }, { alg })), srv);
+      assert.equal(r.text, ORDER_BODY, alg);
+    }
+    // A token naming the skipped key is refused like one naming no key at all.
+    assertRefused(await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' }, { kid: 'weak-1' })), srv), 'weak kid');
+  } finally {
+    assertCleanExit(srv, await srv.stop());
   }
 });
 
