@@ -265,8 +265,17 @@ static int plan_object(planner *p, rs_node *n, const gql_typedef *type, const gq
             continue;
         }
         const rs_relation *r = catalog_relation(n->entity, f->def->name);
-        if (r == NULL)
+        const rs_entity *target = r != NULL ? catalog_entity(r->target) : NULL;
+        if (target == NULL)
             return fail(p); /* catalog_check rules this out at start-up */
+        /* Refused below a row the principal reads: not read, null and an error where it is reached. */
+        rs_access access = auth_scope_access(&p->pc->principal, target);
+        if (access == RS_ACCESS_UNAUTHENTICATED || access == RS_ACCESS_FORBIDDEN) {
+            out->kind = RS_OUT_DENIED;
+            out->code = auth_scope_denial(access, &out->message);
+            p->plan->denied++;
+            continue;
+        }
         out->kind = RS_OUT_CHILD;
         if ((out->child = plan_relation(p, n, r, f)) == NULL)
             return -1;

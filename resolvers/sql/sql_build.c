@@ -297,6 +297,9 @@ static void put_object(builder *b, const rs_node *n, const rs_output *outs, size
         case RS_OUT_PAGE_INFO:
             put_page_info(&c, n, o);
             break;
+        case RS_OUT_DENIED:
+            cat_lit(&c, "null"); /* not read: render reports the error at its path */
+            break;
         default:
             b->bad_name = true; /* pageInfo's own fields appear only inside it */
             break;

@@ -223,10 +223,21 @@ test('JWT_REQUIRED_SCOPES: a type whose scope the token lacks is FORBIDDEN (scop
     assert.equal(withScope.text, '{"data":{"Order":[{"orderId":"52"}]}}');
     const withScp = await ask(q, bearer(await mint(keys, { sub: '4567', scp: ['orders:all'] })), scoped);
     assert.equal(withScp.text, '{"data":{"Order":[{"orderId":"52"}]}}');
-    // Nested: Order is allowed, its customer is not.
-    const nested = await ask('{ Order(customerId: "4567") { orderId customer { name } } }',
-      bearer(await mint(keys, { sub: '4567', scope: 'orders:read' })), scoped);
-    assert.equal(nested.json.errors[0].extensions.code, 'FORBIDDEN');
+    // Nested: the customer is allowed, its orders are not. The error is at the field that lacked the
+    // scope, with its location; orders is [Order!]!, so its null nulls the (nullable) customer.
+    const customerOnly = bearer(await mint(keys, { sub: '4567', scope: 'customers:read' }));
+    const cq = '{ customer(customerId: "4567") { name orders { orderId } } }';
+    assert.equal((await ask(cq, customerOnly, scoped)).text,
+      '{"errors":[{"message":"Not allowed to read this field.","locations":[{"line":1,"column":' +
+      `${cq.indexOf('orders') + 1}}],"path":["customer","orders"],"extensions":{"code":"FORBIDDEN"}}],` +
+      '"data":{"customer":null}}');
+    // Below a list: at the item's index (one error: the first null nulls the list, and Order's root).
+    const oq = '{ Order(customerId: "4567") { orderId customer { name } } }';
+    const nested = await ask(oq, bearer(await mint(keys, { sub: '4567', scope: 'orders:read' })), scoped);
+    assert.equal(nested.text,
+      '{"errors":[{"message":"Not allowed to read this field.","locations":[{"line":1,"column":' +
+      `${oq.indexOf('customer {') + 1}}],"path":["Order",0,"customer"],"extensions":{"code":"FORBIDDEN"}}],` +
+      '"data":null}');
     // Admins need the scope too; products have no rule.
     const admin = await ask('{ Order(customerId: "4567") { orderId } Product(productId: "notebook") { price } }',
       bearer(await mint(keys, { sub: 'boss', 'cognito:groups': ['admin'] })), scoped);

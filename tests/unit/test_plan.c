@@ -360,10 +360,11 @@ static PGresult *make_result(int nrows, const char *value)
     return res;
 }
 
-/* Renders `value` as the answer of the first root field of `query` (admin); returns the JSON or NULL. */
-static const char *render_as(planned *p, const char *query, int nrows, const char *value)
+/* Renders `value` as the answer of the first root field of `query` as `who`; returns the JSON or NULL. */
+static const char *render_for(planned *p, const rs_principal *who, const char *query, int nrows,
+                              const char *value)
 {
-    plan_query(p, query, NULL);
+    plan_as(p, who, query, NULL);
     PGresult *res = make_result(nrows, value);
     gql_path path = {NULL, p->plan.root ? "root" : "", 0};
     const char *json = NULL;
@@ -372,6 +373,12 @@ static const char *render_as(planned *p, const char *query, int nrows, const cha
     int rc = render_value(&p->plan, &r, &path, &p->errors, &p->arena, &json, &len);
     PQclear(res);
     return rc == 0 && json != NULL && strlen(json) == len ? json : NULL;
+}
+
+/* The same as an admin. */
+static const char *render_as(planned *p, const char *query, int nrows, const char *value)
+{
+    return render_for(p, &admin, query, nrows, value);
 }
 
 static const char *error_path(const gql_error *e, char *buf, size_t size)
@@ -445,6 +452,59 @@ static void answers_are_spliced_as_they_are(void)
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":NaN}]") == NULL);
     base_arena_free(&p.arena);
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":[]},NaN]") == NULL);
+    base_arena_free(&p.arena);
+}
+
+/*
+ * A nested field of a type the principal's scopes do not reach (JWT_REQUIRED_SCOPES): the rest of the root
+ * field is read, the refused table is not, and the error is at the nested field's path and location.
+ */
+static void refused_nested_fields_are_reported_where_they_are(void)
+{
+    planned p;
+    char path[256];
+    const rs_principal no_orders = {
+        .kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567", .scope_denied = " Order "};
+    const char *q = "{ customer(customerId: \"4567\") { name\n  orders { orderId } } }";
+    plan_as(&p, &no_orders, q, NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_INT(p.plan.denied, 1);
+    CHECK(contains(p.sql, "',\"orders\":null}'"));
+    CHECK(!contains(p.sql, "orders t")); /* the refused table is not read */
+    base_arena_free(&p.arena);
+    /* orders is [Order!]!: its null nulls the (nullable) customer. */
+    CHECK_STR(render_for(&p, &no_orders, q, 1, "{\"name\":\"Niklaus\",\"orders\":null}"), "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(p.errors.first->code, "FORBIDDEN");
+    CHECK_STR(p.errors.first->message, "Not allowed to read this field.");
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/orders");
+    CHECK_INT(p.errors.first->locs[0].line, 2);
+    CHECK_INT(p.errors.first->locs[0].column, 3);
+    base_arena_free(&p.arena);
+    /* No such customer: the field is never reached, so there is nothing to report. */
+    CHECK_STR(render_for(&p, &no_orders, q, 0, NULL), "null");
+    CHECK_INT(p.errors.count, 0);
+    base_arena_free(&p.arena);
+
+    /* Below a list: at the item's index; once the first nulls the list, the others are not reported. */
+    const rs_principal no_customers = {
+        .kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567", .scope_denied = " Customer "};
+    const char *orders = "{ Order(customerId: \"4567\") { orderId customer { name } } }";
+    CHECK_STR(render_for(&p, &no_customers, orders, 1,
+                         "[{\"orderId\":\"52\",\"customer\":null},{\"orderId\":\"53\",\"customer\":null}]"),
+              "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/0/customer");
+    CHECK_INT(p.errors.first->locs[0].column, strstr(orders, "customer {") - orders + 1);
+    base_arena_free(&p.arena);
+    CHECK_STR(render_for(&p, &no_customers, orders, 1, "[]"), "[]");
+    CHECK_INT(p.errors.count, 0);
+    base_arena_free(&p.arena);
+
+    /* The root itself refused: no statement, the error at the root field, as before. */
+    plan_as(&p, &no_customers, "{ customer(customerId: \"4567\") { name } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_VALUE);
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/customer");
     base_arena_free(&p.arena);
 }
 
@@ -541,6 +601,7 @@ int main(int argc, char **argv)
     pages_continue_after_a_cursor();
     lists_beyond_the_maximum_are_request_errors();
     answers_are_spliced_as_they_are();
+    refused_nested_fields_are_reported_where_they_are();
     customers_read_only_their_own_rows();
     gql_schema_free(schema);
     return CHECK_EXIT();
