@@ -16,6 +16,7 @@
 #include "server/access_log.h"
 #include "cache/cache_shared.h"
 #include "server/http_cors.h"
+#include "server/http_graphql.h"
 #include "server/http_playground.h"
 #include "server/http_tls.h"
 #include "server/http_worker.h"
@@ -395,6 +396,7 @@ static void setup_globalconf(server *srv)
     /* Also on the fallback path, where h2o answers by itself (413 for a body over the limit). */
     http_cors_register(path, srv->cfg);
     http_cors_register(&host->fallback_path, srv->cfg);
+    http_graphql_register_own_errors(&host->fallback_path, srv->cfg); /* x-request-id, GraphQL-shaped */
 }
 
 static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
