@@ -131,6 +131,32 @@ test('attacks: each token is refused with 401 and WWW-Authenticate', async () =>
   assert.equal((await ask(ORDER_QUERY, bearer(good))).text, ORDER_BODY);
 });
 
+test('claim types: groups an array or one string (never split), scope a string, scp either, customer id string or integer', async () => {
+  const as = async (claims) => ask(ORDER_QUERY, bearer(await mint(keys, claims)));
+  // A list given as a string, as some identity providers write a single group: that one group.
+  assert.equal((await as({ sub: 'boss', 'cognito:groups': 'admin' })).text, ORDER_BODY, 'the string "admin" is the admin group');
+  assert.equal((await as({ sub: 'boss', 'cognito:groups': ['staff', 'admin'] })).text, ORDER_BODY);
+  assert.equal((await as({ sub: '1', 'cognito:groups': 'staff' })).text, '{"data":{"Order":[]}}', 'a customer: not 4567\'s orders');
+  assert.equal((await as({ sub: 'x', 'custom:customer_id': 4567 })).text, ORDER_BODY, 'an integer customer id');
+  assert.equal((await as({ sub: '4567', scp: 'orders:read' })).text, ORDER_BODY, 'scp as a string');
+  assert.equal((await as({ sub: '4567', scp: ['orders:read'] })).text, ORDER_BODY, 'scp as an array');
+  // Anything else makes the token invalid: never guessed at (a split "Domain Admins" would make "Admins").
+  for (const [what, claims] of Object.entries({
+    'groups as one string holding two': { sub: '1', 'cognito:groups': 'admin,staff' },
+    'a group name with a space': { sub: '1', 'cognito:groups': ['Domain admin'] },
+    'groups a number': { sub: '1', 'cognito:groups': 7 },
+    'groups with a non-string entry': { sub: '1', 'cognito:groups': ['admin', 7] },
+    'scope as an array': { sub: '4567', scope: ['orders:read'] },
+    'scp a number': { sub: '4567', scp: 1 },
+    'a negative customer id': { sub: 'x', 'custom:customer_id': -1 },
+    'a customer id object': { sub: 'x', 'custom:customer_id': { id: 4567 } },
+  })) {
+    const r = await as(claims);
+    assertRefused(r, what);
+    assert.match(r.json.errors[0].message, /claim/, what);
+  }
+});
+
 test('the error description says why; two Authorization headers are refused', async () => {
   const now = Math.floor(Date.now() / 1000);
   const expired = await mint(keys, { sub: '4567', exp: now - 3600 });
