@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 typedef enum setting_kind {
     SET_STRING,
@@ -65,7 +66,8 @@ static const setting settings[] = {
      "requests of the same shape arriving together share one statement, up to this many different "
      "arguments in it (1 = a statement each)"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
-     "memcached nodes, comma-separated host:port; empty disables the cache"},
+     "memcached nodes, comma-separated host:port; empty: no memcached (with GQLD_CACHE=on the in-process "
+     "tier still caches)"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
      "worker threads, each with its own event loop (default: number of cores)"},
     {"GQLD_MAX_BODY_BYTES", "max-body-bytes", SET_SIZE, AT(max_body_bytes), "1048576", 1024, 1ULL << 30,
@@ -364,6 +366,25 @@ static int check_observability(const gqld_config *cfg, char *err, size_t errlen)
                  cfg->tls_cert[0] ? "GQLD_TLS_CERT" : "GQLD_TLS_KEY",
                  cfg->tls_cert[0] ? "GQLD_TLS_KEY" : "GQLD_TLS_CERT");
         return -1;
+    }
+    /* An unreadable file is named here, like any invalid setting: http_tls.c only sees readable ones. */
+    const char *const tls_files[][2] = {{"GQLD_TLS_CERT", cfg->tls_cert}, {"GQLD_TLS_KEY", cfg->tls_key}};
+    for (size_t i = 0; i < 2; i++) {
+        if (tls_files[i][1][0] == '\0')
+            continue;
+        FILE *f = fopen(tls_files[i][1], "rb");
+        int e = errno;
+        bool readable = f != NULL, directory = false;
+        struct stat st;
+        if (readable) {
+            directory = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+            fclose(f);
+        }
+        if (!readable || directory) {
+            snprintf(err, errlen, "%s \"%s\" cannot be read: %s", tls_files[i][0], tls_files[i][1],
+                     directory ? "it is a directory" : strerror(e));
+            return -1;
+        }
     }
     if (!valid_namespace(cfg->emf_namespace)) {
         snprintf(
