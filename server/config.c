@@ -404,7 +404,7 @@ static const char *expected(const setting *s)
     case SET_SIZE:
         return "a whole number";
     case SET_BOOL:
-        return "on or off";
+        return "on or off (true/false, yes/no and 1/0 are read the same, in any case)";
     case SET_LISTEN:
         return "IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
     case SET_HOSTPORTS:
