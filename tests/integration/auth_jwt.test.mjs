@@ -323,6 +323,7 @@ test('AUTH_MODE=jwt without any key: a warning at start-up, every token refused,
   const bare = await startServer({ DATABASE_URL: db.url, AUTH_MODE: 'jwt' });
   try {
     assert.equal(bare.stderrLines.filter((l) => /no JWT keys/.test(l)).length, 1);
+    assert.match(bare.stderrLines.find((l) => /no JWT keys/.test(l)), /\.\/dev token/, 'a hint for development');
     assertRefused(await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' })), bare), 'no keys');
     assert.equal((await ask(PRODUCT_QUERY, {}, bare)).text, NOTEBOOK_BODY);
   } finally {
