@@ -1,11 +1,15 @@
 /*
- * executor: runs one GraphQL request end to end, off the event loop's critical
- * path: parse, validate, choose the operation, coerce variables, plan each root
- * field into SQL, send every statement at once (the pool pipelines them), and
+ * engine: the one face of resolvers/ to the front doors (server/). It runs one
+ * GraphQL request end to end without blocking the event loop: the response
+ * cache first when the request's bytes were seen before, else parse, validate,
+ * choose the operation, coerce variables, plan each root field into one SQL
+ * statement, send every statement at once (the pool pipelines them), and
  * assemble the response in query order when the last one answers.
  *
  * rs_engine is shared by all threads and immutable (schema, limits);
- * rs_worker belongs to one thread and its event loop (the database pool).
+ * rs_worker belongs to one thread and its event loop (the database pool, the
+ * caches). Nothing here exposes libpq, the catalog or the pool: front doors
+ * see requests, outcomes, a readiness ping and counters.
  */
 #ifndef RS_EXECUTOR_H
 #define RS_EXECUTOR_H
@@ -17,10 +21,9 @@
 
 #include <h2o.h>
 
-#include "resolvers/sql/auth_scope.h"
 #include "cache/cache_shared.h"
-#include "resolvers/db/db_coalesce.h"
-#include "resolvers/db/db_pool.h"
+#include "resolvers/engine_db.h"
+#include "resolvers/principal.h"
 #include "schema/gql_schema.h"
 #include "schema/gql_validate.h"
 
@@ -42,7 +45,7 @@ typedef struct rs_cache_config {
     cache_shared *shared;       /* memcached nodes and the counters; NULL: in-process tier only */
     size_t local_bytes;         /* in-process tier per thread; 0: off */
     unsigned local_ttl_ms;      /* how long the in-process tier serves an entry on its own */
-    unsigned requests;          /* requests remembered by their bytes' digest (rs_execute_known); 0: none */
+    unsigned requests;          /* requests remembered by their bytes' digest (rs_request.raw); 0: none */
     unsigned default_max_age;   /* seconds, for root and object fields without a @cacheControl hint */
     unsigned stale_grace;       /* seconds an entry outlives its maxAge, for stale-if-error */
     unsigned apq_ttl;           /* seconds a persisted query text is kept */
@@ -70,8 +73,22 @@ int rs_engine_check(const rs_engine *engine, char *err, size_t errlen);
 rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
                             size_t errlen);
 void rs_worker_destroy(rs_worker *worker);
-db_pool *rs_worker_pool(rs_worker *worker);
-void rs_worker_coalesce_stats(const rs_worker *worker, db_coalesce_stats *out);
+
+/* A worker's database counters and gauges, for /metrics. */
+typedef struct rs_worker_stats {
+    db_pool_stats pool;
+    db_coalesce_stats coalesce;
+} rs_worker_stats;
+void rs_worker_get_stats(const rs_worker *worker, rs_worker_stats *out);
+
+/*
+ * Readiness: whether this worker reaches the database now, by a trivial
+ * statement through the same pool the queries use. With no live connection it
+ * answers false at once (no connect timeout waited out). cb runs exactly once,
+ * maybe before this returns.
+ */
+typedef void (*rs_ping_cb)(void *user, bool ok);
+void rs_worker_ping(rs_worker *worker, rs_ping_cb cb, void *user);
 
 typedef enum rs_outcome {
     RS_DATA,               /* executed: `data` present, maybe with field errors */
@@ -120,60 +137,38 @@ typedef struct rs_request {
     const char *apq_hash;
     rs_response_meta *meta; /* NULL, or filled before done runs */
     rs_facts *facts;        /* optional: filled in before done runs */
-    /* NULL, or response_request_digest of the request's bytes: remembered when the request is cacheable */
-    const uint8_t *digest;
-    bool known_miss; /* rs_execute_known has just found nothing under this request's key: not asked again */
+    /*
+     * NULL, or the bytes that carried the parameters (a GET's query string
+     * without '?', with raw_in_url; a POST's JSON body). A request whose bytes
+     * turn out cacheable is remembered by their digest with what parsing them
+     * led to (its response key's base and cache policy; at most
+     * rs_cache_config.requests per worker, least recently used first out), so
+     * a repeat for a principal who may read it from the cache is answered
+     * before its document or variables are looked at again.
+     */
+    const char *raw;
+    size_t raw_len;
+    bool raw_in_url;
 } rs_request;
+
+/*
+ * Automatic persisted queries (rs_request.apq_hash): what a front door checks
+ * before it sends a hash. True when hash is 64 hex digits; true when hash is
+ * the lower-case hex SHA-256 of query (what Apollo clients send).
+ */
+bool apq_hash_valid(const char *hash, size_t len);
+bool apq_hash_matches(const char *query, size_t len, const char *hash);
 
 /* Called exactly once with the complete response body; it may run before rs_execute returns. */
 typedef void (*rs_done_cb)(void *user, rs_outcome outcome, const char *body, size_t len);
 
 /*
- * Starts executing. The request is only read during this call (the AST copies
- * what it keeps; a persisted query lookup copies what it needs).
+ * Starts executing: the engine's one entry point for a request, whoever sends
+ * it (the HTTP listener, the Lambda front door, tests). The request is only
+ * read during this call (the AST copies what it keeps; a lookup that waits on
+ * memcached copies what it needs). The caller has checked the parameters and
+ * the credentials.
  */
 void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, void *user);
-
-/*
- * Requests seen before. When a request with a digest (rs_request.digest) turns
- * out cacheable, its worker remembers what parsing it led to: the base of its
- * response key and its cache policy (bounded by rs_cache_config.requests, least
- * recently used first out). The same bytes always lead there again, so a
- * repeat is looked up in the cache before its JSON, document or variables are
- * read at all: the front door finds the digest (rs_known_find), checks the
- * credentials as usual, and calls rs_execute_known.
- */
-typedef struct rs_known {
-    uint8_t base_key[32]; /* response_base_key */
-    unsigned max_age;     /* the cache policy */
-    bool private_scope;
-} rs_known;
-
-/*
- * False when this worker remembers nothing (the response cache is off, or
- * GQLD_CACHE_REQUESTS=0), or when no cache tier can answer now (memcached
- * down and no in-process tier): then a request is parsed first, as usual.
- */
-bool rs_worker_remembers(const rs_worker *worker);
-/* True with *out set when the digest is remembered. */
-bool rs_known_find(rs_worker *worker, const uint8_t digest[32], rs_known *out);
-
-/*
- * The cache had no fresh answer: run the request the normal way (rs_execute),
- * with known_miss set as given (true when there was nothing at all; a stale
- * entry is looked up again, for stale-if-error).
- */
-typedef void (*rs_fallback_cb)(void *user, bool known_miss);
-
-/*
- * Looks a remembered request up for this principal. False when its response
- * may not be cached for it (PRIVATE data and an anonymous caller): nothing was
- * started, run it the normal way. True when started: exactly one of done (a
- * hit, with meta and facts filled as rs_execute would) or fallback runs, maybe
- * before this returns.
- */
-bool rs_execute_known(rs_worker *worker, const rs_known *known, const rs_principal *principal,
-                      rs_response_meta *meta, rs_facts *facts, rs_done_cb done, rs_fallback_cb fallback,
-                      void *user);
 
 #endif

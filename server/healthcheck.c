@@ -8,7 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 /* The check must answer before the container runtime's own timeout (30 s by default). */
 enum { TIMEOUT_S = 5 };
@@ -40,12 +40,12 @@ int healthcheck_run(const gqld_config *cfg)
     int status = 0;
     if (ok) {
         static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-        lambda_http_response r;
+        http1_response r;
         ok = lambda_write_all(fd, req, sizeof(req) - 1) == 0 &&
-             lambda_http1_read(fd, 0, 65536, &r, err, sizeof(err)) == 0;
+             http1_read_response(fd, 0, 65536, &r, err, sizeof(err)) == 0;
         if (ok) {
             status = r.status;
-            lambda_http1_free(&r);
+            http1_response_free(&r);
         }
     } else {
         snprintf(err, sizeof(err), "connect to %.64s:%s: %.200s", host, port, strerror(errno));

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 /*
  * What a browser may send: the JSON content type, a bearer token, and the
@@ -17,12 +17,6 @@ static const char ALLOW_HEADERS[] = "content-type, authorization, accept, apollo
                                     "apollographql-client-version, x-request-id";
 /* Response headers a page may read beyond the safelisted ones. */
 static const char EXPOSE_HEADERS[] = "x-request-id, retry-after";
-
-typedef enum origin_verdict {
-    ORIGIN_REFUSED, /* no Origin, or one not in the list */
-    ORIGIN_LISTED,  /* in the list: echoed, with credentials */
-    ORIGIN_ANY,     /* the list is "*" */
-} origin_verdict;
 
 static bool cors_on(const gqld_config *cfg)
 {
@@ -37,7 +31,7 @@ static h2o_iovec_t request_origin(h2o_req_t *req)
 }
 
 /* The list (validated at start-up) is read as it is: comma-separated, blanks around entries ignored. */
-static origin_verdict judge_origin(const gqld_config *cfg, h2o_iovec_t origin)
+origin_verdict http_cors_judge_origin(const gqld_config *cfg, h2o_iovec_t origin)
 {
     if (origin.len == 0)
         return ORIGIN_REFUSED;
@@ -86,7 +80,7 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
     if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/graphql"))) {
         add(req, H2O_STRLIT("vary"), H2O_STRLIT("Origin"));
         h2o_iovec_t origin = request_origin(req);
-        origin_verdict verdict = judge_origin(cfg, origin);
+        origin_verdict verdict = http_cors_judge_origin(cfg, origin);
         if (verdict != ORIGIN_REFUSED) {
             add_allow_origin(req, verdict, origin);
             if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS")))
@@ -127,7 +121,7 @@ bool http_cors_options(h2o_req_t *req, const gqld_config *cfg)
         const char *allow = http_cors_allowed_methods(cfg);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
         respond_empty(req, 204, "No Content");
-    } else if (judge_origin(cfg, origin) == ORIGIN_REFUSED) {
+    } else if (http_cors_judge_origin(cfg, origin) == ORIGIN_REFUSED) {
         static const char body[] =
             "{\"errors\":[{\"message\":\"The origin is not allowed (GQLD_CORS_ORIGINS).\"}]}";
         http_respond(req, 403, "Forbidden", "application/json; charset=utf-8", body, sizeof(body) - 1);

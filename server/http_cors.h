@@ -16,6 +16,15 @@
 
 #include "server/config.h"
 
+typedef enum origin_verdict {
+    ORIGIN_REFUSED, /* no Origin, or one not in the list */
+    ORIGIN_LISTED,  /* in the list: echoed, with credentials */
+    ORIGIN_ANY,     /* the list is "*" */
+} origin_verdict;
+
+/* What a request's Origin (empty: none) gets under the configured list. */
+origin_verdict http_cors_judge_origin(const gqld_config *cfg, h2o_iovec_t origin);
+
 /*
  * When CORS is on, adds to pathconf a response filter that puts on every
  * answer for /graphql (errors included, and those h2o writes by itself, such as

@@ -16,19 +16,16 @@
 #include "server/auth/http_auth.h"
 #include "server/http_graphql.h"
 #include "server/http_cors.h"
-#include "resolvers/pipeline/response_cache.h"
 #include "server/http_negotiate.h"
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 #include "server/request_facts.h"
 #include "server/request_id.h"
 
 typedef struct graphql_call {
     http_pending pending;
     http_media media;
-    bool get;                        /* the parameters are in the URL (else in a JSON body) */
-    uint8_t digest[CACHE_KEY_BYTES]; /* of the request's bytes, for a remembered request (try_known) */
-    rs_response_meta meta;           /* caching facts for the headers (the executor fills it) */
-    rs_facts facts; /* filled by the executor; copied to the request for its log line and metrics */
+    rs_response_meta meta; /* caching facts for the headers (the executor fills it) */
+    rs_facts facts;        /* filled by the executor; copied to the request for its log line and metrics */
 } graphql_call;
 
 /* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
@@ -348,8 +345,8 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     free(call);
 }
 
-static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool forbid_mutations,
-                    const rs_principal *principal, const uint8_t *digest, bool known_miss)
+static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool get,
+                    const rs_principal *principal)
 {
     graphql_call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
@@ -358,29 +355,27 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
     }
     call->media = media;
     http_pending_start(&call->pending, req);
+    /* The bytes that carried the parameters, by which the engine remembers a cacheable request. */
+    bool has_query = req->query_at != SIZE_MAX;
     rs_request r = {
         .query = p->query,
         .query_len = p->query_len,
         .operation_name = p->operation_name,
         .variables = p->variables,
-        .forbid_mutations = forbid_mutations,
+        .forbid_mutations = get, /* GraphQL over HTTP: a mutation over GET is refused before it runs */
         .apq_hash = p->apq_hash,
         .meta = &call->meta,
         .facts = &call->facts,
         .principal = *principal,
-        .digest = digest,
-        .known_miss = known_miss,
+        .raw = get ? (has_query ? req->path.base + req->query_at + 1 : "") : req->entity.base,
+        .raw_len = get ? (has_query ? req->path.len - req->query_at - 1 : 0) : req->entity.len,
+        .raw_in_url = get,
     };
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
 }
 
-/*
- * The parameters, then the credentials (unless the caller checked them: who),
- * then the executor. digest: the request's bytes' (NULL when not remembered);
- * known_miss: the cache was just asked under it and had nothing.
- */
-static void run_params(h2o_req_t *req, http_media media, bool get, const gqld_principal *who,
-                       const uint8_t *digest, bool known_miss)
+/* The parameters, then the credentials, then the engine. */
+static void run_params(h2o_req_t *req, http_media media, bool get)
 {
     const gqld_config *cfg = http_worker_of(req)->cfg;
     graphql_params p = {0};
@@ -396,58 +391,17 @@ static void run_params(h2o_req_t *req, http_media media, bool get, const gqld_pr
         problem = message;
     }
     const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
-    gqld_principal checked; /* an invalid token is answered 401 by http_auth */
+    gqld_principal who; /* an invalid token is answered 401 by http_auth */
     if (apq_refusal != NULL)
         http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
                      strlen(apq_refusal));
     else if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
-    else if (who != NULL || http_auth_principal(req, media, &checked) == 0)
-        execute(req, media, &p, get, who != NULL ? &who->rs : &checked.rs, digest, known_miss);
+    else if (http_auth_principal(req, media, &who) == 0)
+        execute(req, media, &p, get, &who.rs);
     json_decref(p.variables);
     json_decref(p.extensions);
     json_decref(body);
-}
-
-/* A remembered request the cache could not answer: the normal way, credentials checked again. */
-static void on_known_fallback(void *user, bool known_miss)
-{
-    graphql_call *call = user;
-    h2o_req_t *req = http_pending_end(&call->pending);
-    if (req != NULL)
-        run_params(req, call->media, call->get, NULL, call->digest, known_miss);
-    free(call);
-}
-
-/*
- * A request whose bytes were seen before and were cacheable: its parameters
- * were valid then and are the same now, so the credentials are checked (the
- * normal way's next step) and the cache is asked before anything is parsed.
- * False when the digest is not remembered.
- */
-static bool try_known(h2o_req_t *req, http_media media, bool get, const uint8_t digest[CACHE_KEY_BYTES])
-{
-    rs_worker *rs = http_worker_of(req)->rs;
-    rs_known known;
-    if (!rs_known_find(rs, digest, &known))
-        return false;
-    gqld_principal who;
-    if (http_auth_principal(req, media, &who) != 0)
-        return true; /* answered 401 */
-    graphql_call *call = calloc(1, sizeof(*call));
-    if (call != NULL) {
-        call->media = media;
-        call->get = get;
-        memcpy(call->digest, digest, CACHE_KEY_BYTES);
-        http_pending_start(&call->pending, req);
-        if (rs_execute_known(rs, &known, &who.rs, &call->meta, &call->facts, on_done, on_known_fallback,
-                             call))
-            return true;
-        http_pending_end(&call->pending);
-        free(call);
-    }
-    run_params(req, media, get, &who, digest, false); /* not from the cache for this caller */
-    return true;
 }
 
 int http_graphql_handle(h2o_req_t *req)
@@ -479,15 +433,7 @@ int http_graphql_handle(h2o_req_t *req)
             return 0;
         }
     }
-    /* The bytes that carry the parameters: a GET's query string, a POST's body. */
-    uint8_t digest[CACHE_KEY_BYTES];
-    bool has_query = req->query_at != SIZE_MAX;
-    bool digested = rs_worker_remembers(http_worker_of(req)->rs) &&
-                    (get ? response_request_digest(true, has_query ? req->path.base + req->query_at + 1 : "",
-                                                   has_query ? req->path.len - req->query_at - 1 : 0, digest)
-                         : response_request_digest(false, req->entity.base, req->entity.len, digest)) == 0;
-    if (!digested || !try_known(req, media, get, digest))
-        run_params(req, media, get, NULL, digested ? digest : NULL, false);
+    run_params(req, media, get);
     return 0;
 }
 

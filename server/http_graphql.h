@@ -1,7 +1,7 @@
 /*
  * http_graphql: GraphQL over HTTP on /graphql (http_graphql.c says how).
  * http_graphql_handle, the route, is declared with the others in
- * http_worker.h; this header has what the server's set-up needs besides.
+ * http_routes.h; this header has what the server's set-up needs besides.
  */
 #ifndef GQLD_HTTP_GRAPHQL_H
 #define GQLD_HTTP_GRAPHQL_H

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
@@ -24,12 +24,12 @@ static void respond_unready(h2o_req_t *req)
     http_respond(req, 503, "Service Unavailable", JSON_TYPE, body, sizeof(body) - 1);
 }
 
-static void on_ping(void *ctx, const db_result *result)
+static void on_ping(void *user, bool ok)
 {
-    http_pending *p = ctx;
+    http_pending *p = user;
     h2o_req_t *req = http_pending_end(p);
     if (req != NULL) {
-        if (result->status == DB_OK) {
+        if (ok) {
             static const char body[] = "{\"status\":\"ready\"}";
             http_respond(req, 200, "OK", JSON_TYPE, body, sizeof(body) - 1);
         } else {
@@ -41,19 +41,12 @@ static void on_ping(void *ctx, const db_result *result)
 
 int http_ready_handle(h2o_req_t *req)
 {
-    http_worker *w = http_worker_of(req);
-    db_pool *pool = rs_worker_pool(w->rs);
-    /* No live connection: answer at once instead of waiting out a connect timeout. */
-    if (!db_pool_is_up(pool)) {
-        respond_unready(req);
-        return 0;
-    }
     http_pending *p = calloc(1, sizeof(*p));
     if (p == NULL) {
         respond_unready(req);
         return 0;
     }
     http_pending_start(p, req);
-    db_pool_query(pool, "SELECT 1", 0, NULL, on_ping, p);
+    rs_worker_ping(http_worker_of(req)->rs, on_ping, p); /* no live connection: answered at once */
     return 0;
 }

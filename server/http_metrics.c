@@ -4,7 +4,7 @@
  * counters afresh.
  */
 #include "schema/base/buf.h"
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 #include "server/metrics.h"
 
 int http_metrics_handle(h2o_req_t *req)

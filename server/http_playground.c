@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "infra/build/embedded.h"
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 /* Written by infra/playground/build.sh: the same files in the same order, index.html first, then the
  * assets named by their URL path. */

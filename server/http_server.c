@@ -19,6 +19,8 @@
 #include "server/http_graphql.h"
 #include "server/http_playground.h"
 #include "server/http_tls.h"
+#include "server/http_reply.h"
+#include "server/http_routes.h"
 #include "server/http_worker.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -73,45 +75,6 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
     static const char body[] = "{\"error\":\"not found\"}";
     http_respond(req, 404, "Not Found", "application/json; charset=utf-8", body, sizeof(body) - 1);
     return 0;
-}
-
-void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type, const char *body,
-                  size_t len)
-{
-    req->res.status = status;
-    req->res.reason = reason;
-    req->res.content_length = len; /* h2o_send_inline leaves it unset */
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
-                   strlen(content_type));
-    h2o_send_inline(req, body, len);
-}
-
-/* ---- pending requests ---- */
-
-static void on_pool_dispose(void *p)
-{
-    http_pending **guard = p;
-    if (*guard != NULL)
-        (*guard)->req = NULL;
-}
-
-void http_pending_start(http_pending *p, h2o_req_t *req)
-{
-    p->req = req;
-    p->worker = http_worker_of(req);
-    p->guard = h2o_mem_alloc_shared(&req->pool, sizeof(http_pending *), on_pool_dispose);
-    *p->guard = p;
-    p->worker->inflight++;
-}
-
-h2o_req_t *http_pending_end(http_pending *p)
-{
-    h2o_req_t *req = p->req;
-    if (req != NULL)
-        *p->guard = NULL;
-    p->req = NULL;
-    p->worker->inflight--;
-    return req;
 }
 
 /* ---- listener ---- */
@@ -229,11 +192,9 @@ static void publish_pool(http_worker *w, unsigned pool_size)
     if (now == w->pool_published)
         return;
     w->pool_published = now;
-    db_pool_stats stats;
-    db_pool_get_stats(rs_worker_pool(w->rs), &stats);
-    db_coalesce_stats coalesce;
-    rs_worker_coalesce_stats(w->rs, &coalesce);
-    metrics_publish_pool(w->metrics, &stats, &coalesce, pool_size);
+    rs_worker_stats stats;
+    rs_worker_get_stats(w->rs, &stats);
+    metrics_publish_pool(w->metrics, &stats, pool_size);
 }
 
 static void begin_drain(http_worker *w)

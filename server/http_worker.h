@@ -36,34 +36,4 @@ static inline http_worker *http_worker_of(h2o_req_t *req)
     return (http_worker *)req->conn->ctx;
 }
 
-/* Sends a complete response with the given status and content type (body copied). */
-void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type, const char *body,
-                  size_t len);
-
-/* The routes: each returns 0 when it took the request. */
-int http_graphql_handle(h2o_req_t *req);
-int http_health_handle(h2o_req_t *req);
-int http_ready_handle(h2o_req_t *req);
-int http_metrics_handle(h2o_req_t *req);
-
-/*
- * A request waiting on asynchronous work. h2o frees the request's pool when
- * the client goes away (HTTP/1.1 in h2o 2.2 even while work is pending), so the
- * request pointer is cleared by a pool-dispose hook and checked before replying.
- */
-typedef struct http_pending {
-    h2o_req_t *req; /* NULL once the client is gone */
-    struct http_pending **guard;
-    http_worker *worker;
-} http_pending;
-
-/* Ties p to req; counts it in the worker's in-flight requests. */
-void http_pending_start(http_pending *p, h2o_req_t *req);
-/*
- * Detaches p from its request and uncounts it; returns the request to reply
- * to, or NULL when the client is gone. Detach first: replying may free the pool
- * that holds the guard.
- */
-h2o_req_t *http_pending_end(http_pending *p);
-
 #endif

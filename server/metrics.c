@@ -126,18 +126,17 @@ void metrics_record(metrics_worker *w, metrics_route route, int status, uint64_t
     }
 }
 
-void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, const db_coalesce_stats *coalesce,
-                          unsigned pool_size)
+void metrics_publish_pool(metrics_worker *w, const rs_worker_stats *stats, unsigned pool_size)
 {
-    set(&w->coalesced, coalesce->shared);
-    set(&w->coalesce_retries, coalesce->retried);
+    set(&w->coalesced, stats->coalesce.shared);
+    set(&w->coalesce_retries, stats->coalesce.retried);
     set(&w->pool_size, pool_size);
-    set(&w->pool_up, stats->connections_up);
-    set(&w->pool_busy, stats->connections_busy);
-    set(&w->pool_in_flight, stats->in_flight);
-    set(&w->pool_waiting, stats->waiting);
-    set(&w->pool_sent, stats->statements_sent);
-    set(&w->pool_reconnects, stats->reconnects);
+    set(&w->pool_up, stats->pool.connections_up);
+    set(&w->pool_busy, stats->pool.connections_busy);
+    set(&w->pool_in_flight, stats->pool.in_flight);
+    set(&w->pool_waiting, stats->pool.waiting);
+    set(&w->pool_sent, stats->pool.statements_sent);
+    set(&w->pool_reconnects, stats->pool.reconnects);
 }
 
 /* ---- reading ---- */

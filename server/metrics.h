@@ -24,8 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolvers/db/db_coalesce.h"
-#include "resolvers/db/db_pool.h"
 #include "resolvers/engine.h"
 #include "schema/base/buf.h"
 
@@ -82,8 +80,7 @@ void metrics_record(metrics_worker *w, metrics_route route, int status, uint64_t
                     const rs_facts *facts);
 
 /* The worker's pool gauges, from its own thread. */
-void metrics_publish_pool(metrics_worker *w, const db_pool_stats *stats, const db_coalesce_stats *coalesce,
-                          unsigned pool_size);
+void metrics_publish_pool(metrics_worker *w, const rs_worker_stats *stats, unsigned pool_size);
 
 /* Appends the Prometheus text exposition (version 0.0.4) of every counter. */
 void metrics_render_prometheus(const metrics *m, base_buf *out);

@@ -48,13 +48,6 @@
 
 typedef struct db_coalesce db_coalesce;
 
-typedef struct db_coalesce_stats {
-    uint64_t queries;    /* queries asked */
-    uint64_t shared;     /* queries answered by a statement that answered others too */
-    uint64_t retried;    /* shared statements that failed and were run again one parameter list at a time */
-    uint64_t statements; /* statements sent (shared, single and retries) */
-} db_coalesce_stats;
-
 /*
  * Folds at most `max` distinct parameter lists into one statement; max <= 1
  * sends every query on its own at once (db_coalesce_query is then

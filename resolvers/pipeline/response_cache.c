@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cache/cache_key.h"
+#include "resolvers/engine.h"
 #include "schema/base/buf.h"
 #include "schema/gql_lexer.h"
 

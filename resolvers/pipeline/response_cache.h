@@ -65,10 +65,7 @@ char *response_mark_stale(const char *body, size_t len, unsigned age_s, size_t *
     "{\"errors\":[{\"message\":\"PersistedQueryNotFound\",\"extensions\":{\"code\":\"PERSISTED_QUERY_NOT_"   \
     "FOUND\"}}]}"
 
-/* True when hash is the lower-case hex SHA-256 of query (what Apollo clients send). */
-bool apq_hash_matches(const char *query, size_t len, const char *hash);
-/* True when hash is 64 hex digits. */
-bool apq_hash_valid(const char *hash, size_t len);
+/* apq_hash_valid and apq_hash_matches: engine.h (the front door checks a hash before sending it). */
 /* The cache key of a persisted query's text. */
 void apq_key(const char *hash, uint8_t out[CACHE_KEY_BYTES]);
 

@@ -91,3 +91,12 @@ void auth_scope_predicate(base_buf *sql, const rs_entity *entity, const char *al
         base_buf_printf(sql, "EXISTS (SELECT 1 FROM %s own WHERE own.%s = %s.%s AND own.%s = $%u::bigint)",
                         o->via_table, o->via_key, alias, o->via_key, o->column, param);
 }
+
+bool rs_principal_reads_private(const rs_principal *principal)
+{
+    /* Orders are the private table every customer owns rows of: readable there means readable at all. */
+    const rs_entity *orders = catalog_entity("Order");
+    rs_principal who = {.kind = principal->kind, .customer_id = principal->customer_id};
+    rs_access access = orders != NULL ? auth_scope_access(&who, orders) : RS_ACCESS_FORBIDDEN;
+    return access == RS_ACCESS_ALL || access == RS_ACCESS_OWN;
+}

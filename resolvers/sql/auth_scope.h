@@ -17,26 +17,10 @@
 #ifndef RS_AUTH_SCOPE_H
 #define RS_AUTH_SCOPE_H
 
+#include "resolvers/principal.h"
 #include "resolvers/sql/catalog.h"
 #include "schema/base/arena.h"
 #include "schema/base/buf.h"
-
-typedef enum rs_principal_kind {
-    RS_PRINCIPAL_ANONYMOUS, /* the zero value: secure by default */
-    RS_PRINCIPAL_CUSTOMER,
-    RS_PRINCIPAL_ADMIN,
-} rs_principal_kind;
-
-typedef struct rs_principal {
-    rs_principal_kind kind;
-    const char *customer_id;  /* RS_PRINCIPAL_CUSTOMER: the customer's id, decimal */
-    const char *scope_denied; /* NULL, or " Order Customer ": types refused for want of a required scope */
-} rs_principal;
-
-typedef enum rs_auth_mode {
-    RS_AUTH_JWT,  /* the default (jwt and gateway modes): the principal the front door verified */
-    RS_AUTH_NONE, /* development only: every request is an admin */
-} rs_auth_mode;
 
 /* The principal a request runs as under `mode`. */
 rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given);

@@ -6,7 +6,6 @@
 #include <strings.h>
 
 #include "server/auth/auth.h"
-#include "resolvers/sql/catalog.h"
 
 enum { MAX_EVENT_BYTES = 1 << 20 };
 
@@ -84,11 +83,7 @@ static json_t *context_of(const gqld_auth *auth, const gqld_principal *p)
 /* A principal that can read no private row at all (no admin group, no customer id) is denied outright. */
 static bool may_enter(const gqld_principal *p)
 {
-    const rs_entity *orders = catalog_entity("Order");
-    /* Required scopes are gqld's to apply per field (a token without them still reads products). */
-    rs_principal who = {.kind = p->rs.kind, .customer_id = p->rs.customer_id};
-    rs_access access = orders != NULL ? auth_scope_access(&who, orders) : RS_ACCESS_FORBIDDEN;
-    return access == RS_ACCESS_ALL || access == RS_ACCESS_OWN;
+    return rs_principal_reads_private(&p->rs);
 }
 
 static json_t *rest_policy(const gqld_auth *auth, const gqld_principal *p, const char *resource)

@@ -5,7 +5,7 @@
 
 #include "server/auth/auth.h"
 #include "schema/base/buf.h"
-#include "server/http_worker.h"
+#include "server/http_reply.h"
 
 static void refuse(h2o_req_t *req, http_media media, const char *challenge, const char *message)
 {

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "resolvers/sql/auth_scope.h"
+#include "resolvers/principal.h"
 
 enum { PRINCIPAL_MAX_RULES = 32 };
 

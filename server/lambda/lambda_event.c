@@ -345,7 +345,7 @@ static bool dropped_response_header(const char *name)
     return false;
 }
 
-static size_t count_header(const lambda_http_response *res, const char *name)
+static size_t count_header(const http1_response *res, const char *name)
 {
     size_t n = 0;
     for (size_t i = 0; i < res->nheaders; i++)
@@ -353,7 +353,7 @@ static size_t count_header(const lambda_http_response *res, const char *name)
     return n;
 }
 
-static bool seen_before(const lambda_http_response *res, size_t at)
+static bool seen_before(const http1_response *res, size_t at)
 {
     for (size_t i = 0; i < at; i++)
         if (strcmp(res->headers[i].name, res->headers[at].name) == 0)
@@ -366,14 +366,14 @@ static int set_new(json_t *obj, const char *key, json_t *value)
     return value == NULL ? -1 : json_object_set_new(obj, key, value);
 }
 
-static int add_headers(lambda_event_format format, const lambda_http_response *res, json_t *root)
+static int add_headers(lambda_event_format format, const http1_response *res, json_t *root)
 {
     json_t *headers = json_object(), *second = format == LAMBDA_EVENT_V1 ? json_object() : json_array();
     if (set_new(root, "headers", headers) != 0 ||
         set_new(root, format == LAMBDA_EVENT_V1 ? "multiValueHeaders" : "cookies", second) != 0)
         return -1;
     for (size_t i = 0; i < res->nheaders; i++) {
-        const lambda_http_header *h = &res->headers[i];
+        const http1_header *h = &res->headers[i];
         if (dropped_response_header(h->name))
             continue;
         if (format == LAMBDA_EVENT_V2 && strcmp(h->name, "set-cookie") == 0) {
@@ -416,13 +416,13 @@ static int add_headers(lambda_event_format format, const lambda_http_response *r
     return 0;
 }
 
-int lambda_event_response(lambda_event_format format, const lambda_http_response *res, base_buf *out)
+int lambda_event_response(lambda_event_format format, const http1_response *res, base_buf *out)
 {
     json_t *root = json_object();
     int rc = set_new(root, "statusCode", json_integer(res->status));
     if (rc == 0)
         rc = add_headers(format, res, root);
-    const char *encoding = lambda_http1_header(res, "content-encoding");
+    const char *encoding = http1_response_header(res, "content-encoding");
     bool encoded = encoding != NULL && strcasecmp(encoding, "identity") != 0;
     /* json_stringn refuses invalid UTF-8: such a body goes out as base64. */
     json_t *text = encoded ? NULL : json_stringn(res->body ? res->body : "", res->body_len);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "schema/base/buf.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 typedef enum lambda_event_format {
     LAMBDA_EVENT_V1, /* REST API proxy, or HTTP API payload 1.0 */
@@ -44,6 +44,6 @@ int lambda_event_to_request(const char *event, size_t len, lambda_request *req, 
  * headers, cookies, body, isBase64Encoded}. The body is base64 when it is
  * content-encoded or not UTF-8. Returns 0, or -1 when out of memory.
  */
-int lambda_event_response(lambda_event_format format, const lambda_http_response *res, base_buf *out);
+int lambda_event_response(lambda_event_format format, const http1_response *res, base_buf *out);
 
 #endif

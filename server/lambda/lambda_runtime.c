@@ -11,7 +11,7 @@
 
 #include "schema/base/buf.h"
 #include "gqld_version.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
 
@@ -87,7 +87,7 @@ static void disconnect_api(lambda_runtime *rt, int fd)
 
 /* One call: sends the request, reads the answer; returns its status, or -1 with err. */
 static int call(lambda_runtime *rt, const char *method, const char *path, const char *extra_headers,
-                const char *body, size_t len, lambda_http_response *res, char *err, size_t errlen)
+                const char *body, size_t len, http1_response *res, char *err, size_t errlen)
 {
     int fd = connect_api(rt, err, errlen);
     if (fd < 0)
@@ -109,7 +109,7 @@ static int call(lambda_runtime *rt, const char *method, const char *path, const 
         disconnect_api(rt, fd);
         return -1;
     }
-    rc = lambda_http1_read(fd, 0, LAMBDA_MAX_PAYLOAD, res, err, errlen);
+    rc = http1_read_response(fd, 0, LAMBDA_MAX_PAYLOAD, res, err, errlen);
     disconnect_api(rt, fd);
     return rc == 0 ? res->status : -1;
 }
@@ -117,18 +117,18 @@ static int call(lambda_runtime *rt, const char *method, const char *path, const 
 int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, char *err, size_t errlen)
 {
     memset(inv, 0, sizeof(*inv));
-    lambda_http_response res;
+    http1_response res;
     int status = call(rt, "GET", API_PREFIX "/invocation/next", NULL, NULL, 0, &res, err, errlen);
     if (status < 0)
         return -1;
-    const char *id = lambda_http1_header(&res, "lambda-runtime-aws-request-id");
-    const char *trace = lambda_http1_header(&res, "lambda-runtime-trace-id");
-    const char *deadline = lambda_http1_header(&res, "lambda-runtime-deadline-ms");
+    const char *id = http1_response_header(&res, "lambda-runtime-aws-request-id");
+    const char *trace = http1_response_header(&res, "lambda-runtime-trace-id");
+    const char *deadline = http1_response_header(&res, "lambda-runtime-deadline-ms");
     if (status != 200 || id == NULL || id[0] == '\0' || strlen(id) >= sizeof(inv->request_id) ||
         strcspn(id, "/?#% \"\\") != strlen(id)) {
         snprintf(err, errlen, "Runtime API next answered %d%s", status,
                  status == 200 ? " without a usable Lambda-Runtime-Aws-Request-Id" : "");
-        lambda_http1_free(&res);
+        http1_response_free(&res);
         return -1;
     }
     snprintf(inv->request_id, sizeof(inv->request_id), "%s", id);
@@ -137,7 +137,7 @@ int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, char *err, s
     inv->event = res.body;
     inv->event_len = res.body_len;
     res.body = NULL;
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     return 0;
 }
 
@@ -150,11 +150,11 @@ void lambda_invocation_free(lambda_invocation *inv)
 static int post(lambda_runtime *rt, const char *path, const char *headers, const char *body, size_t len,
                 char *err, size_t errlen)
 {
-    lambda_http_response res;
+    http1_response res;
     int status = call(rt, "POST", path, headers, body, len, &res, err, errlen);
     if (status < 0)
         return -1;
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     if (status != 202) {
         /* 413: response too large; 400/403/500: Lambda refused it; the caller reports. */
         snprintf(err, errlen, "Runtime API answered %d to POST %s", status, path);

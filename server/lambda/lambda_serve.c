@@ -23,7 +23,7 @@
 
 #include "server/http_server.h"
 #include "server/lambda/lambda_event.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 #include "server/lambda/lambda_runtime.h"
 #include "server/log.h"
 
@@ -78,7 +78,7 @@ static void set_budget(int fd, uint64_t deadline_ms)
 
 /* Sends req through the pipeline; 0 with *res filled, or -1 with err. */
 static int exchange(http_server *srv, const base_buf *req, bool head, uint64_t deadline_ms,
-                    lambda_http_response *res, char *err, size_t errlen)
+                    http1_response *res, char *err, size_t errlen)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -94,7 +94,7 @@ static int exchange(http_server *srv, const base_buf *req, bool head, uint64_t d
     }
     /* The worker may answer early (413) and close: a failed write still leaves its answer to read. */
     (void)lambda_write_all(sv[0], req->data, req->len);
-    int rc = lambda_http1_read(sv[0], head, LAMBDA_MAX_PAYLOAD, res, err, errlen);
+    int rc = http1_read_response(sv[0], head, LAMBDA_MAX_PAYLOAD, res, err, errlen);
     close(sv[0]);
     return rc;
 }
@@ -106,7 +106,7 @@ static void handle(lambda_door *d, http_server *srv, const lambda_invocation *in
     base_buf_init(&req);
     base_buf_init(&out);
     lambda_request lr;
-    lambda_http_response res = {0};
+    http1_response res = {0};
     const char *error_type = NULL;
     if (lambda_event_to_request(inv->event, inv->event_len, &lr, &req, err, sizeof(err)) != 0)
         error_type = "Gqld.InvalidEvent";
@@ -131,7 +131,7 @@ static void handle(lambda_door *d, http_server *srv, const lambda_invocation *in
             lambda_runtime_error(&d->rt, inv->request_id, "Gqld.ResponseRefused", post_err, post_err,
                                  sizeof(post_err));
     }
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     base_buf_free(&req);
     base_buf_free(&out);
 }

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "server/lambda/lambda_event.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,12 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (lambda_write_all(sv[1], (const char *)data, size) == 0) {
         close(sv[1]);
-        lambda_http_response res;
-        if (lambda_http1_read(sv[0], 0, 1 << 20, &res, err, sizeof(err)) == 0) {
+        http1_response res;
+        if (http1_read_response(sv[0], 0, 1 << 20, &res, err, sizeof(err)) == 0) {
             base_buf_init(&out);
             (void)lambda_event_response(size % 2 ? LAMBDA_EVENT_V1 : LAMBDA_EVENT_V2, &res, &out);
             base_buf_free(&out);
-            lambda_http1_free(&res);
+            http1_response_free(&res);
         }
     } else {
         close(sv[1]);

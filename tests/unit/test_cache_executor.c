@@ -134,16 +134,16 @@ static void test_single_flight(rs_worker *w, cache_shared *shared)
     static answer a[N];
     char q[128];
     snprintf(q, sizeof(q), "{ Product(productId: \"flight-%d\") { productId } }", (int)getpid());
-    db_pool_stats before, after;
-    db_pool_get_stats(rs_worker_pool(w), &before);
+    rs_worker_stats before, after;
+    rs_worker_get_stats(w, &before);
     cache_stats s0, s1;
     cache_stats_snapshot(shared, &s0);
     for (int i = 0; i < N; i++)
         start(w, q, anonymous, &a[i]);
     wait_for(a, N);
-    db_pool_get_stats(rs_worker_pool(w), &after);
+    rs_worker_get_stats(w, &after);
     cache_stats_snapshot(shared, &s1);
-    CHECK_INT(after.statements_sent - before.statements_sent, 1);
+    CHECK_INT(after.pool.statements_sent - before.pool.statements_sent, 1);
     CHECK_INT(s1.flight_waits - s0.flight_waits, N - 1);
     for (int i = 0; i < N; i++)
         CHECK_STR(a[i].body, "{\"data\":{\"Product\":null}}");

@@ -8,6 +8,7 @@
 #include "resolvers/pipeline/cache_policy.h"
 #include "schema/gql_parser.h"
 #include "schema/gql_validate.h"
+#include "resolvers/engine.h"
 #include "resolvers/pipeline/response_cache.h"
 
 #include <stdlib.h>

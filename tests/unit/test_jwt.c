@@ -13,6 +13,7 @@
 #include "schema/base/buf.h"
 #include "server/auth/jwk.h"
 #include "server/auth/jwt.h"
+#include "resolvers/sql/auth_scope.h"
 #include "server/auth/principal.h"
 
 /* RFC 7515 A.1: HS256. */

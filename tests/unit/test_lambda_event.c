@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "server/lambda/lambda_event.h"
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 /* Translates event; returns the request text (static buffer) or NULL when refused. */
 static const char *request_of(const char *event, lambda_request *req)
@@ -119,11 +119,11 @@ static void test_refused_events(void)
                      &req) == NULL);
 }
 
-static const char *response_of(lambda_event_format format, int status, lambda_http_header *headers, size_t n,
+static const char *response_of(lambda_event_format format, int status, http1_header *headers, size_t n,
                                const char *body, size_t len)
 {
     static char text[4096];
-    lambda_http_response res = {
+    http1_response res = {
         .status = status, .headers = headers, .nheaders = n, .body = (char *)body, .body_len = len};
     base_buf out;
     base_buf_init(&out);
@@ -135,7 +135,7 @@ static const char *response_of(lambda_event_format format, int status, lambda_ht
 
 static void test_responses(void)
 {
-    lambda_http_header h[] = {
+    http1_header h[] = {
         {"date", "Mon, 23 Nov 2026 16:00:00 GMT"},
         {"content-type", "text/plain"},
         {"vary", "accept"},
@@ -157,14 +157,14 @@ static void test_responses(void)
     CHECK_STR(
         response_of(LAMBDA_EVENT_V2, 200, NULL, 0, "\xff\x00\x01", 3),
         "{\"statusCode\":200,\"headers\":{},\"cookies\":[],\"body\":\"/wAB\",\"isBase64Encoded\":true}");
-    lambda_http_header gz[] = {{"content-encoding", "gzip"}};
+    http1_header gz[] = {{"content-encoding", "gzip"}};
     CHECK_STR(response_of(LAMBDA_EVENT_V1, 304, gz, 1, "", 0),
               "{\"statusCode\":304,\"headers\":{\"content-encoding\":\"gzip\"},\"multiValueHeaders\":{},"
               "\"body\":\"\",\"isBase64Encoded\":true}");
 }
 
 /* Writes text to one end of a socketpair, closes it, and reads a response from the other. */
-static int read_from(const char *text, int head, lambda_http_response *res)
+static int read_from(const char *text, int head, http1_response *res)
 {
     memset(res, 0, sizeof(*res));
     int sv[2];
@@ -173,31 +173,31 @@ static int read_from(const char *text, int head, lambda_http_response *res)
     (void)lambda_write_all(sv[1], text, strlen(text));
     close(sv[1]);
     char err[256];
-    int rc = lambda_http1_read(sv[0], head, 1 << 20, res, err, sizeof(err));
+    int rc = http1_read_response(sv[0], head, 1 << 20, res, err, sizeof(err));
     close(sv[0]);
     return rc;
 }
 
 static void test_http1_reader(void)
 {
-    lambda_http_response res;
+    http1_response res;
     CHECK_INT(read_from("HTTP/1.1 200 OK\r\nContent-Type: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                         "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n",
                         0, &res),
               0);
     CHECK_INT(res.status, 200);
     CHECK_STR(res.body, "abcde");
-    CHECK_STR(lambda_http1_header(&res, "content-type"), "a");
-    lambda_http1_free(&res);
+    CHECK_STR(http1_response_header(&res, "content-type"), "a");
+    http1_response_free(&res);
     CHECK_INT(read_from("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nokEXTRA", 0, &res), 0);
     CHECK_STR(res.body, "ok");
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     CHECK_INT(read_from("HTTP/1.0 200 OK\r\n\r\nuntil the end", 0, &res), 0);
     CHECK_STR(res.body, "until the end");
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     CHECK_INT(read_from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 1, &res), 0); /* HEAD */
     CHECK_INT(res.body_len, 0);
-    lambda_http1_free(&res);
+    http1_response_free(&res);
     CHECK_INT(read_from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 0, &res), -1);
     CHECK_INT(read_from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, &res), -1);
     CHECK_INT(read_from("garbage\r\n\r\n", 0, &res), -1);

@@ -67,17 +67,18 @@ static void test_buckets_and_render(void)
     CHECK(has_line(&b, "gqld_db_time_seconds_total 1.500000"));
     CHECK(has_line(&b, "gqld_cache_hits_total{tier=\"local\"} 0"));
 
-    db_pool_stats s0 = {.connections_up = 2,
-                        .connections_busy = 1,
-                        .in_flight = 3,
-                        .waiting = 4,
-                        .statements_sent = 10,
-                        .reconnects = 1};
-    db_pool_stats s1 = {.connections_up = 1, .connections_busy = 1, .in_flight = 1, .statements_sent = 5};
-    db_coalesce_stats c0 = {.queries = 40, .shared = 30, .retried = 1, .statements = 12};
-    db_coalesce_stats c1 = {.queries = 9, .shared = 6, .statements = 5};
-    metrics_publish_pool(w0, &s0, &c0, 2);
-    metrics_publish_pool(w1, &s1, &c1, 2);
+    rs_worker_stats s0 = {.pool = {.connections_up = 2,
+                                   .connections_busy = 1,
+                                   .in_flight = 3,
+                                   .waiting = 4,
+                                   .statements_sent = 10,
+                                   .reconnects = 1},
+                          .coalesce = {.queries = 40, .shared = 30, .retried = 1, .statements = 12}};
+    rs_worker_stats s1 = {
+        .pool = {.connections_up = 1, .connections_busy = 1, .in_flight = 1, .statements_sent = 5},
+        .coalesce = {.queries = 9, .shared = 6, .statements = 5}};
+    metrics_publish_pool(w0, &s0, 2);
+    metrics_publish_pool(w1, &s1, 2);
     render(m, &b);
     CHECK(has_line(&b, "gqld_db_pool_size 4"));
     CHECK(has_line(&b, "gqld_db_pool_connections{state=\"up\"} 3"));

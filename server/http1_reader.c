@@ -1,4 +1,4 @@
-#include "server/lambda/lambda_http1.h"
+#include "server/http1_reader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,7 +39,7 @@ static ssize_t fill(int fd, base_buf *b, size_t max_bytes)
     return b->failed ? -1 : n;
 }
 
-static int parse_head(char *head, lambda_http_response *out, char *err, size_t errlen)
+static int parse_head(char *head, http1_response *out, char *err, size_t errlen)
 {
     char *line = head, *eol = strstr(line, "\r\n");
     if (eol == NULL || strncmp(line, "HTTP/1.", 7) != 0 || eol - line < 12 || line[8] != ' ') {
@@ -75,7 +75,7 @@ static int parse_head(char *head, lambda_http_response *out, char *err, size_t e
             value++;
         for (char *t = eol; t > value && (t[-1] == ' ' || t[-1] == '\t');)
             *--t = '\0';
-        out->headers[out->nheaders++] = (lambda_http_header){line, value};
+        out->headers[out->nheaders++] = (http1_header){line, value};
     }
     return 0;
 }
@@ -106,8 +106,8 @@ static ssize_t dechunk(char *data, size_t len, int *complete)
     }
 }
 
-int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_response *out, char *err,
-                      size_t errlen)
+int http1_read_response(int fd, int head_request, size_t max_bytes, http1_response *out, char *err,
+                        size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     base_buf b;
@@ -137,7 +137,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     out->head[head_len] = '\0';
     if (parse_head(out->head, out, err, errlen) != 0) {
         base_buf_free(&b);
-        lambda_http1_free(out);
+        http1_response_free(out);
         return -1;
     }
     /* The body starts after the blank line: slide it to the front of the buffer. */
@@ -145,8 +145,8 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     memmove(b.data, b.data + body_at, b.len - body_at);
     b.len -= body_at;
 
-    const char *te = lambda_http1_header(out, "transfer-encoding");
-    const char *cl = lambda_http1_header(out, "content-length");
+    const char *te = http1_response_header(out, "transfer-encoding");
+    const char *cl = http1_response_header(out, "content-length");
     int no_body = head_request || out->status == 204 || out->status == 304 || out->status < 200;
     int chunked = !no_body && te != NULL && strcasecmp(te, "chunked") == 0;
     size_t want = SIZE_MAX;
@@ -158,7 +158,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
         if (*cl == '\0' || *end != '\0' || v > max_bytes) {
             snprintf(err, errlen, "bad or too large Content-Length");
             base_buf_free(&b);
-            lambda_http1_free(out);
+            http1_response_free(out);
             return -1;
         }
         want = (size_t)v;
@@ -177,7 +177,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
             if (len < 0 || !complete) {
                 snprintf(err, errlen, "malformed or truncated chunked body");
                 base_buf_free(&b);
-                lambda_http1_free(out);
+                http1_response_free(out);
                 return -1;
             }
             b.len = (size_t)len;
@@ -192,7 +192,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
                              : "response body too large",
                      strerror(errno));
             base_buf_free(&b);
-            lambda_http1_free(out);
+            http1_response_free(out);
             return -1;
         }
     }
@@ -200,7 +200,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     if (b.failed) {
         snprintf(err, errlen, "out of memory");
         base_buf_free(&b);
-        lambda_http1_free(out);
+        http1_response_free(out);
         return -1;
     }
     out->body = b.data;
@@ -208,7 +208,7 @@ int lambda_http1_read(int fd, int head_request, size_t max_bytes, lambda_http_re
     return 0;
 }
 
-void lambda_http1_free(lambda_http_response *r)
+void http1_response_free(http1_response *r)
 {
     free(r->headers);
     free(r->head);
@@ -216,7 +216,7 @@ void lambda_http1_free(lambda_http_response *r)
     memset(r, 0, sizeof(*r));
 }
 
-const char *lambda_http1_header(const lambda_http_response *r, const char *name)
+const char *http1_response_header(const http1_response *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++)
         if (strcmp(r->headers[i].name, name) == 0)

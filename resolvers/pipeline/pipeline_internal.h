@@ -1,0 +1,164 @@
+/*
+ * pipeline_internal: what the request pipeline's files share. A request goes
+ * through them in one direction (start -> document -> cache lookup -> execute
+ * -> respond, with the persisted query lookup before the document); a stage
+ * that must come back to an earlier one later is handed a function pointer.
+ *
+ * rs_worker is one thread's: its database pool, its caches, its timers
+ * (worker.c). rs_exec is one request's, allocated when it starts and freed by
+ * respond() once the answer has gone out; its arena holds everything the
+ * request builds (AST copies, plan, SQL text, rendered values).
+ */
+#ifndef RS_PIPELINE_INTERNAL_H
+#define RS_PIPELINE_INTERNAL_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cache/cache_flight.h"
+#include "cache/cache_lru.h"
+#include "cache/cache_tiers.h"
+#include "resolvers/db/db_coalesce.h"
+#include "resolvers/db/db_pool.h"
+#include "resolvers/engine.h"
+#include "resolvers/pipeline/cache_policy.h"
+#include "resolvers/sql/auth_scope.h"
+#include "resolvers/sql/plan.h"
+#include "schema/base/arena.h"
+#include "schema/gql_errors.h"
+#include "schema/gql_exec.h"
+
+struct rs_worker {
+    const rs_engine *engine;
+    db_pool *pool;
+    db_coalesce *coalesce; /* every root statement goes through it (db_coalesce.h) */
+    cache_lru *documents;  /* parsed and validated documents by SHA-256 of their text */
+    cache_tiers *tiers;    /* responses and persisted queries: in-process tier and memcached */
+    cache_flights *flights;
+    h2o_socket_t *cache_sock; /* watches the memcached thread's results (a dup of its eventfd) */
+    cache_lru *known; /* rs_known by the digest of a request's bytes (known_digest); NULL: none kept */
+    h2o_loop_t *loop;
+    /* 0 ms: hands one loop iteration's memcached operations to its thread at once (cache_mc_set_kick) */
+    h2o_timeout_t cache_tick;
+    h2o_timeout_entry_t cache_tick_entry;
+    /* 10 ms: hands refreshes over when nothing sooner does (cache_mc_get_later) */
+    h2o_timeout_t cache_later;
+    h2o_timeout_entry_t cache_later_entry;
+    bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
+};
+
+/*
+ * What a request's bytes led to when they were parsed and turned out
+ * cacheable (rs_request.raw): the base of its response key and its cache
+ * policy. The same bytes always lead there again.
+ */
+typedef struct rs_known {
+    uint8_t base_key[CACHE_KEY_BYTES]; /* response_base_key */
+    unsigned max_age;                  /* the cache policy */
+    bool private_scope;
+} rs_known;
+
+/* A parsed, validated document, shared read-only by this thread's requests while pinned. */
+typedef struct rs_document {
+    base_arena arena;
+    gql_document *doc;
+    uint8_t digest[CACHE_KEY_BYTES]; /* of its tokens: the document part of response keys */
+} rs_document;
+
+/* Frees a document and its arena (the document cache's free function). */
+void free_document(void *value);
+
+typedef struct rs_exec rs_exec;
+
+typedef struct root_slot {
+    rs_exec *exec;
+    const gql_field_group *group;
+    gql_path path;
+    rs_plan plan;     /* plan.sql set: a statement to send */
+    const char *json; /* the rendered value; NULL while pending */
+    size_t len;
+} root_slot;
+
+struct rs_exec {
+    rs_worker *worker;
+    base_arena arena;
+    gql_errors errors;
+    gql_exec_ctx ctx;
+    root_slot *slots;
+    size_t nslots;
+    size_t pending;
+    bool overloaded;
+    size_t unavailable;        /* root fields that failed with DB_UNAVAILABLE */
+    rs_principal principal;    /* who reads: decides what the statements may return */
+    gql_errors request_errors; /* from planning (limits): the request fails before anything is sent */
+    rs_done_cb done;
+    void *user;
+    cache_entry *document; /* pinned until the response is written */
+    size_t timeouts;       /* root fields that failed with DB_TIMEOUT */
+    /* ---- response cache (see "the response cache" below) ---- */
+    rs_response_meta meta; /* copied to the request's meta before done */
+    rs_response_meta *meta_out;
+    rs_cache_policy policy; /* from the @cacheControl hints of what the operation selects */
+    bool cacheable;         /* the response is stored when it has no errors */
+    bool leader;            /* leads a flight for key: lands it */
+    uint8_t key[CACHE_KEY_BYTES];
+    char *stale; /* a stale entry's body: served if the database is unavailable */
+    size_t stale_len;
+    unsigned stale_age;
+    rs_facts *facts;                 /* the caller's, or NULL */
+    uint64_t db_start_us;            /* when the first statement was sent */
+    uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
+    bool has_digest;
+    bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
+};
+
+typedef struct flight_result {
+    rs_outcome outcome;
+    const char *body;
+    size_t len;
+    const rs_response_meta *meta;
+} flight_result;
+
+static inline uint64_t clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* What a stage calls to go on with a request whose query text is at hand (start.c). */
+typedef void (*run_fn)(rs_exec *x, const rs_request *request);
+
+/* respond.c: the way out. */
+void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len);
+void set_slot(root_slot *slot, const char *json);
+void finish(rs_exec *x, rs_outcome outcome);
+
+/* execute.c: plan every root field, send the statements, collect the answers. */
+void execute_roots(rs_exec *x);
+
+/* document.c: the request's document, from this thread's cache or parsed and validated now. */
+const gql_document *document_for(rs_exec *x, const rs_request *request);
+
+/* cache_lookup.c: the response cache in front of execute_roots. */
+bool cache_begin(rs_exec *x, const rs_request *request);
+
+/*
+ * cache_lookup.c, requests seen before: known_digest is true with the digest
+ * of the request's bytes when this worker may remember them;
+ * known_answer_local answers a remembered request from the in-process tier
+ * (true: done has run); known_lookup_start asks memcached for one and runs a
+ * copy of the request when nothing fresh is there (false: not started).
+ */
+bool known_digest(const rs_worker *w, const rs_request *request, uint8_t digest[CACHE_KEY_BYTES]);
+bool known_answer_local(rs_worker *w, const rs_request *request, const uint8_t digest[CACHE_KEY_BYTES],
+                        rs_done_cb done, void *user);
+bool known_lookup_start(rs_exec *x, const rs_request *request, run_fn run);
+
+/* apq.c: the persisted query's text looked up by its hash, then run. */
+void start_apq_lookup(rs_exec *x, const rs_request *request, run_fn run);
+
+#endif
