@@ -132,3 +132,16 @@ test('--database-url stands in for DATABASE_URL', async () => {
     assertCleanExit(server, await server.stop());
   }
 });
+
+test('every setting of --help has its row in a README configuration table', async () => {
+  const { readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const { ROOT } = await import('./lib.mjs');
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const r = await runGqld(['--help']);
+  const names = [...r.stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]+) +--([a-z0-9-]+) +default: (.*)$/gm)];
+  assert.ok(names.length > 50, `settings found in --help: ${names.length}`);
+  for (const [, env, flag] of names) {
+    assert.ok(readme.includes(`| \`${env}\` | \`--${flag}\` |`), `README has a row for ${env} (--${flag})`);
+  }
+});
