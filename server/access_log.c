@@ -63,8 +63,9 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
         us = d > 0 ? (uint64_t)d : 0;
     }
     const rs_facts *facts = request_facts_find(req);
-    metrics_record(http_worker_of(req)->metrics,
-                   metrics_route_of(req->path_normalized.base, req->path_normalized.len), req->res.status, us,
+    /* The route as served: by the raw path (http_guard refuses one that normalizes to another). */
+    size_t pathlen = req->query_at != SIZE_MAX && req->query_at < req->path.len ? req->query_at : req->path.len;
+    metrics_record(http_worker_of(req)->metrics, metrics_route_of(req->path.base, pathlen), req->res.status, us,
                    facts);
     if (logger->write_lines)
         write_line(req, us, facts);

@@ -16,6 +16,7 @@
 #include "server/access_log.h"
 #include "cache/cache_shared.h"
 #include "server/http_cors.h"
+#include "server/http_guard.h"
 #include "server/http_playground.h"
 #include "server/http_tls.h"
 #include "server/http_reply.h"
@@ -60,7 +61,9 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     http_worker *w = http_worker_of(req);
     request_id_assign(req, w->index, &w->request_ids);
-    h2o_iovec_t path = req->path_normalized;
+    if (http_guard_refused(req))
+        return 0;
+    h2o_iovec_t path = req->path_normalized; /* the raw path: http_guard refuses any other */
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/graphql")))
         return http_graphql_handle(req);
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz")))
