@@ -90,7 +90,9 @@ typedef struct gqld_config {
     unsigned jwt_jwks_min_refresh_seconds;
     unsigned jwt_leeway_seconds;
     char listen_host[256];
+    char metrics_listen_host[256]; /* GQLD_METRICS_LISTEN; "" when /metrics is on the public listener */
     uint16_t listen_port;
+    uint16_t metrics_listen_port;
     bool access_log;
     bool introspection;
     bool playground;
