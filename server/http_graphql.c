@@ -196,6 +196,9 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     p->query_len = seen[P_QUERY] ? values[P_QUERY].len : 0;
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
+    /* %00 would cut the name short where it is read as a C string: another operation's name. */
+    if (p->operation_name != NULL && memchr(p->operation_name, '\0', values[P_OPERATION_NAME].len) != NULL)
+        return "The \"operationName\" parameter holds a NUL character (%00), which no name can hold.";
     problem = url_json_param(values, seen, P_VARIABLES, &p->variables);
     if (problem == NULL)
         problem = url_json_param(values, seen, P_EXTENSIONS, &p->extensions);

@@ -44,7 +44,7 @@ static void plan_as(planned *p, const rs_principal *who, const char *query, cons
     gql_document *doc = gql_parse(&p->arena, query, strlen(query), NULL, &syn);
     CHECK(doc != NULL);
     CHECK_INT(gql_validate(schema, doc, &p->errors), 0);
-    json_t *v = vars ? json_loads(vars, 0, NULL) : NULL;
+    json_t *v = vars ? json_loads(vars, JSON_ALLOW_NUL, NULL) /* as if a front door let NUL through */ : NULL;
     CHECK_INT(gql_exec_prepare(&p->ctx, schema, doc, NULL, v, &p->arena, &p->errors), 0);
     json_decref(v);
     gql_field_groups roots;
@@ -316,6 +316,48 @@ static void pages_continue_after_a_cursor(void)
     base_arena_free(&a);
 }
 
+/* PostgreSQL text holds no NUL: a "\u0000" in a string argument is a request error, never the prefix before it. */
+static void strings_holding_nul_are_request_errors(void)
+{
+    static const struct {
+        const char *query, *vars, *message;
+    } cases[] = {
+        {"{ Product(productId: \"notebook\\u0000junk\") { productId } }", NULL,
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+        {"query ($id: ID!) { Product(productId: $id) { productId } }", "{\"id\": \"notebook\\u0000junk\"}",
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+        {"{ customer(customerId: \"4567\\u0000zzz\") { customerId } }", NULL,
+         "Argument \"customerId\" of field \"Query.customer\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+        {"{ products(nameContains: \"\\u0000\") { items { productId } } }", NULL,
+         "Argument \"nameContains\" of field \"Query.products\" holds a NUL character (\\u0000), which no value "
+         "can hold."},
+        {"{ products(after: \"x\\u0000\") { items { productId } } }", NULL,
+         "Argument \"after\" of field \"Query.products\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+        {"{ customer(customerId: 1) { orders(after: \"52\\u0000\") { orderId } } }", NULL,
+         "Argument \"after\" of field \"Customer.orders\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        planned p;
+        plan_query(&p, cases[i].query, cases[i].vars);
+        CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
+        CHECK(p.request_errors.first != NULL);
+        if (p.request_errors.first != NULL)
+            CHECK_STR(p.request_errors.first->message, cases[i].message);
+        base_arena_free(&p.arena);
+    }
+    /* A block string has no escapes: its \u0000 is six characters, a key like any other. */
+    planned p;
+    plan_query(&p, "{ Product(productId: \"\"\"notebook\\u0000junk\"\"\") { productId } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_STR(param(&p, 1), "notebook\\u0000junk");
+    base_arena_free(&p.arena);
+}
+
 static void lists_beyond_the_maximum_are_request_errors(void)
 {
     planned p;
@@ -537,6 +579,7 @@ int main(int argc, char **argv)
     visibility_is_a_predicate_of_the_statement();
     ids_that_cannot_exist_match_nothing();
     pages_continue_after_a_cursor();
+    strings_holding_nul_are_request_errors();
     lists_beyond_the_maximum_are_request_errors();
     answers_are_spliced_as_they_are();
     customers_read_only_their_own_rows();
