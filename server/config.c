@@ -104,6 +104,9 @@ static const setting settings[] = {
     {"GQLD_LIST_MAX", "list-max", SET_UINT, AT(list_max), "200", 1, 100000,
      "largest `first` a query may ask for (more is an error); lists without `first` return this many at "
      "most"},
+    {"GQLD_CURSOR_SECRET", "cursor-secret", SET_STRING, AT(cursor_secret), "", 0, 0,
+     "secret text keying the MAC of page cursors (endCursor), the same on every process serving the API; "
+     "empty: cursors are still checked, but anyone with the schema could make one"},
     {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
      "jwt: customers and orders need a bearer token; gateway: behind API Gateway, the principal comes from "
      "the authorizer context it forwards (requests without it get 401); none: DEVELOPMENT ONLY, every "

@@ -26,6 +26,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/request_id.h"
+#include "resolvers/cursor_key.h"
 
 /* Set by the signal thread, read by every loop between iterations. */
 static atomic_bool stop_requested;
@@ -422,6 +423,7 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     }
     if (engine->cache.shared != NULL)
         metrics_set_cache_source(srv.metrics, cache_metrics, engine->cache.shared);
+    rs_cursor_key_set(cfg->cursor_secret, engine->cache.schema_version); /* before any worker plans a page */
     if (door == NULL && cfg->metrics_listen_host[0] != '\0' &&
         (srv.metrics_fd = open_listener(cfg->metrics_listen_host, cfg->metrics_listen_port, "GQLD_METRICS_LISTEN",
                                         metrics_address, sizeof(metrics_address))) < 0) {
