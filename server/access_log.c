@@ -98,9 +98,10 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
     }
     const rs_facts *facts = request_facts_find(req);
     /* The route as served: by the raw path (http_guard refuses one that normalizes to another). */
-    size_t pathlen = req->query_at != SIZE_MAX && req->query_at < req->path.len ? req->query_at : req->path.len;
-    metrics_record(http_worker_of(req)->metrics, metrics_route_of(req->path.base, pathlen), req->res.status, us,
-                   facts);
+    size_t pathlen =
+        req->query_at != SIZE_MAX && req->query_at < req->path.len ? req->query_at : req->path.len;
+    metrics_record(http_worker_of(req)->metrics, metrics_route_of(req->path.base, pathlen), req->res.status,
+                   us, facts);
     if (logger->write_lines)
         write_line(req, us, facts);
 }

@@ -435,7 +435,8 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         break;
     case SET_LISTEN:
         if (s->offset == AT(metrics_listen_host)) /* empty: none */
-            rc = value[0] == '\0' ? 0 : parse_listen(value, cfg->metrics_listen_host, &cfg->metrics_listen_port);
+            rc = value[0] == '\0' ? 0
+                                  : parse_listen(value, cfg->metrics_listen_host, &cfg->metrics_listen_port);
         else
             rc = parse_listen(value, cfg->listen_host, &cfg->listen_port);
         break;

@@ -55,8 +55,8 @@ typedef struct gqld_config {
     const char *jwt_groups_claim;
     const char *jwt_customer_id_claim;
     const char *auth_admin_group;
-    const char *cursor_secret; /* GQLD_CURSOR_SECRET: keys the MAC of page cursors (resolvers/sql/cursor.h) */
-    struct gqld_auth *auth; /* not a setting: built from the above at start-up (server/auth/auth.h) */
+    const char *cursor_secret; /* GQLD_CURSOR_SECRET: the key of cursors' MACs (resolvers/cursor_key.h) */
+    struct gqld_auth *auth;    /* not a setting: built from the above at start-up (server/auth/auth.h) */
     unsigned db_pool_size;
     unsigned db_pipeline_depth;
     unsigned db_queue_max;

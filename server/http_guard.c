@@ -35,7 +35,8 @@ int http_framing_check(const char *head, size_t len, const char **problem)
     int minor;
     if (len > H2O_MAX_REQLEN)
         len = H2O_MAX_REQLEN; /* as much as h2o reads */
-    if (phr_parse_request(head, len, &method, &method_len, &path, &path_len, &minor, headers, &nheaders, 0) < 0)
+    if (phr_parse_request(head, len, &method, &method_len, &path, &path_len, &minor, headers, &nheaders, 0) <
+        0)
         return -1;
     const struct phr_header *length = NULL, *coding = NULL;
     for (size_t i = 0; i < nheaders; i++) {
@@ -78,7 +79,8 @@ static const char *framing_problem(h2o_req_t *req)
     for (size_t i = 0; i < req->headers.size; i++)
         if (req->headers.entries[i].name->len == 0)
             return OBS_FOLD;
-    /* Without Content-Length and Transfer-Encoding h2o leaves the entity unset: there is nothing to read twice. */
+    /* Without Content-Length and Transfer-Encoding h2o leaves the entity unset: there is nothing to read
+     * twice. */
     if (req->version >= 0x200 || req->entity.base == NULL || req->conn->callbacks->get_socket == NULL)
         return NULL;
     h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
@@ -94,7 +96,8 @@ static const char *framing_problem(h2o_req_t *req)
 static void refuse(h2o_req_t *req, const char *why)
 {
     char body[256];
-    int len = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", why); /* our own phrases: nothing to escape */
+    int len =
+        snprintf(body, sizeof(body), "{\"error\":\"%s\"}", why); /* our own phrases: nothing to escape */
     req->res.status = 400;
     req->res.reason = "Bad Request";
     req->res.content_length = (size_t)len;

@@ -119,8 +119,7 @@ static int open_listener(const char *listen_host, uint16_t listen_port, const ch
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
         bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(address, addrlen, "cannot listen on %s:%u: %s", listen_host, listen_port,
-                 strerror(errno));
+        snprintf(address, addrlen, "cannot listen on %s:%u: %s", listen_host, listen_port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -395,12 +394,14 @@ static void setup_globalconf(server *srv)
 
 static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
 {
-    server srv = {.cfg = cfg, .engine = engine, .door = door, .main_thread = pthread_self(), .metrics_fd = -1};
+    server srv = {
+        .cfg = cfg, .engine = engine, .door = door, .main_thread = pthread_self(), .metrics_fd = -1};
     char address[300] = "", metrics_address[300] = "";
     /* A front door brings its own connections: one worker, no listener (fd -1 stands for none). */
     unsigned nthreads = door != NULL ? 1 : cfg->threads;
-    srv.listen_fd =
-        door != NULL ? -1 : open_listener(cfg->listen_host, cfg->listen_port, "GQLD_LISTEN", address, sizeof(address));
+    srv.listen_fd = door != NULL ? -1
+                                 : open_listener(cfg->listen_host, cfg->listen_port, "GQLD_LISTEN", address,
+                                                 sizeof(address));
     if (door == NULL && srv.listen_fd < 0) {
         log_event("error", "cannot start", "detail", address, NULL);
         return 1;
@@ -424,14 +425,16 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     if (engine->cache.shared != NULL)
         metrics_set_cache_source(srv.metrics, cache_metrics, engine->cache.shared);
     rs_cursor_key_set(cfg->cursor_secret, engine->cache.schema_version); /* before any worker plans a page */
-    if (door == NULL && cfg->metrics_listen_host[0] != '\0' &&
-        (srv.metrics_fd = open_listener(cfg->metrics_listen_host, cfg->metrics_listen_port, "GQLD_METRICS_LISTEN",
-                                        metrics_address, sizeof(metrics_address))) < 0) {
-        log_event("error", "cannot start", "detail", metrics_address, NULL);
-        metrics_destroy(srv.metrics);
-        SSL_CTX_free(srv.ssl_ctx);
-        close(srv.listen_fd);
-        return 1;
+    if (door == NULL && cfg->metrics_listen_host[0] != '\0') {
+        srv.metrics_fd = open_listener(cfg->metrics_listen_host, cfg->metrics_listen_port,
+                                       "GQLD_METRICS_LISTEN", metrics_address, sizeof(metrics_address));
+        if (srv.metrics_fd < 0) {
+            log_event("error", "cannot start", "detail", metrics_address, NULL);
+            metrics_destroy(srv.metrics);
+            SSL_CTX_free(srv.ssl_ctx);
+            close(srv.listen_fd);
+            return 1;
+        }
     }
     setup_globalconf(&srv);
 

@@ -11,7 +11,9 @@
 
 #include "schema/base/b64url.h"
 
-enum { TAG_BYTES = 16, KEY_BYTES = 32, BLOCK = 64 /* SHA-256's */ };
+#define TAG_BYTES 16
+#define KEY_BYTES 32
+#define BLOCK     ((size_t)64) /* SHA-256's block */
 
 static struct {
     bool set;
@@ -58,11 +60,12 @@ static void ensure_key(void)
 void cursor_sql(base_buf *sql, const char *key)
 {
     ensure_key();
-    base_buf_printf(sql,
-                    "translate(encode(convert_to((%s)::text, 'UTF8') || substring(sha256(decode('%s', 'hex') || "
-                    "sha256(decode('%s', 'hex') || convert_to((%s)::text, 'UTF8'))) from 1 for %d), 'base64'), "
-                    "E'+/=\\n', '-_')",
-                    key, cursor_key.opad_hex, cursor_key.ipad_hex, key, TAG_BYTES);
+    base_buf_printf(
+        sql,
+        "translate(encode(convert_to((%s)::text, 'UTF8') || substring(sha256(decode('%s', 'hex') || "
+        "sha256(decode('%s', 'hex') || convert_to((%s)::text, 'UTF8'))) from 1 for %d), 'base64'), "
+        "E'+/=\\n', '-_')",
+        key, cursor_key.opad_hex, cursor_key.ipad_hex, key, TAG_BYTES);
 }
 
 static void tag_of(const unsigned char *key, size_t len, unsigned char tag[KEY_BYTES])

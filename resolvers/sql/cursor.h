@@ -26,10 +26,12 @@
 /* Appends the SQL expression computing the cursor (text) of the key SQL expression `key`. */
 void cursor_sql(base_buf *sql, const char *key);
 
-/* The key a cursor carries (a NUL-terminated copy in the arena), or NULL when this server did not write it. */
+/* The key a cursor carries (a NUL-terminated copy in the arena), or NULL when this server did not write it.
+ */
 const char *cursor_decode(base_arena *arena, const char *cursor);
 
-/* The cursor of key (what cursor_sql makes PostgreSQL write), into out; its length, or 0 when out is short. */
+/* The cursor of key (what cursor_sql makes PostgreSQL write), into out; its length, or 0 when out is short.
+ */
 size_t cursor_encode(const char *key, char *out, size_t cap);
 
 #endif

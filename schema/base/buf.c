@@ -95,8 +95,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t len)
     size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
     if (n == 0 || n > len)
         return 0;
-    /* The second byte's range narrows after E0 (overlong), ED (surrogates), F0 (overlong) and F4 (> U+10FFFF). */
-    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    /* The second byte's range narrows after E0 (overlong), ED (surrogates), F0 (overlong) and F4 (>
+     * U+10FFFF). */
+    unsigned char lo = c == 0xE0   ? 0xA0
+                       : c == 0xF0 ? 0x90
+                                   : 0x80,
+                  hi = c == 0xED   ? 0x9F
+                       : c == 0xF4 ? 0x8F
+                                   : 0xBF;
     if (s[1] < lo || s[1] > hi)
         return 0;
     for (size_t k = 2; k < n; k++)
@@ -118,8 +124,9 @@ void base_buf_json_string(base_buf *b, const char *s, size_t len)
         if (c >= 0x80) {
             size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
             if (n == 0) { /* not UTF-8: the replacement character, so the output always is */
-                memcpy(out, "\\ufffd", 6);
-                out += 6;
+                static const char replacement[] = {'\\', 'u', 'f', 'f', 'f', 'd'};
+                memcpy(out, replacement, sizeof(replacement));
+                out += sizeof(replacement);
                 continue;
             }
             memcpy(out, s + i, n);

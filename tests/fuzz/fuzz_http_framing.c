@@ -86,7 +86,7 @@ static framing h2o_reading(const struct phr_header *h, size_t n)
         return f;
     if (entity->name_len == 17) {
         f.kind = entity->value_len == 7 && strncasecmp(entity->value, "chunked", 7) == 0 ? BODY_CHUNKED
-                                                                                          : BODY_REFUSED;
+                                                                                         : BODY_REFUSED;
         return f;
     }
     f.kind = digits(entity->value, entity->value_len, &f.length) && entity->value[0] >= '0' &&

@@ -24,7 +24,8 @@ int main(void)
     JSON("a\"b\\c\n\t\x01", "\"a\\\"b\\\\c\\n\\t\\u0001\"");
     JSON("\0x", "\"\\u0000x\"");
     /* Well-formed UTF-8, up to four bytes and the last code point, passes through. */
-    JSON("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"");
+    JSON("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf",
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"");
     /* The access log's case: a path with the bytes FF FE. */
     JSON("/\xff\xfe", "\"/\\ufffd\\ufffd\"");
     /* A lone continuation byte, a lead byte cut short (mid-string and at the end), overlong forms,

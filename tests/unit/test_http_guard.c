@@ -21,10 +21,13 @@ int main(void)
     CHECK(problem_of("GET /graphql HTTP/1.1\r\nHost: x\r\n\r\n") == NULL);
     CHECK(problem_of("POST /graphql HTTP/1.1\r\nContent-Length: 12\r\n\r\n") == NULL);
     CHECK(problem_of("POST /graphql HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == NULL);
-    CHECK(problem_of("POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n") == NULL); /* the same */
+    CHECK(problem_of("POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n") ==
+          NULL); /* the same */
     CHECK(problem_of("POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n") == NULL);
     /* Bytes after the head (a body, another request) are not the head's. */
-    CHECK(problem_of("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == NULL);
+    CHECK(problem_of(
+              "GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
+          NULL);
 
     /* More than one. */
     CHECK_STR(problem_of("POST / HTTP/1.1\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"),
@@ -39,8 +42,9 @@ int main(void)
               "Transfer-Encoding appears twice");
     CHECK_STR(problem_of("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
               "Transfer-Encoding in an HTTP/1.0 request");
-    CHECK_STR(problem_of("POST / HTTP/1.1\r\nX-A: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
-              "a header field is folded over lines (obs-fold)");
+    CHECK_STR(
+        problem_of("POST / HTTP/1.1\r\nX-A: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"),
+        "a header field is folded over lines (obs-fold)");
 
     /* Not a head h2o's parser completes: h2o refuses it itself. */
     const char *problem;

@@ -265,18 +265,20 @@ static void pages_continue_after_a_cursor(void)
     CHECK_INT(p.status, RS_PLAN_QUERY);
     base_buf expected;
     base_buf_init(&expected);
-    base_buf_puts(&expected,
-                  "SELECT '{\"items\":' || coalesce('[' || string_agg('{\"productId\":' || "
-                  "to_json(t0.product_id)::text "
-                  "|| '}', ',' ORDER BY t0.product_id) FILTER (WHERE t0.gqld_row <= $3::integer) || ']', '[]') || "
-                  "',\"pageInfo\":{\"hasNextPage\":' || CASE WHEN count(*) > $3::integer THEN 'true' ELSE "
-                  "'false' END || ',\"endCursor\":' || coalesce('\"' || ");
+    base_buf_puts(
+        &expected,
+        "SELECT '{\"items\":' || coalesce('[' || string_agg('{\"productId\":' || "
+        "to_json(t0.product_id)::text "
+        "|| '}', ',' ORDER BY t0.product_id) FILTER (WHERE t0.gqld_row <= $3::integer) || ']', '[]') || "
+        "',\"pageInfo\":{\"hasNextPage\":' || CASE WHEN count(*) > $3::integer THEN 'true' ELSE "
+        "'false' END || ',\"endCursor\":' || coalesce('\"' || ");
     cursor_sql(&expected, "(array_agg(t0.product_id ORDER BY t0.gqld_row DESC) FILTER (WHERE t0.gqld_row <= "
                           "$3::integer))[1]");
-    base_buf_puts(&expected,
-                  " || '\"', 'null') || '}}' FROM (SELECT t0.product_id, row_number() OVER (ORDER BY "
-                  "t0.product_id) AS gqld_row FROM products t0 WHERE t0.product_id > $1::text AND t0.product_name "
-                  "ILIKE $2::text ORDER BY t0.product_id LIMIT $3::integer + 1) t0");
+    base_buf_puts(
+        &expected,
+        " || '\"', 'null') || '}}' FROM (SELECT t0.product_id, row_number() OVER (ORDER BY "
+        "t0.product_id) AS gqld_row FROM products t0 WHERE t0.product_id > $1::text AND t0.product_name "
+        "ILIKE $2::text ORDER BY t0.product_id LIMIT $3::integer + 1) t0");
     CHECK_STR(p.sql, expected.data);
     base_buf_free(&expected);
     CHECK_STR(param(&p, 1), "p000040");
@@ -342,29 +344,35 @@ static void pages_continue_after_a_cursor(void)
     base_arena_free(&a);
 }
 
-/* PostgreSQL text holds no NUL: a "\u0000" in a string argument is a request error, never the prefix before it. */
+/* PostgreSQL text holds no NUL: a "\u0000" in a string argument is a request error, never the prefix before
+ * it. */
 static void strings_holding_nul_are_request_errors(void)
 {
     static const struct {
         const char *query, *vars, *message;
     } cases[] = {
         {"{ Product(productId: \"notebook\\u0000junk\") { productId } }", NULL,
-         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value can "
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value "
+         "can "
          "hold."},
         {"query ($id: ID!) { Product(productId: $id) { productId } }", "{\"id\": \"notebook\\u0000junk\"}",
-         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value can "
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value "
+         "can "
          "hold."},
         {"{ customer(customerId: \"4567\\u0000zzz\") { customerId } }", NULL,
-         "Argument \"customerId\" of field \"Query.customer\" holds a NUL character (\\u0000), which no value can "
+         "Argument \"customerId\" of field \"Query.customer\" holds a NUL character (\\u0000), which no "
+         "value can "
          "hold."},
         {"{ products(nameContains: \"\\u0000\") { items { productId } } }", NULL,
-         "Argument \"nameContains\" of field \"Query.products\" holds a NUL character (\\u0000), which no value "
+         "Argument \"nameContains\" of field \"Query.products\" holds a NUL character (\\u0000), which no "
+         "value "
          "can hold."},
         {"{ products(after: \"x\\u0000\") { items { productId } } }", NULL,
          "Argument \"after\" of field \"Query.products\" holds a NUL character (\\u0000), which no value can "
          "hold."},
         {"{ customer(customerId: 1) { orders(after: \"52\\u0000\") { orderId } } }", NULL,
-         "Argument \"after\" of field \"Customer.orders\" holds a NUL character (\\u0000), which no value can "
+         "Argument \"after\" of field \"Customer.orders\" holds a NUL character (\\u0000), which no value "
+         "can "
          "hold."},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
