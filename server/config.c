@@ -70,6 +70,11 @@ static const setting settings[] = {
      "worker threads, each with its own event loop (default: number of cores)"},
     {"GQLD_MAX_BODY_BYTES", "max-body-bytes", SET_SIZE, AT(max_body_bytes), "1048576", 1024, 1ULL << 30,
      "largest request body accepted; larger ones get HTTP 413"},
+    {"GQLD_KEEPALIVE_TIMEOUT_MS", "keepalive-timeout-ms", SET_UINT, AT(keepalive_timeout_ms), "75000", 1000,
+     3600000,
+     "an idle client connection (HTTP/1.1 keep-alive, HTTP/2) is closed after this long; also how long a "
+     "request's headers and body may take to arrive. Keep it above a load balancer's idle timeout (an "
+     "ALB's: 60 s)"},
     {"GQLD_DRAIN_TIMEOUT_MS", "drain-timeout-ms", SET_UINT, AT(drain_timeout_ms), "10000", 0, 600000,
      "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
     {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
@@ -166,6 +171,9 @@ static const setting settings[] = {
      "JWKS file with the RS256/ES256 verification keys (read at start-up)"},
     {"JWT_JWKS_URL", "jwt-jwks-url", SET_STRING, AT(jwt_jwks_url), "", 0, 0,
      "JWKS URL (http or https), fetched at start-up, periodically and on an unknown kid"},
+    {"JWT_JWKS_CA_FILE", "jwt-jwks-ca-file", SET_STRING, AT(jwt_jwks_ca_file), "", 0, 0,
+     "PEM file of the CAs trusted for an https JWT_JWKS_URL, and the only ones (empty: libcurl's built-in "
+     "default, /etc/ssl/certs/ca-certificates.crt on Debian)"},
     {"JWT_JWKS_REFRESH_SECONDS", "jwt-jwks-refresh-seconds", SET_UINT, AT(jwt_jwks_refresh_seconds), "3600",
      1, 604800, "how often the JWKS URL is fetched again"},
     {"JWT_JWKS_MIN_REFRESH_SECONDS", "jwt-jwks-min-refresh-seconds", SET_UINT,

@@ -47,6 +47,7 @@ typedef struct gqld_config {
     const char *jwt_algorithms;      /* "RS256,ES256,HS256" (any of them) */
     const char *jwt_jwks_file;       /* "" when none */
     const char *jwt_jwks_url;        /* "" when none */
+    const char *jwt_jwks_ca_file;    /* CA bundle for an https JWKS URL; "" = libcurl's default */
     const char *jwt_hs256_secret_file;
     const char *jwt_issuer;            /* "" when not checked */
     const char *jwt_audience;          /* comma-separated; "" when not checked */
@@ -90,6 +91,7 @@ typedef struct gqld_config {
     unsigned jwt_jwks_refresh_seconds;
     unsigned jwt_jwks_min_refresh_seconds;
     unsigned jwt_leeway_seconds;
+    unsigned keepalive_timeout_ms; /* idle client connections (and slow request reads) are closed after it */
     char listen_host[256];
     char metrics_listen_host[256]; /* GQLD_METRICS_LISTEN; "" when /metrics is on the public listener */
     uint16_t listen_port;

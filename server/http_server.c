@@ -375,6 +375,11 @@ static void setup_globalconf(server *srv)
     h2o_config_init(&srv->globalconf);
     srv->globalconf.max_request_entity_size = srv->cfg->max_body_bytes;
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("gqld"));
+    /* h2o closes a keep-alive connection idle this long (HTTP/1.1: the request timeout, which also bounds
+     * reading one request; HTTP/2: the idle timeout). Above a load balancer's own idle timeout, it is always
+     * the balancer that closes first, never gqld under a request the balancer is already sending. */
+    srv->globalconf.http1.req_timeout = srv->cfg->keepalive_timeout_ms;
+    srv->globalconf.http2.idle_timeout = srv->cfg->keepalive_timeout_ms;
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     srv->public_hosts[0] = host;

@@ -49,6 +49,8 @@ static char *read_file(const char *path, size_t max, size_t *len, char *err, siz
     return buf;
 }
 
+static bool set_(const char *v);
+
 typedef struct fetch_buf {
     char *data;
     size_t len;
@@ -88,6 +90,11 @@ static jwk_set *fetch(jwks_source *s, char *err, size_t errlen)
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+    if (set_(s->cfg.ca_file)) {
+        /* The file is the whole trust store: no directory of hashed certificates beside it. */
+        curl_easy_setopt(curl, CURLOPT_CAINFO, s->cfg.ca_file);
+        curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+    }
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
     jwk_set *set = NULL;
@@ -202,6 +209,13 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
             goto fail;
         }
     } else if (set_(cfg->jwks_url)) {
+        if (set_(cfg->ca_file)) {
+            /* A CA file that cannot be read would fail every fetch: say so at start-up instead. */
+            char *pem = read_file(cfg->ca_file, 16u << 20, &len, err, errlen, "JWT_JWKS_CA_FILE");
+            if (pem == NULL)
+                goto fail;
+            free(pem);
+        }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         refresh(s); /* at start-up; a failure is logged and retried by the thread */
         if (pthread_create(&s->thread, NULL, fetcher_main, s) != 0) {
