@@ -198,6 +198,9 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     p->query_len = seen[P_QUERY] ? values[P_QUERY].len : 0;
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
+    /* %00 would cut the name short where it is read as a C string: another operation's name. */
+    if (p->operation_name != NULL && memchr(p->operation_name, '\0', values[P_OPERATION_NAME].len) != NULL)
+        return "The \"operationName\" parameter holds a NUL character (%00), which no name can hold.";
     problem = url_json_param(values, seen, P_VARIABLES, &p->variables);
     if (problem == NULL)
         problem = url_json_param(values, seen, P_EXTENSIONS, &p->extensions);
@@ -205,6 +208,32 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
 }
 
 /* ---- POST: the parameters from a JSON body ---- */
+
+/* What is wrong with a body jansson would not read, in our words (its own text names its flags). */
+static const char *json_problem(const json_error_t *err)
+{
+    switch (json_error_code(err)) {
+    case json_error_invalid_utf8:
+        return "it is not valid UTF-8";
+    case json_error_premature_end_of_input:
+        return "it ends before the JSON value does";
+    case json_error_end_of_input_expected:
+        return "something follows the JSON value";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "a string holds \\u0000 (NUL), which no value here can hold";
+    case json_error_duplicate_key:
+        return "an object has the same key twice";
+    case json_error_numeric_overflow:
+        return "a number is too large";
+    case json_error_stack_overflow:
+        return "it nests too deeply";
+    case json_error_out_of_memory:
+        return "the server ran out of memory reading it";
+    default:
+        return "its syntax is wrong";
+    }
+}
 
 /* *body keeps the document alive while p points into it. */
 static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **body, char *message,
@@ -216,8 +245,8 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
     if (*body == NULL) {
         if (req->entity.len == 0)
             return "The request body is empty; it must be a JSON object with a \"query\".";
-        snprintf(message, size, "The request body is not valid JSON: %s (line %d, column %d).", jerr.text,
-                 jerr.line, jerr.column);
+        snprintf(message, size, "The request body is not valid JSON: %s (line %d, column %d).",
+                 json_problem(&jerr), jerr.line, jerr.column);
         return message;
     }
     if (!json_is_object(*body))
@@ -236,7 +265,10 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
         return object_param_problem(P_EXTENSIONS);
     p->query = query != NULL ? json_string_value(query) : NULL; /* none: maybe a persisted query */
     p->query_len = query != NULL ? json_string_length(query) : 0;
-    p->operation_name = json_is_string(operation_name) ? json_string_value(operation_name) : NULL;
+    /* "" names no operation (a name has a character at least): absent, as an empty one in a GET's URL. */
+    p->operation_name = json_is_string(operation_name) && json_string_length(operation_name) > 0
+                            ? json_string_value(operation_name)
+                            : NULL;
     p->variables = object_or_null(variables);
     p->extensions = object_or_null(extensions);
     return NULL;
