@@ -65,6 +65,22 @@ static const setting settings[] = {
     {"DB_COALESCE", "db-coalesce", SET_UINT, AT(db_coalesce), "16", 1, 1024,
      "requests of the same shape arriving together share one statement, up to this many different "
      "arguments in it (1 = a statement each)"},
+    /* ---- writes (mutations; README "Placing orders") ---- */
+    {"DB_WRITE_POOL_SIZE", "db-write-pool-size", SET_UINT, AT(db_write_pool_size), "4", 0, 1024,
+     "connections to DATABASE_URL for mutations per process, shared out among the threads (at least one "
+     "each); "
+     "0: mutations share the query pool (only without DATABASE_READER_URL)"},
+    {"DB_WRITE_QUEUE_MAX", "db-write-queue-max", SET_UINT, AT(db_write_queue_max), "256", 0, 1000000,
+     "mutations per thread waiting for a write connection; beyond it they get HTTP 503 (OVERLOADED) before "
+     "anything is written"},
+    {"GQLD_ORDER_MAX_LINES", "order-max-lines", SET_UINT, AT(order_max_lines), "100", 1, 10000,
+     "lines (items) one placeOrder may have; more is a BAD_USER_INPUT error"},
+    {"GQLD_ORDER_MAX_QUANTITY", "order-max-quantity", SET_UINT, AT(order_max_quantity), "1000", 1, 1000000000,
+     "units one order line may have; more is a BAD_USER_INPUT error"},
+    {"GQLD_IDEMPOTENCY_KEY_TTL", "idempotency-key-ttl", SET_UINT, AT(idempotency_key_ttl), "86400", 1,
+     31536000,
+     "seconds a placeOrder idempotency key keeps its order (a request with it in that time gets that order); "
+     "afterwards the key may place a new one"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
      "memcached nodes, comma-separated host:port; empty: no memcached (with GQLD_CACHE=on the in-process "
      "tier still caches)"},
@@ -564,6 +580,12 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
     if (cfg->list_default > cfg->list_max) {
         snprintf(err, errlen, "GQLD_LIST_DEFAULT (%u) is above GQLD_LIST_MAX (%u)", cfg->list_default,
                  cfg->list_max);
+        return -1;
+    }
+    if (cfg->db_write_pool_size == 0 && cfg->database_reader_url[0] != '\0') {
+        snprintf(err, errlen,
+                 "DB_WRITE_POOL_SIZE is 0 (mutations share the query pool) while DATABASE_READER_URL "
+                 "is set: writes must go to DATABASE_URL; give DB_WRITE_POOL_SIZE at least 1");
         return -1;
     }
     return check_observability(cfg, err, errlen);

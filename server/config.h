@@ -66,6 +66,11 @@ typedef struct gqld_config {
     gqld_db_protocol db_protocol;
     unsigned db_idle_check_ms;
     unsigned db_coalesce;
+    unsigned db_write_pool_size;  /* mutations' connections per process; 0: they share the query pool */
+    unsigned db_write_queue_max;  /* mutations waiting per thread */
+    unsigned order_max_lines;     /* lines one placeOrder may have */
+    unsigned order_max_quantity;  /* units one line may have */
+    unsigned idempotency_key_ttl; /* seconds a key keeps its order */
     unsigned threads;
     unsigned drain_timeout_ms;
     unsigned max_tokens;

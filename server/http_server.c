@@ -39,7 +39,8 @@ typedef struct server {
     int listen_fd;
     http_worker *workers;
     db_pool_config pool;
-    SSL_CTX *ssl_ctx; /* NULL: plain HTTP */
+    db_pool_config writer_pool; /* mutations' (DATABASE_URL); conninfo NULL: they share `pool` */
+    SSL_CTX *ssl_ctx;           /* NULL: plain HTTP */
     metrics *metrics;
     atomic_int started; /* workers that finished start-up (or failed) */
     atomic_int failed;
@@ -243,7 +244,8 @@ static void *worker_main(void *arg)
     w->metrics = metrics_worker_at(srv->metrics, w->index);
 
     char err[256];
-    w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
+    w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool,
+                             srv->writer_pool.conninfo != NULL ? &srv->writer_pool : NULL, err, sizeof(err));
     int fd = w->rs != NULL && srv->door == NULL ? dup(srv->listen_fd) : -1;
     if (w->rs == NULL || (srv->door == NULL && fd < 0)) {
         log_event("error", "worker start-up failed", "detail", w->rs == NULL ? err : strerror(errno), NULL);
@@ -457,6 +459,14 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         .idle_check_ms = cfg->db_idle_check_ms,
         .protocol = cfg->db_protocol == GQLD_DB_PROXY ? DB_PROTOCOL_PROXY : DB_PROTOCOL_PREPARED,
     };
+    /* Writes always go to DATABASE_URL, on connections of their own (DB_WRITE_POOL_SIZE=0: shared). */
+    if (cfg->db_write_pool_size > 0) {
+        unsigned writers = (cfg->db_write_pool_size + nthreads - 1) / nthreads;
+        srv.writer_pool = srv.pool;
+        srv.writer_pool.conninfo = cfg->database_url;
+        srv.writer_pool.size = writers ? writers : 1;
+        srv.writer_pool.queue_max = cfg->db_write_queue_max;
+    }
 
     /* Signals are taken by this thread alone, with sigwait; workers never see them. */
     sigset_t stop_signals;

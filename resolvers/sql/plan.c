@@ -419,6 +419,49 @@ static int plan_root_node(planner *p, const rs_root *root, const gql_field_group
     return 0;
 }
 
+static int plan_written_node(planner *p, const gql_field_group *group, const rs_entity *e,
+                             const char *key_value, const rs_lookup *lookup,
+                             const char *const lookup_values[2])
+{
+    rs_node *n = new_node(p, RS_NODE_ONE, e, NULL);
+    if (n == NULL)
+        return fail(p);
+    p->plan->root = n;
+    if (plan_scope(p, n, false) != 0)
+        return -1;
+    n->match_column = e->key;
+    n->match_type = e->key_type;
+    if (lookup != NULL) {
+        n->lookup = lookup;
+        n->lookup_params[0] = add_param(p, lookup_values[0]);
+        n->lookup_params[1] = add_param(p, lookup_values[1]);
+    } else {
+        n->match_param = add_param(p, catalog_value_valid(e->key_type, key_value) ? key_value : NULL);
+    }
+    if (p->failed)
+        return -1;
+    return plan_object(p, n, gql_tref_named(group->def->type), group, &n->outputs, &n->noutputs);
+}
+
+/* What a planner that stopped leaves: a request error, or a value (null) with any error at the path. */
+static rs_plan_status plan_outcome(planner *p, const gql_field_group *group, const gql_path *path)
+{
+    const rs_plan_ctx *pc = p->pc;
+    if (p->request_error)
+        return RS_PLAN_REQUEST_ERROR;
+    const char *message = "Internal server error.", *code = "INTERNAL";
+    if (p->denied != RS_ACCESS_ALL)
+        code = auth_scope_denial(p->denied, &message);
+    else if (!p->failed)
+        return RS_PLAN_VALUE; /* an argument error, recorded by gql_exec_arg */
+    gql_error *e = gql_errors_add(pc->exec->errors, &group->field->loc, "%s", message);
+    if (e != NULL) {
+        e->code = code;
+        e->path = gql_path_copy(pc->exec->arena, path);
+    }
+    return RS_PLAN_VALUE;
+}
+
 rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, const rs_root *root,
                          const gql_path *path, rs_plan *out)
 {
@@ -427,17 +470,17 @@ rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, co
     planner p = {.pc = pc, .exec = pc->exec, .arena = pc->exec->arena, .plan = out, .denied = RS_ACCESS_ALL};
     if (plan_root_node(&p, root, group, path) == 0 && !p.failed)
         return RS_PLAN_QUERY;
-    if (p.request_error)
-        return RS_PLAN_REQUEST_ERROR;
-    const char *message = "Internal server error.", *code = "INTERNAL";
-    if (p.denied != RS_ACCESS_ALL)
-        code = auth_scope_denial(p.denied, &message);
-    else if (!p.failed)
-        return RS_PLAN_VALUE; /* an argument error, recorded by gql_exec_arg */
-    gql_error *e = gql_errors_add(pc->exec->errors, &group->field->loc, "%s", message);
-    if (e != NULL) {
-        e->code = code;
-        e->path = gql_path_copy(pc->exec->arena, path);
-    }
-    return RS_PLAN_VALUE;
+    return plan_outcome(&p, group, path);
+}
+
+rs_plan_status plan_written(const rs_plan_ctx *pc, const gql_field_group *group, const rs_entity *entity,
+                            const char *key_value, const rs_lookup *lookup,
+                            const char *const lookup_values[2], const gql_path *path, rs_plan *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->value = "null";
+    planner p = {.pc = pc, .exec = pc->exec, .arena = pc->exec->arena, .plan = out, .denied = RS_ACCESS_ALL};
+    if (plan_written_node(&p, group, entity, key_value, lookup, lookup_values) == 0 && !p.failed)
+        return RS_PLAN_QUERY;
+    return plan_outcome(&p, group, path);
 }

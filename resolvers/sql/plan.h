@@ -90,9 +90,11 @@ struct rs_node {
     const char *parent_column;
     unsigned match_param;
     rs_sql_type match_type;
-    unsigned owner_param;  /* rows owned by the principal's customer id ($n), 0 = not scoped here */
-    unsigned after_param;  /* rows after the one whose key is $n, 0 = from the start */
-    unsigned search_param; /* search_column ILIKE $n, 0 = none */
+    const rs_lookup *lookup;   /* root only: match_column equals what lookup finds for lookup_params */
+    unsigned lookup_params[2]; /* ... ($n, $m), instead of match_param */
+    unsigned owner_param;      /* rows owned by the principal's customer id ($n), 0 = not scoped here */
+    unsigned after_param;      /* rows after the one whose key is $n, 0 = from the start */
+    unsigned search_param;     /* search_column ILIKE $n, 0 = none */
     const char *search_column;
     unsigned limit_param; /* LIST, PAGE: $n rows at most */
     /* ONE, LIST: the object each row becomes. PAGE: the page object (its ITEMS hold the rows' objects). */
@@ -120,5 +122,16 @@ typedef enum rs_plan_status {
 
 rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, const rs_root *root,
                          const gql_path *path, rs_plan *out);
+
+/*
+ * The answer of a Mutation field (group): the one row of `entity` whose key
+ * is key_value or, with lookup, the one lookup finds for lookup_values, with
+ * the field's selection, under the visibility rule of reads. It is planned
+ * before the write is sent, so a denial or a limit refuses the write; it is
+ * read in the write's transaction, after the write.
+ */
+rs_plan_status plan_written(const rs_plan_ctx *pc, const gql_field_group *group, const rs_entity *entity,
+                            const char *key_value, const rs_lookup *lookup,
+                            const char *const lookup_values[2], const gql_path *path, rs_plan *out);
 
 #endif

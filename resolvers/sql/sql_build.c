@@ -144,6 +144,7 @@ static void put_json_value(base_buf *s, const rs_node *n, const rs_column *col)
 {
     switch (col->format) {
     case RS_FMT_STRING:
+    case RS_FMT_ENUM:
         base_buf_puts(s, "to_json(");
         put_value(s, n, col);
         base_buf_puts(s, ")::text");
@@ -345,10 +346,18 @@ static void put_match(base_buf *s, const rs_node *n, const char *alias)
     base_buf_puts(s, alias);
     base_buf_putc(s, '.');
     base_buf_puts(s, n->match_column);
-    if (n->parent != NULL)
+    if (n->parent != NULL) {
         put_col(s, " = ", n->parent->id, n->parent_column);
-    else
+    } else if (n->lookup != NULL) {
+        const rs_lookup *l = n->lookup;
+        base_buf_printf(s, " = (SELECT l.%s FROM %s l WHERE l.%s", l->column, l->table, l->by[0]);
+        put_param(s, " = ", n->lookup_params[0], catalog_sql_cast(l->by_type[0]));
+        base_buf_printf(s, " AND l.%s", l->by[1]);
+        put_param(s, " = ", n->lookup_params[1], catalog_sql_cast(l->by_type[1]));
+        base_buf_putc(s, ')');
+    } else {
         put_param(s, " = ", n->match_param, catalog_sql_cast(n->match_type));
+    }
 }
 
 /*
