@@ -5,8 +5,12 @@
 // statements a nested query costs, counted by PostgreSQL (pg_stat_statements).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   NOTEBOOK_BODY,
+  ROOT,
   createSeededDatabase,
   graphql,
   lockTable,
@@ -207,7 +211,11 @@ test('products pages walk the whole listing: no duplicates, no gaps, hasNextPage
 test('an empty page lets a walk continue or stop: endCursor is the after it was given; first: 0 has no next page', async () => {
   const page = (args) =>
     ask(admin, `{ products(${args}) { items { productId } pageInfo { endCursor hasNextPage } } }`).then((r) => r.text);
-  const cursor = (id) => Buffer.from(id).toString('base64url');
+  // A cursor is the key and its MAC (resolvers/sql/cursor.h; no GQLD_CURSOR_SECRET here), made with node's crypto.
+  const schemaVersion = createHash('sha256').update(readFileSync(path.join(ROOT, 'schema', 'schema.graphql'))).digest('hex');
+  const macKey = createHmac('sha256', '').update(`gqld cursor 1\n${schemaVersion}`).digest();
+  const cursor = (id) =>
+    Buffer.concat([Buffer.from(id), createHmac('sha256', macKey).update(id).digest().subarray(0, 16)]).toString('base64url');
   const [second, last] = (await psql('SELECT max(product_id) FILTER (WHERE product_id < (SELECT max(product_id) FROM products)), max(product_id) FROM products', { url: db.url })).split('|');
   // first: 0 reads no rows; with rows to come it still says no next page, or a walk by the rule never ends.
   assert.equal(await page('first: 0'), '{"data":{"products":{"items":[],"pageInfo":{"endCursor":null,"hasNextPage":false}}}}');
