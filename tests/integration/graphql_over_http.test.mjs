@@ -185,15 +185,16 @@ describe('GET', () => {
     }
   });
 
-  test('validation comes before the 405; a mutation\'s fields have no type to be checked against here', async () => {
+  test('validation comes before the 405: an invalid mutation over GET gets its validation errors', async () => {
     const invalid = await get({ query: 'mutation ($v: Nope) { __typename }' });
     assert.equal(invalid.status, 200, invalid.text);
     assertErrorBody(invalid, /Unknown type "Nope"/);
     const other = await get({ query: 'mutation M { __typename } query Q { nope }', operationName: 'M' });
     assert.equal(other.status, 200, other.text);
     assertErrorBody(other, /Cannot query field "nope"/);
-    const unchecked = await get({ query: 'mutation { nope }' });
-    assert.equal(unchecked.status, 405, unchecked.text);
+    const unknownField = await get({ query: 'mutation { nope }' });
+    assert.equal(unknownField.status, 200, unknownField.text);
+    assertErrorBody(unknownField, /Cannot query field "nope" on type "Mutation"/);
   });
 
   test('the operation operationName picks decides: mutation 405, query 200', async () => {
