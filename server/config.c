@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 typedef enum setting_kind {
     SET_STRING,
@@ -40,7 +41,7 @@ typedef struct setting {
 
 /* The single source of every setting: parsing, validation and --help read it. */
 static const setting settings[] = {
-    {"GQLD_LISTEN", "listen", SET_LISTEN, 0, "127.0.0.1:8080", 0, 0,
+    {"GQLD_LISTEN", "listen", SET_LISTEN, AT(listen_host), "127.0.0.1:8080", 0, 0,
      "address to serve HTTP on, host:port (port 0 picks a free one)"},
     {"DATABASE_URL", "database-url", SET_STRING, AT(database_url), NULL, 0, 0,
      "PostgreSQL to read from: libpq URI or conninfo (required)"},
@@ -81,7 +82,8 @@ static const setting settings[] = {
      "seconds a placeOrder idempotency key keeps its order (a request with it in that time gets that order); "
      "afterwards the key may place a new one"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
-     "memcached nodes, comma-separated host:port; empty disables the cache"},
+     "memcached nodes, comma-separated host:port; empty: no memcached (with GQLD_CACHE=on the in-process "
+     "tier still caches)"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
      "worker threads, each with its own event loop (default: number of cores)"},
     {"GQLD_MAX_BODY_BYTES", "max-body-bytes", SET_SIZE, AT(max_body_bytes), "1048576", 1024, 1ULL << 30,
@@ -125,6 +127,9 @@ static const setting settings[] = {
     {"GQLD_LIST_MAX", "list-max", SET_UINT, AT(list_max), "200", 1, 100000,
      "largest `first` a query may ask for (more is an error); lists without `first` return this many at "
      "most"},
+    {"GQLD_CURSOR_SECRET", "cursor-secret", SET_STRING, AT(cursor_secret), "", 0, 0,
+     "secret text keying the MAC of page cursors (endCursor), the same on every process serving the API; "
+     "empty: cursors are still checked, but anyone with the schema could make one"},
     {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
      "jwt: customers and orders need a bearer token; gateway: behind API Gateway, the principal comes from "
      "the authorizer context it forwards (requests without it get 401); none: DEVELOPMENT ONLY, every "
@@ -169,6 +174,8 @@ static const setting settings[] = {
      "least severe event written to stderr: debug, info, warn or error (the access log is GQLD_ACCESS_LOG)"},
     {"GQLD_METRICS", "metrics", SET_BOOL, AT(metrics), "on", 0, 0,
      "serve Prometheus metrics at GET /metrics (off: 404)"},
+    {"GQLD_METRICS_LISTEN", "metrics-listen", SET_LISTEN, AT(metrics_listen_host), "", 0, 0,
+     "serve GET /metrics only on this host:port (plain HTTP), and not on GQLD_LISTEN; empty: on GQLD_LISTEN"},
     {"GQLD_EMF", "emf", SET_BOOL, AT(emf), "off", 0, 0,
      "write CloudWatch Embedded Metric Format lines on stdout every GQLD_EMF_INTERVAL_MS"},
     {"GQLD_EMF_NAMESPACE", "emf-namespace", SET_STRING, AT(emf_namespace), "gqld", 0, 0,
@@ -336,22 +343,22 @@ static int parse_origins(const char *s)
 }
 
 /* host:port or [v6]:port; the host must be an IP literal (or localhost) so start-up never waits on DNS. */
-static int parse_listen(const char *s, gqld_config *cfg)
+static int parse_listen(const char *s, char listen_host[256], uint16_t *listen_port)
 {
     const char *host;
     size_t hostlen;
     unsigned port;
-    if (split_hostport(s, strlen(s), &host, &hostlen, &port) != 0 || hostlen >= sizeof(cfg->listen_host))
+    if (split_hostport(s, strlen(s), &host, &hostlen, &port) != 0 || hostlen >= 256)
         return -1;
-    char literal[sizeof(cfg->listen_host)];
+    char literal[256];
     memcpy(literal, host, hostlen);
     literal[hostlen] = '\0';
     unsigned char addr[sizeof(struct in6_addr)];
     if (strcmp(literal, "localhost") != 0 && inet_pton(AF_INET, literal, addr) != 1 &&
         inet_pton(AF_INET6, literal, addr) != 1)
         return -1;
-    memcpy(cfg->listen_host, literal, hostlen + 1);
-    cfg->listen_port = (uint16_t)port;
+    memcpy(listen_host, literal, hostlen + 1);
+    *listen_port = (uint16_t)port;
     return 0;
 }
 
@@ -383,11 +390,34 @@ static bool valid_namespace(const char *ns)
 /* Settings checked together: see the issue-8 block of the table. */
 static int check_observability(const gqld_config *cfg, char *err, size_t errlen)
 {
+    if (cfg->metrics_listen_host[0] != '\0' && !cfg->metrics) {
+        snprintf(err, errlen, "GQLD_METRICS_LISTEN is set while GQLD_METRICS is off: a listener for nothing");
+        return -1;
+    }
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         snprintf(err, errlen, "%s is set without %s: HTTPS needs both the certificate and its key",
                  cfg->tls_cert[0] ? "GQLD_TLS_CERT" : "GQLD_TLS_KEY",
                  cfg->tls_cert[0] ? "GQLD_TLS_KEY" : "GQLD_TLS_CERT");
         return -1;
+    }
+    /* An unreadable file is named here, like any invalid setting: http_tls.c only sees readable ones. */
+    const char *const tls_files[][2] = {{"GQLD_TLS_CERT", cfg->tls_cert}, {"GQLD_TLS_KEY", cfg->tls_key}};
+    for (size_t i = 0; i < 2; i++) {
+        if (tls_files[i][1][0] == '\0')
+            continue;
+        FILE *f = fopen(tls_files[i][1], "rb");
+        int e = errno;
+        bool readable = f != NULL, directory = false;
+        struct stat st;
+        if (readable) {
+            directory = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+            fclose(f);
+        }
+        if (!readable || directory) {
+            snprintf(err, errlen, "%s \"%s\" cannot be read: %s", tls_files[i][0], tls_files[i][1],
+                     directory ? "it is a directory" : strerror(e));
+            return -1;
+        }
     }
     if (!valid_namespace(cfg->emf_namespace)) {
         snprintf(
@@ -407,7 +437,7 @@ static const char *expected(const setting *s)
     case SET_SIZE:
         return "a whole number";
     case SET_BOOL:
-        return "on or off";
+        return "on or off (true/false, yes/no and 1/0 are read the same, in any case)";
     case SET_LISTEN:
         return "IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
     case SET_HOSTPORTS:
@@ -449,7 +479,11 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         rc = parse_bool(value, (bool *)(base + s->offset));
         break;
     case SET_LISTEN:
-        rc = parse_listen(value, cfg);
+        if (s->offset == AT(metrics_listen_host)) /* empty: none */
+            rc = value[0] == '\0' ? 0
+                                  : parse_listen(value, cfg->metrics_listen_host, &cfg->metrics_listen_port);
+        else
+            rc = parse_listen(value, cfg->listen_host, &cfg->listen_port);
         break;
     case SET_HOSTPORTS:
         rc = parse_hostports(value);

@@ -56,7 +56,8 @@ typedef struct gqld_config {
     const char *jwt_groups_claim;
     const char *jwt_customer_id_claim;
     const char *auth_admin_group;
-    struct gqld_auth *auth; /* not a setting: built from the above at start-up (server/auth/auth.h) */
+    const char *cursor_secret; /* GQLD_CURSOR_SECRET: the key of cursors' MACs (resolvers/cursor_key.h) */
+    struct gqld_auth *auth;    /* not a setting: built from the above at start-up (server/auth/auth.h) */
     unsigned db_pool_size;
     unsigned db_pipeline_depth;
     unsigned db_queue_max;
@@ -97,7 +98,9 @@ typedef struct gqld_config {
     unsigned jwt_leeway_seconds;
     unsigned keepalive_timeout_ms; /* idle client connections (and slow request reads) are closed after it */
     char listen_host[256];
+    char metrics_listen_host[256]; /* GQLD_METRICS_LISTEN; "" when /metrics is on the public listener */
     uint16_t listen_port;
+    uint16_t metrics_listen_port;
     bool access_log;
     bool introspection;
     bool playground;

@@ -98,6 +98,22 @@ __attribute__((format(printf, 4, 5))) static int request_error(planner *p, const
     return -1;
 }
 
+/*
+ * A string argument that holds NUL (a "\u0000" escape, in the document or in a
+ * variable): PostgreSQL text cannot hold one, and every C string would read it
+ * as the prefix before it, so it is a request error rather than a prefix.
+ */
+static int refuse_nul(planner *p, const gql_field_group *group, const char *owner_type, const char *arg,
+                      const gql_value *v)
+{
+    if (v == NULL || v->text.ptr == NULL || memchr(v->text.ptr, '\0', v->text.len) == NULL)
+        return 0;
+    return request_error(p, group, arg,
+                         "Argument \"%s\" of field \"%s.%s\" holds a NUL character (\\u0000), which no value "
+                         "can hold.",
+                         arg, owner_type, group->def->name);
+}
+
 /* The argument's coerced value: NULL when absent or null. */
 static const gql_value *arg_value(planner *p, const gql_field_group *group, const char *name)
 {
@@ -217,6 +233,8 @@ static rs_node *plan_relation(planner *p, rs_node *parent, const rs_relation *r,
         if (r->paged) {
             /* `after` names the last row already seen by its key; one that is no key continues nowhere. */
             const gql_value *after = arg_value(p, group, RS_PAGE_AFTER_ARGUMENT);
+            if (refuse_nul(p, group, parent->entity->type, RS_PAGE_AFTER_ARGUMENT, after) != 0)
+                return NULL;
             if (after != NULL)
                 n->after_param = add_param(
                     p, catalog_value_valid(target->key_type, after->text.ptr) ? after->text.ptr : NULL);
@@ -265,8 +283,17 @@ static int plan_object(planner *p, rs_node *n, const gql_typedef *type, const gq
             continue;
         }
         const rs_relation *r = catalog_relation(n->entity, f->def->name);
-        if (r == NULL)
+        const rs_entity *target = r != NULL ? catalog_entity(r->target) : NULL;
+        if (target == NULL)
             return fail(p); /* catalog_check rules this out at start-up */
+        /* Refused below a row the principal reads: not read, null and an error where it is reached. */
+        rs_access access = auth_scope_access(&p->pc->principal, target);
+        if (access == RS_ACCESS_UNAUTHENTICATED || access == RS_ACCESS_FORBIDDEN) {
+            out->kind = RS_OUT_DENIED;
+            out->code = auth_scope_denial(access, &out->message);
+            p->plan->denied++;
+            continue;
+        }
         out->kind = RS_OUT_CHILD;
         if ((out->child = plan_relation(p, n, r, f)) == NULL)
             return -1;
@@ -331,6 +358,10 @@ static int plan_page(planner *p, rs_node *n, const gql_typedef *page_type, const
 static int plan_page_arguments(planner *p, rs_node *n, const rs_root *root, const gql_field_group *group)
 {
     const gql_value *after = arg_value(p, group, RS_PAGE_AFTER_ARGUMENT);
+    const gql_value *search = root->search_argument ? arg_value(p, group, root->search_argument) : NULL;
+    if (refuse_nul(p, group, "Query", RS_PAGE_AFTER_ARGUMENT, after) != 0 ||
+        (search != NULL && refuse_nul(p, group, "Query", root->search_argument, search) != 0))
+        return -1;
     if (after != NULL) {
         const char *key = cursor_decode(p->arena, after->text.ptr);
         if (key == NULL || !catalog_value_valid(n->entity->key_type, key))
@@ -339,7 +370,6 @@ static int plan_page_arguments(planner *p, rs_node *n, const rs_root *root, cons
                                  root->field);
         n->after_param = add_param(p, key);
     }
-    const gql_value *search = root->search_argument ? arg_value(p, group, root->search_argument) : NULL;
     if (search != NULL) {
         const char *pattern = contains_pattern(p, search->text.ptr);
         if (pattern == NULL)
@@ -375,6 +405,8 @@ static int plan_root_node(planner *p, const rs_root *root, const gql_field_group
         return -1; /* a null for the ID! argument: a field error, already at the path */
     /* A key that cannot be one (e.g. "x" for a bigint id) matches nothing: SQL NULL. */
     const char *text = key != NULL && key->kind != GQL_VALUE_NULL ? key->text.ptr : NULL;
+    if (text != NULL && refuse_nul(p, group, "Query", root->argument, key) != 0)
+        return -1;
     n->match_column = root->column;
     n->match_type = root->column_type;
     n->match_param = add_param(p, catalog_value_valid(root->column_type, text) ? text : NULL);

@@ -9,6 +9,15 @@
  * depends only on the query's shape and a prepared statement serves every
  * value.
  *
+ * Visibility is decided here too (auth_scope.h). A root field the principal
+ * may not read is null with the error at its path, and sends nothing. A
+ * nested object or list it may not read (a type JWT_REQUIRED_SCOPES refuses
+ * it, below one it may read) is not read either: the statement writes null
+ * in its place and render reports the error at each path where the field is
+ * reached (["customer","orders"], with list indexes below a list), so the
+ * client sees which field lacked the scope; the null propagates as any
+ * field error's does.
+ *
  * Limits are checked here, before anything is sent: `first` above the list
  * maximum (or below 0) and a cursor this server did not write are request
  * errors, reported like validation errors (no `data`), at the argument. They
@@ -51,6 +60,7 @@ typedef enum rs_out_kind {
     RS_OUT_PAGE_INFO,     /* page: the object `fields` describe */
     RS_OUT_END_CURSOR,    /* pageInfo.endCursor */
     RS_OUT_HAS_NEXT_PAGE, /* pageInfo.hasNextPage */
+    RS_OUT_DENIED, /* a related object or list the principal may not read: null and an error at each path */
 } rs_out_kind;
 
 typedef struct rs_node rs_node;
@@ -67,6 +77,7 @@ struct rs_output {
     rs_node *child;          /* CHILD */
     rs_output *fields;       /* ITEMS, PAGE_INFO */
     size_t nfields;
+    const char *code, *message; /* DENIED: the error (auth_scope_denial) */
 };
 
 struct rs_node {
@@ -100,6 +111,7 @@ typedef struct rs_plan {
     unsigned nnodes;
     const char *sql;   /* set by sql_build */
     const char *value; /* RS_PLAN_VALUE: the field's JSON value without a statement */
+    unsigned denied;   /* RS_OUT_DENIED outputs: render walks the answer to report them */
 } rs_plan;
 
 typedef enum rs_plan_status {

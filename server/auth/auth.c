@@ -81,7 +81,8 @@ gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen)
                 log_event(
                     "warn",
                     "no JWT keys (JWT_JWKS_FILE, JWT_JWKS_URL or JWT_HS256_SECRET_FILE): every token is "
-                    "refused; requests without one are anonymous (products only)",
+                    "refused; requests without one are anonymous (products only). For development, ./dev "
+                    "token prints a token and the settings that accept it",
                     NULL);
             return a;
         }

@@ -49,6 +49,18 @@ static char *read_file(const char *path, size_t max, size_t *len, char *err, siz
     return buf;
 }
 
+/* The settings a set comes from, as the warnings name them (on_skip's user). */
+static char from_file[] = "JWT_JWKS_FILE", from_url[] = "JWT_JWKS_URL";
+
+/* A key of the set that cannot be used: skipped, with a warning naming it (the others still serve). */
+static void on_skip(void *user, size_t index, const char *kid, const char *why)
+{
+    char at[24];
+    snprintf(at, sizeof(at), "%zu", index);
+    log_event("warn", "JWKS key skipped; the other keys are used", "setting", (const char *)user, "kid", kid,
+              "index", at, "detail", why, NULL);
+}
+
 static bool set_(const char *v);
 
 typedef struct fetch_buf {
@@ -101,7 +113,8 @@ static jwk_set *fetch(jwks_source *s, char *err, size_t errlen)
     if (rc != CURLE_OK)
         snprintf(err, errlen, "GET %s: %s", s->cfg.jwks_url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
     else
-        set = jwk_set_parse(b.data ? b.data : "", b.len, s->secret, s->secret_len, err, errlen);
+        set = jwk_set_parse(b.data ? b.data : "", b.len, s->secret, s->secret_len, on_skip, from_url, err,
+                            errlen);
     free(b.data);
     return set;
 }
@@ -201,7 +214,9 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
     if (set_(cfg->jwks_file)) {
         char *text = read_file(cfg->jwks_file, MAX_JWKS_BYTES, &len, err, errlen, "JWT_JWKS_FILE");
         char why[400];
-        s->current = text ? jwk_set_parse(text, len, s->secret, s->secret_len, why, sizeof(why)) : NULL;
+        s->current =
+            text ? jwk_set_parse(text, len, s->secret, s->secret_len, on_skip, from_file, why, sizeof(why))
+                 : NULL;
         free(text);
         if (s->current == NULL) {
             if (text != NULL)

@@ -9,8 +9,8 @@
 #   2 product   Product(productId) with Zipf ids (s = 1.1) over 100,000 products (product.lua)
 #   3 order     Order(customerId) { ... items { ... product { productName price } } },
 #               customers uniform over 10,000 (orders.lua)
-#   5 products  products(first: 20, after: <a uniformly random product>) catalog pages
-#               (products.lua)
+#   5 products  products(first: 20, after: <a uniformly random page's cursor>) catalog pages
+#               (products.lua; the cursors, one per page of 20, from a walk of the catalog)
 #   4 mix       90% product, 10% order at a fixed rate, open loop, latency from the intended
 #               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
 #   2w product-warm  scenario 2 on gqld-mc and gqld-cache after every product was read once
@@ -205,7 +205,7 @@ queries=(
     '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
     '{"query":"query($id: ID!) { Product(productId: $id) { productId productName price } }","variables":{"id":"p000042"}}'
     '{"query":"query($c: ID!) { Order(customerId: $c) { orderId orderRef createdAt total items { quantity unitPrice product { productName price } } } }","variables":{"c":"4567"}}'
-    '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"cDAwMDA0Mg"}}'
+    '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"@CURSOR@"}}'
 )
 # shellcheck disable=SC2016 # JavaScript, not shell
 answers() {
@@ -285,6 +285,37 @@ scenario() {
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 say "warm-up ${warmup}, then ${duration} per run, $connections connections, DB pool $db_pool"
+
+# --- the catalog's page cursors (a MAC in each: only gqld makes them), one per page of 20, as a
+# client walking the catalog gets them: ten pages' ends per request (aliases), for products.lua ---
+page_cursors() {
+    node -e '
+        const base = process.argv[1];
+        const fields = Array.from({ length: 10 }, (_, i) =>
+          `p${i}: products(first: ${20 * (i + 1)}, after: $after) { pageInfo { endCursor hasNextPage } }`);
+        const query = `query($after: String) { ${fields.join(" ")} }`;
+        (async () => {
+          const seen = new Set();
+          for (let after = null; ;) {
+            const r = await fetch(base + "/graphql", { method: "POST", headers: { "content-type": "application/json" },
+              body: JSON.stringify({ query, variables: { after } }) });
+            const data = (await r.json()).data;
+            for (let i = 0; i < 10; i++) {
+              const c = data[`p${i}`].pageInfo.endCursor;
+              if (c !== null && !seen.has(c)) seen.add(c), console.log(c);
+            }
+            if (!data.p9.pageInfo.hasNextPage) break;
+            after = data.p9.pageInfo.endCursor;
+          }
+        })().catch((e) => { console.error(e.message); process.exit(1); });
+    ' "$1"
+}
+start_gqld
+page_cursors "$base" >"$tmp/cursors.txt" || die "could not walk the catalog's pages"
+stop_server
+export BENCH_CURSORS=$tmp/cursors.txt
+say "$(wc -l <"$tmp/cursors.txt") page cursors"
+queries[${#queries[@]} - 1]=${queries[-1]/@CURSOR@/$(sed -n 2p "$tmp/cursors.txt")}
 
 # --- the SELECTs gqld sends, for pgbench: one short-lived gqld logging its statements ---
 pg_log=$tmp/pg/postgres.log

@@ -49,7 +49,6 @@ static void test_v2_request(void)
         "cookie: a=1; b=2\r\n"
         "host: api.example.com\r\n"
         "x-amzn-requestid: rid-1\r\n"
-        "x-request-id: rid-1\r\n"
         "x-gqld-authorizer: {\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\\u00E9\"},\"scopes\":null}}\r\n"
         "content-length: 15\r\nconnection: close\r\n\r\n"
         "{\"query\":\"{a}\"}");
@@ -91,7 +90,6 @@ static void test_v1_request(void)
               "GET /graphql?query=%7B%20a%20%7D&x=1&x=2%263 HTTP/1.1\r\n"
               "Host: api\r\nAccept: a\r\nAccept: b\r\n"
               "x-amzn-requestid: r\r\n"
-              "x-request-id: r\r\n"
               "x-gqld-authorizer: {\"principalId\":\"u1\",\"groups\":\"admin\"}\r\n"
               "content-length: 0\r\nconnection: close\r\n\r\n");
     CHECK_INT(req.format, LAMBDA_EVENT_V1);
