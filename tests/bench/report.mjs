@@ -114,13 +114,14 @@ if (place || placePg) {
 if (spike) {
   md.push('');
   md.push(`A spike of orders (scenario 7): placeOrder open loop at ${spike.steady} req/s for 5 s, ${spike.spike_rate} req/s (ten times) for ${spike.spike_s} s, ${spike.steady} req/s for 5 s, each request a new order, with reads (scenario 4's mix) at ${spike.read_rate} req/s throughout; every answer checked against the database afterwards:`, '');
-  md.push('| orders sent | placed | refused (503, before writing) | other failures (outcome unknown) | lost | duplicated | refused but written | accepted p50 | accepted p99 | accepted p99 during the spike | reads p99 during the spike | reads p99 before and after | read errors | load generator lag p99 |');
+  md.push('| orders sent | placed | refused (503, before writing) | other failures (outcome unknown) | lost | duplicated | refused but written | accepted p50 | accepted p99 | accepted p99 during the spike (from sending) | reads p99 during the spike (from sending) | reads p99 before and after (from sending) | read errors | load generator lag p99 |');
   md.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  md.push(`| ${spike.sent} | ${spike.placed} | ${spike.refused} | ${spike.unknown} (${spike.unknown_written} written) | **${spike.lost}** | **${spike.duplicated}** | ${spike.written_after_refusal} | ${ms(spike.p50_us)} | ${ms(spike.p99_us)} | ${ms(spike.spike_p99_us)} | ${ms(spike.reads_spike_p99_us)} | ${ms(spike.reads_calm_p99_us)} | ${spike.read_errors} | ${ms(spike.send_lag_p99_us)} |`);
+  md.push(`| ${spike.sent} | ${spike.placed} | ${spike.refused} | ${spike.unknown} (${spike.unknown_written} written) | **${spike.lost}** | **${spike.duplicated}** | ${spike.written_after_refusal} | ${ms(spike.p50_us)} | ${ms(spike.p99_us)} | ${ms(spike.spike_p99_us)} (${ms(spike.spike_sent_p99_us)}) | ${ms(spike.reads_spike_p99_us)} (${ms(spike.reads_spike_sent_p99_us)}) | ${ms(spike.reads_calm_p99_us)} (${ms(spike.reads_calm_sent_p99_us)}) | ${spike.read_errors} | ${ms(spike.send_lag_p99_us)} |`);
   md.push('');
-  md.push('Latencies count from each request\'s intended send time. The load generator (Node, one core, at most 512');
-  md.push('connections for the orders) is late by its lag: when that is large, it could not send at the spike\'s');
-  md.push('rate, and what it measured is a smaller spike with its own queueing in the latencies.');
+  md.push('Latencies count from each request\'s intended send time, and in brackets from when it got its connection.');
+  md.push('The load generator (Node, one core, at most 512 connections for the orders) is late by its lag: when');
+  md.push('that is large it could not send at the spike\'s rate, so the spike was smaller and its own queueing is in');
+  md.push('the first latencies; the bracketed ones are the server\'s share.');
 }
 md.push('');
 md.push('Ceilings, same run:', '');
