@@ -52,6 +52,7 @@ md.push(`- load: ${env('BENCH_LOADGEN')}`);
 if (process.env.BENCH_CACHE) md.push(`- cache: ${process.env.BENCH_CACHE}`);
 if (process.env.BENCH_NOTE) md.push(`- note: ${process.env.BENCH_NOTE}`);
 md.push('');
+const mainTableAt = md.length; // a run of chosen scenarios (BENCH_SCENARIOS) may have no read rows
 md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | cache hit ratio | req/s ratio gqld (prepared, cache off) / server | CPU steal |');
 md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const steal = (r) => (r.steal_pct === undefined ? '-' : `${r.steal_pct.toFixed(1)}%`);
@@ -69,6 +70,7 @@ for (const v of ['gqld', 'gqld-cache']) {
   const mix = get(v, 'mix');
   if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, v, mix, '-');
 }
+if (md.length === mainTableAt + 2) md.splice(mainTableAt, 2);
 const cacheRows = [];
 for (const [s, name] of scenarios.filter(([s]) => s === 'product' || s === 'order')) {
   for (const p of ['yoga-cache', 'mercurius-cache']) {
@@ -123,6 +125,7 @@ if (spike) {
   md.push('that is large it could not send at the spike\'s rate, so the spike was smaller and its own queueing is in');
   md.push('the first latencies; the bracketed ones are the server\'s share.');
 }
+const ceilingsAt = md.length;
 md.push('');
 md.push('Ceilings, same run:', '');
 md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling | CPU steal (ceiling, compared) |');
@@ -137,6 +140,7 @@ const ceil = (what, c, vs) => {
 ceil('gqld `GET /healthz` (fixed response)', hz, [['gqld', 'typename'], ['gqld-cache', 'product'], ['gqld-mc', 'product'], ['gqld-cache', 'order'], ['gqld-mc', 'order']]);
 for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3'], ['products', 'scenario 5']])
   ceil(`pgbench, the SELECT of ${what}`, get('pgbench', s), [['gqld', s], ['gqld-proxy', s]]);
+if (md.length === ceilingsAt + 5) md.splice(ceilingsAt, 5);
 md.push('');
 md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
 md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sends for one request (captured from PostgreSQL\'s log),');
