@@ -52,6 +52,7 @@ md.push(`- load: ${env('BENCH_LOADGEN')}`);
 if (process.env.BENCH_CACHE) md.push(`- cache: ${process.env.BENCH_CACHE}`);
 if (process.env.BENCH_NOTE) md.push(`- note: ${process.env.BENCH_NOTE}`);
 md.push('');
+const mainTableAt = md.length; // a run of chosen scenarios (BENCH_SCENARIOS) may have no read rows
 md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | cache hit ratio | req/s ratio gqld (prepared, cache off) / server | CPU steal |');
 md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const steal = (r) => (r.steal_pct === undefined ? '-' : `${r.steal_pct.toFixed(1)}%`);
@@ -69,6 +70,7 @@ for (const v of ['gqld', 'gqld-cache']) {
   const mix = get(v, 'mix');
   if (mix) row(`4. mix 90% product / 10% order at ${mix.rate} req/s (open loop)`, v, mix, '-');
 }
+if (md.length === mainTableAt + 2) md.splice(mainTableAt, 2);
 const cacheRows = [];
 for (const [s, name] of scenarios.filter(([s]) => s === 'product' || s === 'order')) {
   for (const p of ['yoga-cache', 'mercurius-cache']) {
@@ -113,15 +115,17 @@ if (place || placePg) {
 }
 if (spike) {
   md.push('');
-  md.push(`A spike of orders (scenario 7): placeOrder open loop at ${spike.steady} req/s for 5 s, ${spike.spike_rate} req/s (ten times) for ${spike.spike_s} s, ${spike.steady} req/s for 5 s, each request a new order, with reads (scenario 4's mix) at ${spike.read_rate} req/s throughout; every answer checked against the database afterwards:`, '');
-  md.push('| orders sent | placed | refused (503, before writing) | other failures (outcome unknown) | lost | duplicated | refused but written | accepted p50 | accepted p99 | accepted p99 during the spike | reads p99 during the spike | reads p99 before and after | read errors | load generator lag p99 |');
+  md.push(`A spike of orders (scenario 7): placeOrder open loop at ${spike.steady} req/s for 5 s, ${spike.spike_rate} req/s (ten times) for ${spike.spike_s} s, ${spike.steady} req/s for 5 s, each request a new order, on a writer pool of ${process.env.BENCH_SPIKE_WRITE_POOL || 1} connection, with reads (scenario 4's mix) at ${spike.read_rate} req/s throughout; every answer checked against the database afterwards:`, '');
+  md.push('| orders sent | placed | refused (503, before writing) | other failures (outcome unknown) | lost | duplicated | refused but written | accepted p50 | accepted p99 | accepted p99 during the spike (from sending) | reads p99 during the spike (from sending) | reads p99 before and after (from sending) | read errors | load generator lag p99 |');
   md.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  md.push(`| ${spike.sent} | ${spike.placed} | ${spike.refused} | ${spike.unknown} (${spike.unknown_written} written) | **${spike.lost}** | **${spike.duplicated}** | ${spike.written_after_refusal} | ${ms(spike.p50_us)} | ${ms(spike.p99_us)} | ${ms(spike.spike_p99_us)} | ${ms(spike.reads_spike_p99_us)} | ${ms(spike.reads_calm_p99_us)} | ${spike.read_errors} | ${ms(spike.send_lag_p99_us)} |`);
+  md.push(`| ${spike.sent} | ${spike.placed} | ${spike.refused} | ${spike.unknown} (${spike.unknown_written} written) | **${spike.lost}** | **${spike.duplicated}** | ${spike.written_after_refusal} | ${ms(spike.p50_us)} | ${ms(spike.p99_us)} | ${ms(spike.spike_p99_us)} (${ms(spike.spike_sent_p99_us)}) | ${ms(spike.reads_spike_p99_us)} (${ms(spike.reads_spike_sent_p99_us)}) | ${ms(spike.reads_calm_p99_us)} (${ms(spike.reads_calm_sent_p99_us)}) | ${spike.read_errors} | ${ms(spike.send_lag_p99_us)} |`);
   md.push('');
-  md.push('Latencies count from each request\'s intended send time. The load generator (Node, one core, at most 512');
-  md.push('connections for the orders) is late by its lag: when that is large, it could not send at the spike\'s');
-  md.push('rate, and what it measured is a smaller spike with its own queueing in the latencies.');
+  md.push('Latencies count from each request\'s intended send time, and in brackets from when it got its connection.');
+  md.push('The load generator (Node, one core, at most 512 connections for the orders) is late by its lag: when');
+  md.push('that is large it could not send at the spike\'s rate, so the spike was smaller and its own queueing is in');
+  md.push('the first latencies; the bracketed ones are the server\'s share.');
 }
+const ceilingsAt = md.length;
 md.push('');
 md.push('Ceilings, same run:', '');
 md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling | CPU steal (ceiling, compared) |');
@@ -136,6 +140,7 @@ const ceil = (what, c, vs) => {
 ceil('gqld `GET /healthz` (fixed response)', hz, [['gqld', 'typename'], ['gqld-cache', 'product'], ['gqld-mc', 'product'], ['gqld-cache', 'order'], ['gqld-mc', 'order']]);
 for (const [s, what] of [['product', 'scenario 2'], ['order', 'scenario 3'], ['products', 'scenario 5']])
   ceil(`pgbench, the SELECT of ${what}`, get('pgbench', s), [['gqld', s], ['gqld-proxy', s]]);
+if (md.length === ceilingsAt + 5) md.splice(ceilingsAt, 5);
 md.push('');
 md.push('Servers run one at a time, scenario by scenario, each a fresh process warmed up by the');
 md.push('scenario\'s warm-up. pgbench runs the SELECT text gqld sends for one request (captured from PostgreSQL\'s log),');
