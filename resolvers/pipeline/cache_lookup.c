@@ -21,12 +21,10 @@ static void on_flight_landed(void *user, const void *result)
     respond(x, r->outcome, r->body, r->len);
 }
 
-/* Nothing fresh under the key: counted, then to the database. */
+/* Nothing fresh under the key: to the database, counted there once planning has not refused it. */
 static void cache_missed(rs_exec *x)
 {
-    const rs_cache_config *c = &x->worker->engine->cache;
-    if (c->shared != NULL)
-        cache_count(&cache_shared_counters(c->shared)->misses, 1);
+    x->missed = true;
     execute_roots(x);
 }
 

@@ -149,6 +149,9 @@ void execute_roots(rs_exec *x)
         finish(x, RS_REQUEST_ERROR);
         return;
     }
+    cache_shared *shared = x->worker->engine->cache.shared;
+    if (x->missed && shared != NULL) /* a request refused by its plan was no cache miss */
+        cache_count(&cache_shared_counters(shared)->misses, 1);
     x->pending = 1;
     for (size_t i = 0; i < x->nslots; i++)
         if (x->slots[i].json == NULL)

@@ -124,6 +124,7 @@ struct rs_exec {
     uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
     bool has_digest;
     bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
+    bool missed;     /* the response cache had nothing fresh: counted as a miss once planned */
     /* ---- a mutation (mutate.c): its root fields one after another ---- */
     size_t next_root; /* the next slot to run */
     size_t committed; /* writes committed so far */

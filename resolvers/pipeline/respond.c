@@ -21,10 +21,10 @@ void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len)
     if (x->meta_out != NULL)
         *x->meta_out = x->meta;
     if (x->facts != NULL && x->facts->cache == NULL) /* the access log's "cache": how the cache answered */
-        x->facts->cache = x->meta.stale                        ? "stale"
-                          : x->cacheable                       ? "miss"
-                          : x->worker->engine->cache.responses ? "bypass"
-                                                               : NULL;
+        x->facts->cache = x->meta.stale                                 ? "stale"
+                          : x->cacheable && outcome != RS_REQUEST_ERROR ? "miss" /* refused: no miss */
+                          : x->worker->engine->cache.responses          ? "bypass"
+                                                                        : NULL;
     x->done(x->user, outcome, body, len);
     if (x->leader) {
         flight_result r = {outcome, body, len, &x->meta};

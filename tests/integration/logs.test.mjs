@@ -180,12 +180,9 @@ describe('the cache field with the response cache on', { skip: MEMCACHED === '' 
 });
 
 describe('the cache field of a request refused before the database', { skip: MEMCACHED === '' && 'needs GQLD_TEST_MEMCACHED' }, () => {
-  // A refused request is not a cache miss. A validation error already says "bypass"; a request error
-  // found while planning (first above GQLD_LIST_MAX) is looked up first and says "miss" today. The field
-  // is set in resolvers/pipeline/executor.c (respond()): a todo until it changes there (issue 22, point 7).
-  test('a validation error and a request error say "bypass", never "miss"', {
-    todo: 'respond() in resolvers/pipeline/executor.c logs "miss" for a planning-time request error (issue 22, point 7)',
-  }, async () => {
+  // A refused request is not a cache miss: a validation error, and a request error found while
+  // planning (first above GQLD_LIST_MAX) although its response key was looked up first (issue 22, point 7).
+  test('a validation error and a request error say "bypass", never "miss"', async () => {
     const server = await startServer({ GQLD_THREADS: 1, GQLD_CACHE: 'on', GQLD_CACHE_PREFIX: `refused${process.pid}` });
     try {
       const cases = { 'refused-1': '{ Product(productId: "notebook") { nope } }', 'refused-2': '{ products(first: 1000) { items { productId } } }' };
