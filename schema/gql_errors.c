@@ -94,6 +94,10 @@ void gql_errors_write(const gql_errors *e, base_buf *out)
         if (err->code != NULL) {
             base_buf_puts(out, ",\"extensions\":{\"code\":");
             base_buf_json_string(out, err->code, strlen(err->code));
+            if (err->extensions != NULL) {
+                base_buf_putc(out, ',');
+                base_buf_puts(out, err->extensions);
+            }
             base_buf_putc(out, '}');
         }
         base_buf_putc(out, '}');

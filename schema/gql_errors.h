@@ -1,7 +1,7 @@
 /*
  * gql_errors: the `errors` list of a GraphQL response, as the spec shapes it:
  * message, locations (line/column), path (keys and list indexes) and an
- * optional extensions.code. Entries live in the request's arena.
+ * optional extensions.code (and more extension members). Entries live in the request's arena.
  */
 #ifndef GQL_ERRORS_H
 #define GQL_ERRORS_H
@@ -30,6 +30,8 @@ struct gql_error {
     unsigned nlocs;
     const gql_path *path; /* NULL for request errors */
     const char *code;     /* extensions.code, NULL when none */
+    const char
+        *extensions; /* with a code: more members of extensions as JSON text ("\"limit\":5"), or NULL */
     gql_error *next;
 };
 
