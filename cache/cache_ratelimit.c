@@ -15,11 +15,15 @@ enum {
     STRIPES = 64,      /* locks over the callers: threads rarely wait on one another */
     BUCKETS = 1024,    /* hash chains per stripe */
     ID_MAX = 512,      /* caller bytes kept (longer ids are cut: still one caller each in practice) */
-    KEY_TTL_S = 10,    /* a second's counter in memcached outlives its reconciliation */
+    KEY_TTL_S = 20,    /* a second's counter in memcached outlives its reconciliation */
     PERIOD_S = 10,     /* processes count themselves once per period */
     IDLE_MS = 2000,    /* an entry with a full bucket unused this long is forgotten */
     DIGEST_BYTES = 16, /* of the caller, in memcached keys */
     MC_KEY_MAX = 250,  /* memcached's limit */
+    SLOW_MS = 1000,    /* the reconciliation's poll timeout, at least */
+    HIST = 8,          /* seconds an entry keeps: a reconciliation late by less loses nothing */
+    STALE_MS = 250,    /* without a reconciliation this long a process decides on its share */
+    DOWN_AFTER = 3,    /* rounds failing in a row before budgets fall back to shares */
 };
 
 typedef struct entry entry;
@@ -28,16 +32,16 @@ struct entry {
     entry *dirty_next; /* on the list the reconciliation walks */
     uint64_t hash;
     unsigned policy;
-    double tokens;       /* below zero: a debt */
-    uint64_t last_ms;    /* monotonic: the last refill */
-    uint64_t used_ms;    /* monotonic: the last take */
-    int64_t second;      /* wall second of slot 0; slot 1 is the second before */
-    int64_t used_second; /* wall second of the last take */
-    int64_t unrep[2];    /* own points not yet added to memcached */
-    int64_t mine[2];     /* own points added */
-    int64_t others[2];   /* the other processes' points, as last learned */
-    bool settled;        /* slot 1 was read after its grace, or needs no reading */
-    bool dirty;          /* on the dirty list */
+    double tokens;    /* below zero: a debt */
+    uint64_t last_ms; /* monotonic: the last refill */
+    uint64_t used_ms; /* monotonic: the last take */
+    int64_t second;   /* wall second of slot 0; slot 1 is the second before */
+    /* Per second, slot i being second `second - i`: */
+    int64_t unrep[HIST];  /* own points not yet added to memcached */
+    int64_t mine[HIST];   /* own points added */
+    int64_t others[HIST]; /* the other processes' points, as last learned */
+    unsigned unsettled;   /* bit i: second i was used here and not yet read once every process reported it */
+    bool dirty;           /* on the dirty list */
     uint8_t digest[DIGEST_BYTES];
     size_t len;
     char id[];
@@ -66,9 +70,13 @@ struct cache_ratelimit {
     /* the reconciliation's own (its thread, or cache_ratelimit_sync in tests) */
     memcached_st *memc;
     uint64_t generation;
-    int64_t period; /* the last period this process counted itself in */
+    int64_t period;         /* the last period whose count of processes is known */
+    int64_t period_counted; /* the last period this process counted itself in */
+    uint64_t counted;       /* processes counted in it, this one included */
     uint64_t last_sweep_ms;
-    bool was_up; /* for the log line on a change */
+    unsigned failures;           /* reconciliation rounds that failed in a row */
+    _Atomic uint64_t last_ok_ms; /* monotonic: the end of the last round memcached answered in full */
+    bool was_up;                 /* for the log line on a change */
     pthread_t thread;
     bool started;
     pthread_mutex_t stop_lock;
@@ -100,32 +108,37 @@ static uint64_t hash_of(unsigned policy, const char *id, size_t len)
 
 /* ---- the local bucket ---- */
 
-/* The bucket in force: the policy's, or this process's share of it while budgets are not shared. */
-static void effective(const cache_ratelimit *rl, const cache_rl_policy *p, double *rate, double *burst)
+/*
+ * The bucket in force: the policy's while budgets are shared and reconciled
+ * lately, else this process's share of it (memcached down, or too slow to
+ * tell what the others spend: deciding alone on the whole budget would let
+ * every process spend it).
+ */
+static void effective(const cache_ratelimit *rl, const cache_rl_policy *p, uint64_t mono_ms, double *rate,
+                      double *burst)
 {
-    uint64_t n = atomic_load_explicit(&rl->stats.up, memory_order_relaxed)
-                     ? 1
-                     : atomic_load_explicit(&rl->stats.processes, memory_order_relaxed);
+    uint64_t ok = atomic_load_explicit(&rl->last_ok_ms, memory_order_relaxed);
+    bool fresh = atomic_load_explicit(&rl->stats.up, memory_order_relaxed) &&
+                 (!rl->memcached || mono_ms <= ok + STALE_MS);
+    uint64_t n = fresh ? 1 : atomic_load_explicit(&rl->stats.processes, memory_order_relaxed);
     n = n ? n : 1;
     *rate = (double)p->rate / (double)n;
     *burst = (double)p->burst / (double)n;
 }
 
-/* Moves the per-second slots forward to wall second `now`. */
+/* Moves the per-second slots forward to wall second `now` (seconds beyond HIST are forgotten). */
 static void roll(entry *e, int64_t now)
 {
     if (now <= e->second)
         return;
-    if (now == e->second + 1) {
-        e->unrep[1] = e->unrep[0];
-        e->mine[1] = e->mine[0];
-        e->others[1] = e->others[0];
-        e->settled = e->used_second < e->second; /* nothing of that second to learn here */
-    } else {
-        e->unrep[1] = e->mine[1] = e->others[1] = 0;
-        e->settled = true; /* two seconds or more went by unused */
+    int64_t k = now - e->second;
+    for (int64_t i = HIST - 1; i >= 0; i--) {
+        bool kept = i - k >= 0;
+        e->unrep[i] = kept ? e->unrep[i - k] : 0;
+        e->mine[i] = kept ? e->mine[i - k] : 0;
+        e->others[i] = kept ? e->others[i - k] : 0;
     }
-    e->unrep[0] = e->mine[0] = e->others[0] = 0;
+    e->unsettled = k >= HIST ? 0 : (e->unsettled << k) & ((1u << HIST) - 1);
     e->second = now;
 }
 
@@ -160,8 +173,6 @@ static entry *create_entry(cache_ratelimit *rl, stripe *s, uint64_t hash, unsign
     e->tokens = burst;
     e->last_ms = e->used_ms = mono_ms;
     e->second = second;
-    e->used_second = second - 2;
-    e->settled = true;
     e->len = len;
     memcpy(e->id, id, len);
     uint8_t digest[CACHE_KEY_BYTES];
@@ -199,7 +210,7 @@ bool cache_ratelimit_take_at(cache_ratelimit *rl, unsigned policy, const char *c
         return true;
     len = len > ID_MAX ? ID_MAX : len;
     double rate, burst;
-    effective(rl, p, &rate, &burst);
+    effective(rl, p, mono_ms, &rate, &burst);
     int64_t points = cost <= 0 ? 0 : cost >= 1e15 ? (int64_t)1e15 : (int64_t)ceil(cost);
     int64_t second = (int64_t)(wall_ms / 1000);
     uint64_t hash = hash_of(policy, caller, len);
@@ -220,7 +231,7 @@ bool cache_ratelimit_take_at(cache_ratelimit *rl, unsigned policy, const char *c
         e->unrep[0] += points;
     }
     e->used_ms = mono_ms;
-    e->used_second = second;
+    e->unsettled |= 1u; /* the others' spending of this second is to be learned once it is over */
     mark_dirty(rl, e);
     double need = (double)points < burst ? (double)points : burst;
     v->admitted = ok;
@@ -270,6 +281,13 @@ static bool ensure_memc(cache_ratelimit *rl)
     if (rl->memc != NULL)
         memcached_free(rl->memc);
     rl->memc = cache_memc_connect(rl->cfg.shared, false, &rl->generation);
+    if (rl->memc != NULL) {
+        /* Nothing waits on these answers but the next reconciliation: a busy memcached is slow, not down. */
+        const cache_settings *s = cache_shared_settings(rl->cfg.shared);
+        memcached_behavior_set(rl->memc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT,
+                               s->poll_timeout_ms > SLOW_MS ? s->poll_timeout_ms : SLOW_MS);
+        memcached_behavior_set(rl->memc, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, DOWN_AFTER);
+    }
     return rl->memc != NULL;
 }
 
@@ -306,14 +324,17 @@ static int count_processes(cache_ratelimit *rl, uint64_t wall_ms)
     if (period == rl->period)
         return -1;
     char key[MC_KEY_MAX + 1];
-    uint64_t now_count = 0, before = 0;
-    snprintf(key, sizeof(key), "%s:rl:procs:%lld", rl->prefix, (long long)period);
-    if (!add_to(rl, key, 1, &now_count))
-        return 0;
+    if (period != rl->period_counted) { /* once per period, even when the read below fails and is retried */
+        snprintf(key, sizeof(key), "%s:rl:procs:%lld", rl->prefix, (long long)period);
+        if (!add_to(rl, key, 1, &rl->counted))
+            return 0;
+        rl->period_counted = period;
+    }
+    uint64_t before = 0;
     snprintf(key, sizeof(key), "%s:rl:procs:%lld", rl->prefix, (long long)period - 1);
     if (!add_to(rl, key, 0, &before))
         return 0;
-    uint64_t n = before > now_count ? before : now_count;
+    uint64_t n = before > rl->counted ? before : rl->counted;
     atomic_store(&rl->stats.processes, n ? n : 1);
     rl->period = period;
     return 1;
@@ -324,8 +345,8 @@ static void apply(cache_ratelimit *rl, sync_op *op, uint64_t total)
 {
     entry *e = op->e;
     int64_t slot = e->second - op->second;
-    if (slot < 0 || slot > 1)
-        return; /* the entry moved two seconds on meanwhile: too late to matter */
+    if (slot < 0 || slot >= HIST)
+        return; /* the entry moved on past what it keeps meanwhile: too late to matter */
     e->mine[slot] += op->delta;
     int64_t others = (int64_t)total - e->mine[slot];
     int64_t learned = others - e->others[slot];
@@ -334,8 +355,24 @@ static void apply(cache_ratelimit *rl, sync_op *op, uint64_t total)
         e->others[slot] = others;
         atomic_fetch_add_explicit(&rl->stats.remote[e->policy], (uint64_t)learned, memory_order_relaxed);
     }
-    if (op->settles && slot == 1)
-        e->settled = true;
+    if (op->settles && slot >= 1)
+        e->unsettled &= ~(1u << slot);
+}
+
+/* An operation memcached did not take: its points wait for the next round (if their second is still kept). */
+static void restore(cache_ratelimit *rl, const sync_op *op)
+{
+    entry *e = op->e;
+    int64_t slot = e->second - op->second;
+    if (slot >= 0 && slot < HIST)
+        e->unrep[slot] += op->delta;
+    if (!e->dirty) {
+        e->dirty = true;
+        pthread_mutex_lock(&rl->dirty_lock);
+        e->dirty_next = rl->dirty;
+        rl->dirty = e;
+        pthread_mutex_unlock(&rl->dirty_lock);
+    }
 }
 
 /* Forgets entries whose bucket has refilled and that nobody used for a while. */
@@ -349,7 +386,7 @@ static void sweep(cache_ratelimit *rl, uint64_t mono_ms)
             while (*link != NULL) {
                 entry *e = *link;
                 double rate, burst;
-                effective(rl, &rl->cfg.policies[e->policy], &rate, &burst);
+                effective(rl, &rl->cfg.policies[e->policy], mono_ms, &rate, &burst);
                 refill(e, rate, burst, mono_ms);
                 if (!e->dirty && e->tokens >= burst && mono_ms - e->used_ms > IDLE_MS) {
                     *link = e->next;
@@ -390,36 +427,41 @@ void cache_ratelimit_sync(cache_ratelimit *rl, uint64_t mono_ms, uint64_t wall_m
         entry *e = list;
         list = e->dirty_next;
         stripe *s = &rl->stripes[(e->hash >> 32) % STRIPES];
-        sync_op ops[2];
+        sync_op ops[HIST];
         size_t n = 0;
         pthread_mutex_lock(&s->lock);
         e->dirty = false;
         roll(e, now);
-        if (e->unrep[1] > 0 || (!e->settled && grace_over))
-            ops[n++] = (sync_op){e, now - 1, e->unrep[1], grace_over};
-        if (e->unrep[0] > 0)
-            ops[n++] = (sync_op){e, now, e->unrep[0], false};
-        e->unrep[0] = e->unrep[1] = 0; /* reported, or lost with memcached: counted here either way */
-        /* Still to learn: the second before, or this one (used now: read once it is over). */
-        bool requeue = !e->settled || e->used_second == now;
-        if (requeue) {
+        /* Each second: what this process spent and has not reported; and, once every process has reported
+         * a second this one used, one more read to learn the rest of what the others spent in it. */
+        for (int64_t i = HIST - 1; i >= 0; i--) {
+            bool settles = i >= 1 && (e->unsettled & (1u << i)) && (i >= 2 || grace_over);
+            if (e->unrep[i] > 0 || settles)
+                ops[n++] = (sync_op){e, now - i, e->unrep[i], settles};
+            e->unrep[i] = 0; /* in the operations now; put back if memcached does not take them */
+        }
+        if (e->unsettled != 0) {
             e->dirty = true;
             e->dirty_next = again;
             again = e;
         }
         pthread_mutex_unlock(&s->lock);
-        for (size_t i = 0; i < n && state != 0; i++) {
+        for (size_t i = 0; i < n; i++) {
             char key[MC_KEY_MAX + 1];
-            uint64_t total;
+            uint64_t total = 0;
             key_of(rl, e, ops[i].second, key, sizeof(key));
-            if (!add_to(rl, key, (uint64_t)ops[i].delta, &total)) {
-                state = 0; /* the rest of this round goes unreported rather than wait on timeouts */
+            /* After a failure the rest of the round waits for the next one rather than for more timeouts. */
+            bool done = state != 0 && add_to(rl, key, (uint64_t)ops[i].delta, &total);
+            if (!done && state != 0) {
+                state = 0;
                 why = memcached_last_error_message(rl->memc);
-                break;
             }
-            state = 1;
+            state = done ? 1 : state;
             pthread_mutex_lock(&s->lock);
-            apply(rl, &ops[i], total);
+            if (done)
+                apply(rl, &ops[i], total);
+            else
+                restore(rl, &ops[i]);
             pthread_mutex_unlock(&s->lock);
         }
     }
@@ -432,7 +474,12 @@ void cache_ratelimit_sync(cache_ratelimit *rl, uint64_t mono_ms, uint64_t wall_m
         rl->dirty = again;
         pthread_mutex_unlock(&rl->dirty_lock);
     }
-    if (state >= 0)
+    /* Slow answers are retried; only rounds failing in a row turn the budgets into shares. */
+    rl->failures = state == 0 ? rl->failures + 1 : state == 1 ? 0 : rl->failures;
+    if (state != 0) /* when it ended: a slow round's learning is that late */
+        atomic_store_explicit(&rl->last_ok_ms, rl->started ? clock_ms(CLOCK_MONOTONIC) : mono_ms,
+                              memory_order_relaxed);
+    if (state == 1 || rl->failures >= DOWN_AFTER)
         set_up(rl, state == 1, why != NULL ? why : "");
 }
 
@@ -469,7 +516,7 @@ cache_ratelimit *cache_ratelimit_create(const cache_ratelimit_config *config, ch
         rl->cfg.npolicies = CACHE_RL_POLICIES_MAX;
     snprintf(rl->prefix, sizeof(rl->prefix), "%s", config->prefix != NULL ? config->prefix : "gqld");
     rl->memcached = config->shared != NULL && cache_shared_has_memcached(config->shared);
-    rl->period = -1;
+    rl->period = rl->period_counted = -1;
     rl->was_up = rl->memcached;
     atomic_store(&rl->stats.up, rl->memcached);
     atomic_store(&rl->stats.processes, 1);
