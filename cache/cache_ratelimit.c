@@ -217,7 +217,10 @@ bool cache_ratelimit_take_at(cache_ratelimit *rl, unsigned policy, const char *c
     stripe *s = &rl->stripes[(hash >> 32) % STRIPES];
     pthread_mutex_lock(&s->lock);
     entry *e = find(s, hash, policy, caller, len);
-    if (e == NULL && (e = create_entry(rl, s, hash, policy, caller, len, burst, mono_ms, second)) == NULL) {
+    /* New here, a caller starts with this process's share of the burst: the rest may be spent elsewhere. */
+    uint64_t n = atomic_load_explicit(&rl->stats.processes, memory_order_relaxed);
+    if (e == NULL && (e = create_entry(rl, s, hash, policy, caller, len, burst / (double)(n ? n : 1), mono_ms,
+                                       second)) == NULL) {
         pthread_mutex_unlock(&s->lock);
         atomic_fetch_add_explicit(&rl->stats.untracked, 1, memory_order_relaxed);
         return true; /* never an error because of the limiter: admitted, counted */

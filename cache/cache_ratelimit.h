@@ -46,7 +46,7 @@ enum { CACHE_RL_POLICIES_MAX = 8 };
 typedef struct cache_rl_policy {
     const char *name; /* in keys and headers: letters, digits, '-' */
     uint64_t rate;    /* points per second; 0: no limit */
-    uint64_t burst;   /* the bucket's size, at least rate */
+    uint64_t burst;   /* the bucket's size: what a caller may spend at once */
 } cache_rl_policy;
 
 typedef struct cache_ratelimit_config {

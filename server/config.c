@@ -372,7 +372,7 @@ static int parse_listen(const char *s, gqld_config *cfg)
     return 0;
 }
 
-/* RATE or RATE:BURST, whole numbers up to 10^9; BURST defaults to 2 s of RATE and is at least RATE. */
+/* RATE or RATE:BURST, whole numbers up to 10^9; BURST defaults to 2 s of RATE (at least 1 with a RATE). */
 static int parse_rate(const char *s, gqld_rate *out)
 {
     char rate[32];
@@ -387,7 +387,7 @@ static int parse_rate(const char *s, gqld_rate *out)
         return -1;
     if (colon == NULL)
         b = 2 * r;
-    else if (parse_uint(colon + 1, r, 2000000000, &b) != 0 || (r == 0 && b != 0))
+    else if (parse_uint(colon + 1, r > 0 ? 1 : 0, 2000000000, &b) != 0 || (r == 0 && b != 0))
         return -1;
     *out = (gqld_rate){(unsigned)r, (unsigned)b};
     return 0;
@@ -459,7 +459,7 @@ static const char *expected(const setting *s)
     case SET_LOG_LEVEL:
         return "one of " LOG_LEVELS;
     case SET_RATE:
-        return "RATE or RATE:BURST, cost points (e.g. 1000 or 1000:5000; BURST at least RATE)";
+        return "RATE or RATE:BURST, cost points (e.g. 1000 or 1000:5000; BURST at least 1)";
     case SET_CIDRS:
         return "comma-separated addresses or CIDR blocks (e.g. 10.0.0.0/8,192.168.1.7,::1/128)";
     case SET_TRUST_MODE:

@@ -30,7 +30,7 @@ typedef enum gqld_db_protocol {
 /* A rate limit budget (GQLD_RATE_LIMIT_*): cost points per second and the most a caller may spend at once. */
 typedef struct gqld_rate {
     unsigned rate;  /* points per second; 0: no limit */
-    unsigned burst; /* points; at least rate (default: 2 s of rate) */
+    unsigned burst; /* points a caller may spend at once (default: 2 s of rate) */
 } gqld_rate;
 
 /* GQLD_TRUSTED_DOCUMENTS_MODE. */

@@ -122,7 +122,7 @@ static void test_refusals(void)
     refused("GQLD_LISTEN", "localhost", "GQLD_LISTEN");
     refused("GQLD_LISTEN", "127.0.0.1:70000", "GQLD_LISTEN");
     refused("GQLD_CORS_ORIGINS", "shop.example", "GQLD_CORS_ORIGINS");
-    refused("GQLD_RATE_LIMIT_CUSTOMER", "100:50", "BURST at least RATE");
+    refused("GQLD_RATE_LIMIT_CUSTOMER", "100:0", "BURST at least 1");
     refused("GQLD_RATE_LIMIT_ANONYMOUS", "ten", "RATE or RATE:BURST");
     refused("GQLD_TRUSTED_PROXIES", "10.0.0.0/33", "CIDR");
     refused("GQLD_TRUSTED_PROXIES", "10.0.0.0/8,", "CIDR");
