@@ -27,6 +27,7 @@ struct http_ratelimit {
     bool limited[HTTP_RL_POLICIES];
     client_ip_block trusted[TRUSTED_MAX];
     size_t ntrusted;
+    bool everyone_admin; /* AUTH_MODE=none: every request is an admin (told apart by client IP) */
 };
 
 http_ratelimit *http_ratelimit_create(const gqld_config *cfg, cache_shared *shared, char *err, size_t errlen)
@@ -43,6 +44,7 @@ http_ratelimit *http_ratelimit_create(const gqld_config *cfg, cache_shared *shar
         return NULL;
     }
     rl->ntrusted = (size_t)n;
+    rl->everyone_admin = cfg->auth_mode == GQLD_AUTH_NONE;
     const gqld_rate *rates[HTTP_RL_POLICIES] = {&cfg->rate_anonymous, &cfg->rate_customer, &cfg->rate_admin,
                                                 &cfg->rate_mutations};
     cache_ratelimit_config c = {.shared = shared,
@@ -93,7 +95,7 @@ bool http_ratelimit_identify(const http_ratelimit *rl, h2o_req_t *req, const gql
     out->policy = rl->limited[policy] ? policy : -1;
     out->charged = -1;
     int n;
-    if (policy == HTTP_RL_ANONYMOUS) {
+    if (!who->authenticated) {
         char ip[CLIENT_IP_TEXT];
         client_ip_of(req, rl->trusted, rl->ntrusted, ip);
         n = snprintf(out->id, sizeof(out->id), "ip:%s", ip);

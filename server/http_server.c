@@ -446,7 +446,11 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         srv.ratelimit = NULL;
     }
     if (srv.ratelimit == NULL) {
-        log_event("error", "cannot start", "detail", err, NULL);
+        log_event("error",
+                  cfg->trusted_documents[0] != '\0'
+                      ? "cannot start: the trusted documents manifest is refused"
+                      : "cannot start",
+                  "detail", err, NULL);
         metrics_destroy(srv.metrics);
         SSL_CTX_free(srv.ssl_ctx);
         if (srv.listen_fd >= 0)
