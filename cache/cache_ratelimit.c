@@ -60,13 +60,8 @@ typedef struct counters {
 } counters;
 
 struct cache_ratelimit {
-    cache_ratelimit_config cfg;
-    char prefix[64];
-    bool memcached; /* configured: spending is shared */
-    stripe stripes[STRIPES];
-    pthread_mutex_t dirty_lock; /* after a stripe's lock when both are held */
-    entry *dirty;
-    counters stats;
+    /* Pointers and 64-bit numbers first, then the locks and tables, then the small fields: no padding. */
+    entry *dirty; /* entries to reconcile; under dirty_lock */
     /* the reconciliation's own (its thread, or cache_ratelimit_sync in tests) */
     memcached_st *memc;
     uint64_t generation;
@@ -74,14 +69,20 @@ struct cache_ratelimit {
     int64_t period_counted; /* the last period this process counted itself in */
     uint64_t counted;       /* processes counted in it, this one included */
     uint64_t last_sweep_ms;
-    unsigned failures;           /* reconciliation rounds that failed in a row */
     _Atomic uint64_t last_ok_ms; /* monotonic: the end of the last round memcached answered in full */
-    bool was_up;                 /* for the log line on a change */
     pthread_t thread;
-    bool started;
+    pthread_mutex_t dirty_lock; /* after a stripe's lock when both are held */
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
+    cache_ratelimit_config cfg;
+    counters stats;
+    stripe stripes[STRIPES];
+    unsigned failures; /* reconciliation rounds that failed in a row */
+    bool memcached;    /* configured: spending is shared */
+    bool was_up;       /* for the log line on a change */
+    bool started;
     bool stop;
+    char prefix[64];
 };
 
 static uint64_t clock_ms(clockid_t id)

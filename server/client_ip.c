@@ -1,6 +1,7 @@
 #include "server/client_ip.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,7 +153,7 @@ void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntruste
         if (client_ip_parse(source.base, source.len, addr))
             to_text(addr, out);
         else
-            strcpy(out, "unknown");
+            snprintf(out, CLIENT_IP_TEXT, "unknown");
         return;
     }
     if (len > 0 && ss.ss_family == AF_INET) {
@@ -161,7 +162,7 @@ void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntruste
     } else if (len > 0 && ss.ss_family == AF_INET6) {
         memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
     } else {
-        strcpy(out, "unknown");
+        snprintf(out, CLIENT_IP_TEXT, "unknown");
         return;
     }
     uint8_t client[16];

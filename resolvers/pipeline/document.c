@@ -48,7 +48,8 @@ static size_t cost_operations(const rs_engine *engine, rs_document *d, gql_error
             continue;
         gql_cost cost;
         found += gql_cost_operation(engine->schema, d->doc, def, &sizes, &cost, errors);
-        d->costs[d->ncosts++] = (rs_op_cost){def, cost.type + cost.field};
+        double sum = cost.type + cost.field;
+        d->costs[d->ncosts++] = (rs_op_cost){def, sum < GQL_COST_MAX ? sum : GQL_COST_MAX};
     }
     return found;
 }

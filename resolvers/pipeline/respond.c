@@ -33,8 +33,8 @@ char *cost_report_body(const rs_engine *engine, double cost, bool stale, const c
     base_buf b;
     base_buf_init(&b);
     base_buf_append(&b, body, keep);
-    base_buf_printf(&b, "%s%s\"cost\":{\"requested\":%s,\"limit\":%s}%s", len > 2 ? "," : "",
-                    stale ? "" : "\"extensions\":{", requested, limit, stale ? "}}" : "}}");
+    base_buf_printf(&b, "%s%s\"cost\":{\"requested\":%s,\"limit\":%s}}}", len > 2 ? "," : "",
+                    stale ? "" : "\"extensions\":{", requested, limit);
     if (b.failed) {
         base_buf_free(&b);
         return NULL;

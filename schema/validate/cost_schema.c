@@ -106,7 +106,7 @@ static int check_inputs(checker *k, const gql_argdef *args, size_t n, const char
 {
     char name[256];
     for (size_t i = 0; i < n; i++) {
-        snprintf(name, sizeof(name), "%s(%s:)", owner, args[i].name);
+        snprintf(name, sizeof(name), "%.120s(%.120s:)", owner, args[i].name);
         if (args[i].directives != NULL && check_cost(k, args[i].directives, name) != 0)
             return -1;
     }
@@ -125,7 +125,7 @@ int gql_cost_check_schema(const gql_schema *schema, char *err, size_t errlen)
             return -1;
         for (size_t j = 0; j < t->nfields; j++) {
             const gql_fielddef *f = &t->fields[j];
-            snprintf(owner, sizeof(owner), "%s.%s", t->name, f->name);
+            snprintf(owner, sizeof(owner), "%.120s.%.120s", t->name, f->name);
             const gql_directive *cost = gql_applied_directive(f->directives, "cost");
             if (cost != NULL && t->kind == GQL_INTERFACE) /* 9.1.1 */
                 return fail(&k, cost, "cost", owner, "@cost is not allowed on interface fields");
@@ -135,7 +135,7 @@ int gql_cost_check_schema(const gql_schema *schema, char *err, size_t errlen)
         }
     }
     for (size_t i = 0; i < schema->ndirectives; i++) {
-        snprintf(owner, sizeof(owner), "@%s", schema->directives[i].name);
+        snprintf(owner, sizeof(owner), "@%.200s", schema->directives[i].name);
         if (check_inputs(&k, schema->directives[i].args, schema->directives[i].nargs, owner) != 0)
             return -1;
     }
