@@ -47,14 +47,15 @@ struct entry {
     char id[];
 };
 
+/* A stripe's counters, written under its lock: no shared line bounces between threads per request. */
 typedef struct stripe {
     pthread_mutex_t lock;
+    uint64_t admitted[CACHE_RL_POLICIES_MAX], refused[CACHE_RL_POLICIES_MAX], points[CACHE_RL_POLICIES_MAX];
     entry *buckets[BUCKETS];
 } stripe;
 
 typedef struct counters {
-    _Atomic uint64_t admitted[CACHE_RL_POLICIES_MAX], refused[CACHE_RL_POLICIES_MAX];
-    _Atomic uint64_t points[CACHE_RL_POLICIES_MAX], remote[CACHE_RL_POLICIES_MAX];
+    _Atomic uint64_t remote[CACHE_RL_POLICIES_MAX];
     _Atomic uint64_t syncs, sync_errors, untracked, callers, processes;
     atomic_bool up;
 } counters;
@@ -244,11 +245,9 @@ bool cache_ratelimit_take_at(cache_ratelimit *rl, unsigned policy, const char *c
     v->remaining = e->tokens > 0 ? (uint64_t)e->tokens : 0;
     v->retry_after_s = (unsigned)(ok ? (e->tokens >= burst ? 0 : ceil_seconds(burst - e->tokens, rate))
                                      : ceil_seconds(need - e->tokens, rate));
+    (ok ? s->admitted : s->refused)[policy]++;
+    s->points[policy] += ok ? (uint64_t)points : 0;
     pthread_mutex_unlock(&s->lock);
-    atomic_fetch_add_explicit(ok ? &rl->stats.admitted[policy] : &rl->stats.refused[policy], 1,
-                              memory_order_relaxed);
-    if (ok)
-        atomic_fetch_add_explicit(&rl->stats.points[policy], (uint64_t)points, memory_order_relaxed);
     return ok;
 }
 
@@ -581,11 +580,17 @@ void cache_ratelimit_stats(cache_ratelimit *rl, cache_rl_stats *out)
     out->npolicies = rl->cfg.npolicies;
     for (size_t i = 0; i < rl->cfg.npolicies; i++)
         out->names[i] = rl->cfg.policies[i].name;
-    for (size_t i = 0; i < CACHE_RL_POLICIES_MAX; i++) {
-        out->admitted[i] = atomic_load(&rl->stats.admitted[i]);
-        out->refused[i] = atomic_load(&rl->stats.refused[i]);
-        out->points[i] = atomic_load(&rl->stats.points[i]);
+    for (size_t i = 0; i < CACHE_RL_POLICIES_MAX; i++)
         out->remote_points[i] = atomic_load(&rl->stats.remote[i]);
+    for (size_t k = 0; k < STRIPES; k++) {
+        stripe *s = &rl->stripes[k];
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < CACHE_RL_POLICIES_MAX; i++) {
+            out->admitted[i] += s->admitted[i];
+            out->refused[i] += s->refused[i];
+            out->points[i] += s->points[i];
+        }
+        pthread_mutex_unlock(&s->lock);
     }
     out->syncs = atomic_load(&rl->stats.syncs);
     out->sync_errors = atomic_load(&rl->stats.sync_errors);

@@ -141,20 +141,15 @@ static bool forwarded_client(h2o_req_t *req, const client_ip_block *trusted, siz
     return false;
 }
 
-void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntrusted, char out[CLIENT_IP_TEXT])
+bool client_ip_addr(h2o_req_t *req, const client_ip_block *trusted, size_t ntrusted, uint8_t addr[16])
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    uint8_t addr[16];
     if (len > 0 && ss.ss_family == AF_UNIX) {
         /* The Lambda front door's socketpair: API Gateway's sourceIp, as the front door passed it. */
         h2o_iovec_t source = last_header(req, H2O_STRLIT("x-gqld-source-ip"));
-        if (client_ip_parse(source.base, source.len, addr))
-            to_text(addr, out);
-        else
-            snprintf(out, CLIENT_IP_TEXT, "unknown");
-        return;
+        return client_ip_parse(source.base, source.len, addr);
     }
     if (len > 0 && ss.ss_family == AF_INET) {
         memcpy(addr, v4_mapped, 12);
@@ -162,12 +157,20 @@ void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntruste
     } else if (len > 0 && ss.ss_family == AF_INET6) {
         memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
     } else {
-        snprintf(out, CLIENT_IP_TEXT, "unknown");
-        return;
+        return false;
     }
     uint8_t client[16];
     if (ntrusted > 0 && client_ip_in(trusted, ntrusted, addr) &&
         forwarded_client(req, trusted, ntrusted, client))
         memcpy(addr, client, 16);
-    to_text(addr, out);
+    return true;
+}
+
+void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntrusted, char out[CLIENT_IP_TEXT])
+{
+    uint8_t addr[16];
+    if (client_ip_addr(req, trusted, ntrusted, addr))
+        to_text(addr, out);
+    else
+        snprintf(out, CLIENT_IP_TEXT, "unknown");
 }

@@ -38,6 +38,9 @@ bool client_ip_parse(const char *text, size_t len, uint8_t out[16]);
 
 enum { CLIENT_IP_TEXT = 48 }; /* an address as text, NUL included */
 
+/* The client's address (16 bytes, IPv4 mapped); false when none can be told. */
+bool client_ip_addr(h2o_req_t *req, const client_ip_block *trusted, size_t ntrusted, uint8_t addr[16]);
+
 /* The client's address as text ("192.0.2.1", "2001:db8::1"; "unknown" when none can be told) into out. */
 void client_ip_of(h2o_req_t *req, const client_ip_block *trusted, size_t ntrusted, char out[CLIENT_IP_TEXT]);
 

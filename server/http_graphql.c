@@ -508,7 +508,8 @@ static void run_params(h2o_req_t *req, http_media media, bool get)
         problem = message;
     }
     const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
-    gqld_principal who; /* an invalid token is answered 401 by http_auth */
+    gqld_principal who;        /* an invalid token is answered 401 by http_auth */
+    who.authenticated = false; /* AUTH_MODE=none leaves it: such callers are told apart by address */
     if (apq_refusal != NULL)
         http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
                      strlen(apq_refusal));

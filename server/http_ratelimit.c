@@ -87,24 +87,33 @@ bool http_ratelimit_identify(const http_ratelimit *rl, h2o_req_t *req, const gql
 {
     if (rl == NULL || rl->limiter == NULL)
         return false;
-    int policy = !who->authenticated                  ? HTTP_RL_ANONYMOUS
+    int policy = rl->everyone_admin                   ? HTTP_RL_ADMIN
+                 : !who->authenticated                ? HTTP_RL_ANONYMOUS
                  : who->rs.kind == RS_PRINCIPAL_ADMIN ? HTTP_RL_ADMIN
                                                       : HTTP_RL_CUSTOMER;
     if (!rl->limited[policy] && !rl->limited[HTTP_RL_MUTATIONS])
         return false;
     out->policy = rl->limited[policy] ? policy : -1;
     out->charged = -1;
-    int n;
-    if (!who->authenticated) {
-        char ip[CLIENT_IP_TEXT];
-        client_ip_of(req, rl->trusted, rl->ntrusted, ip);
-        n = snprintf(out->id, sizeof(out->id), "ip:%s", ip);
+    /* Bytes, not text: this runs on every request (a class letter, then the address or the id). */
+    const char *id = NULL;
+    size_t len = 0;
+    uint8_t addr[16];
+    if (rl->everyone_admin || !who->authenticated) {
+        if (client_ip_addr(req, rl->trusted, rl->ntrusted, addr))
+            id = (const char *)addr, len = sizeof(addr);
+        out->id[0] = 'a';
     } else if (who->rs.kind == RS_PRINCIPAL_CUSTOMER && who->customer_id[0] != '\0') {
-        n = snprintf(out->id, sizeof(out->id), "customer:%s", who->customer_id);
+        id = who->customer_id, len = strnlen(who->customer_id, sizeof(who->customer_id));
+        out->id[0] = 'c';
     } else {
-        n = snprintf(out->id, sizeof(out->id), "sub:%s", who->sub);
+        id = who->sub, len = strnlen(who->sub, sizeof(who->sub));
+        out->id[0] = 's';
     }
-    out->len = n > 0 && (size_t)n < sizeof(out->id) ? (size_t)n : sizeof(out->id) - 1;
+    len = len < sizeof(out->id) - 1 ? len : sizeof(out->id) - 1;
+    if (len > 0)
+        memcpy(out->id + 1, id, len);
+    out->len = 1 + len;
     return true;
 }
 
