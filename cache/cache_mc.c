@@ -55,6 +55,7 @@ struct cache_mc {
     memcached_st *memc; /* gets: multi-gets that wait for their answers */
     memcached_st *sets; /* sets: quiet (no reply) and buffered, one write per batch; see run_sets */
     uint64_t generation;
+    char reason[256]; /* why the last batch failed: the node and its error (see failure) */
 };
 
 static void list_push(op_list *l, mc_op *op)
@@ -73,6 +74,44 @@ static mc_op *list_take(op_list *l)
     mc_op *all = l->head;
     *l = (op_list){0};
     return all;
+}
+
+/* The first node with an error, for failure(). */
+static memcached_return_t first_failed(const memcached_st *m, const memcached_instance_st *node, void *ctx)
+{
+    (void)m;
+    const memcached_instance_st **found = ctx;
+    if (*found == NULL && memcached_server_error_return(node) != MEMCACHED_SUCCESS)
+        *found = node;
+    return MEMCACHED_SUCCESS;
+}
+
+/*
+ * Why a call failed, for the "memcached unavailable" line: the failing node and
+ * its own error ("127.0.0.1:11311: CONNECTION FAILURE(Connection refused)"),
+ * not the call's summary (a multi-get's is "SOME ERRORS WERE REPORTED").
+ * libmemcached words a node's error "(0x...) WHAT,  host: h:p -> file:line":
+ * the pointer and the source position are dropped.
+ */
+static const char *failure(cache_mc *mc, memcached_st *m, memcached_return_t rc)
+{
+    const memcached_instance_st *node = NULL;
+    memcached_server_fn each[] = {first_failed};
+    memcached_server_cursor(m, each, &node, 1);
+    const char *what = node != NULL ? memcached_server_error(node) : NULL;
+    if (node == NULL) {
+        snprintf(mc->reason, sizeof(mc->reason), "%s", memcached_strerror(m, rc));
+        return mc->reason;
+    }
+    if (what == NULL)
+        what = memcached_strerror(m, memcached_server_error_return(node));
+    if (strncmp(what, "(0x", 3) == 0 && strstr(what, ") ") != NULL)
+        what = strstr(what, ") ") + 2;
+    const char *host = strstr(what, ",  host: ");
+    int len = host != NULL ? (int)(host - what) : (int)strlen(what);
+    snprintf(mc->reason, sizeof(mc->reason), "%s:%u: %.*s", memcached_server_name(node),
+             (unsigned)memcached_server_port(node), len, what);
+    return mc->reason;
 }
 
 /*
@@ -96,7 +135,7 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
             memcached_set(mc->sets, op->key, op->key_len, op->value, op->len, (time_t)op->ttl_s, 0);
         if (cache_memc_failed(rc)) {
             *failed = true;
-            *reason = memcached_strerror(mc->sets, rc);
+            *reason = failure(mc, mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
         } else {
             bytes += op->len;
@@ -106,7 +145,7 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
         memcached_return_t rc = memcached_flush_buffers(mc->sets);
         if (cache_memc_failed(rc)) {
             *failed = true;
-            *reason = memcached_strerror(mc->sets, rc);
+            *reason = failure(mc, mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
         } else {
             cache_count(&mc->counters->bytes_written, bytes);
@@ -136,7 +175,7 @@ static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
     memcached_return_t rc = memcached_mget(mc->memc, keys, lens, n);
     if (cache_memc_failed(rc)) {
         *failed = true;
-        *reason = memcached_strerror(mc->memc, rc);
+        *reason = failure(mc, mc->memc, rc);
         cache_count(&mc->counters->errors, 1);
         return;
     }
@@ -162,7 +201,7 @@ static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
     }
     if (cache_memc_failed(rc)) {
         *failed = true;
-        *reason = memcached_strerror(mc->memc, rc);
+        *reason = failure(mc, mc->memc, rc);
         cache_count(&mc->counters->errors, 1);
     }
     memcached_result_free(result);

@@ -54,10 +54,18 @@ typedef struct rs_cache_config {
     const char *schema_version; /* hex SHA-256 of the SDL: a new schema never reads old entries */
 } rs_cache_config;
 
+/* Mutations' bounds (README "Placing orders"); their pool is rs_worker_create's `writer`. */
+typedef struct rs_write_config {
+    unsigned max_lines;    /* lines one order may have */
+    unsigned max_quantity; /* units one line may order */
+    unsigned key_ttl_s;    /* seconds an idempotency key keeps its order */
+} rs_write_config;
+
 typedef struct rs_engine {
     const gql_schema *schema;
     rs_limits limits;
     rs_cache_config cache;
+    rs_write_config writes;
     bool introspection; /* answer __schema and __type; when false they are validation errors */
     bool suggestions;   /* "Did you mean ...?" in validation errors (never without introspection) */
     bool cost_report;   /* GQLD_COST_REPORT: extensions.cost = {requested, limit} in every answer */
@@ -82,8 +90,13 @@ int rs_engine_check(const rs_engine *engine, char *err, size_t errlen);
  */
 int rs_engine_validate(const rs_engine *engine, const char *text, size_t len, char *err, size_t errlen);
 
-rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
-                            size_t errlen);
+/*
+ * pool: the queries' (the reader endpoint when there is one). writer: the
+ * mutations' (DATABASE_URL, always the primary), or NULL: they share `pool`
+ * (which must then be the primary's).
+ */
+rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool,
+                            const db_pool_config *writer, char *err, size_t errlen);
 void rs_worker_destroy(rs_worker *worker);
 
 /* A worker's database counters and gauges, for /metrics. */
@@ -103,12 +116,14 @@ typedef void (*rs_ping_cb)(void *user, bool ok);
 void rs_worker_ping(rs_worker *worker, rs_ping_cb cb, void *user);
 
 typedef enum rs_outcome {
-    RS_DATA,               /* executed: `data` present, maybe with field errors */
-    RS_REQUEST_ERROR,      /* parse, validation or coercion failed: errors only, no `data` */
-    RS_OVERLOADED,         /* the database queue is full: HTTP 503 */
+    RS_DATA,          /* executed: `data` present, maybe with field errors */
+    RS_REQUEST_ERROR, /* parse, validation or coercion failed: errors only, no `data` */
+    RS_OVERLOADED,    /* the database queue is full (a mutation: before anything was written): HTTP 503 */
     RS_METHOD_NOT_ALLOWED, /* a mutation in a request with forbid_mutations: HTTP 405, Allow: POST */
-    RS_UNAVAILABLE,        /* every root field failed with DB_UNAVAILABLE: errors only, HTTP 503 */
-    RS_RATE_LIMITED,       /* the request's admit hook refused it (RATE_LIMITED): errors only, HTTP 429 */
+    /* every root field failed with DB_UNAVAILABLE (a mutation: its first write failed with
+       DB_UNAVAILABLE or OUTCOME_UNKNOWN): errors only, HTTP 503 */
+    RS_UNAVAILABLE,
+    RS_RATE_LIMITED, /* the request's admit hook refused it (RATE_LIMITED): errors only, HTTP 429 */
 } rs_outcome;
 
 /* What a front door needs for its caching headers; filled before rs_done_cb runs. */

@@ -94,6 +94,11 @@ void gql_errors_write(const gql_errors *e, base_buf *out)
         if (err->code != NULL) {
             base_buf_puts(out, ",\"extensions\":{\"code\":");
             base_buf_json_string(out, err->code, strlen(err->code));
+            if (err->input_path != NULL) {
+                base_buf_puts(out, ",\"inputPath\":[");
+                write_path(err->input_path, out);
+                base_buf_putc(out, ']');
+            }
             if (err->extensions != NULL) {
                 base_buf_putc(out, ',');
                 base_buf_puts(out, err->extensions);

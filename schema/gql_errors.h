@@ -30,6 +30,8 @@ struct gql_error {
     unsigned nlocs;
     const gql_path *path; /* NULL for request errors */
     const char *code;     /* extensions.code, NULL when none */
+    /* extensions.inputPath: where in the field's arguments the offending value is, or NULL */
+    const gql_path *input_path;
     const char
         *extensions; /* with a code: more members of extensions as JSON text ("\"limit\":5"), or NULL */
     gql_error *next;
@@ -53,7 +55,8 @@ void gql_error_add_loc(gql_error *err, gql_loc loc);
 /* Copies a path into the arena so it outlives the stack frames that built it. */
 const gql_path *gql_path_copy(base_arena *arena, const gql_path *path);
 
-/* Writes `[{"message":...,"locations":[...],"path":[...],"extensions":{"code":...}}, ...]`. */
+/* Writes `[{"message":...,"locations":[...],"path":[...],"extensions":{"code":...,"inputPath":[...]}}, ...]`.
+ */
 void gql_errors_write(const gql_errors *e, base_buf *out);
 
 #endif

@@ -6,7 +6,10 @@
  *     its own, columns count code points, offsets count bytes;
  *   - control characters other than tab (and line terminators in block
  *     strings) are rejected inside strings, as the June 2018 spec did: a NUL
- *     in a cooked value would silently truncate it for every C consumer;
+ *     in a cooked value would silently truncate it for every C consumer (an
+ *     escaped \u0000 is the spec's and stays: values carry their length, and
+ *     the resolvers refuse a NUL in an argument, resolvers/sql/plan.c; a block
+ *     string has no escapes, so there \u0000 is six characters);
  *   - the spec's lone-surrogate rules apply to escapes only, since UTF-8 that
  *     encodes a surrogate is already ill-formed.
  */

@@ -16,6 +16,40 @@ typedef struct access_logger {
     bool write_lines;
 } access_logger;
 
+/*
+ * The path as a URI spells it: a byte outside printable ASCII (which a client
+ * should have percent-encoded, and h2o takes raw) written as %XX, so the line
+ * is ASCII, valid UTF-8 whatever came, and still says which bytes came.
+ */
+static void put_path(base_buf *b, const char *s, size_t len)
+{
+    size_t plain = 0;
+    while (plain < len && s[plain] > 0x20 && s[plain] < 0x7f)
+        plain++;
+    if (plain == len) {
+        base_buf_json_string(b, s, len);
+        return;
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    base_buf uri;
+    base_buf_init(&uri);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c > 0x20 && c < 0x7f) {
+            base_buf_putc(&uri, (char)c);
+        } else {
+            base_buf_putc(&uri, '%');
+            base_buf_putc(&uri, hex[c >> 4]);
+            base_buf_putc(&uri, hex[c & 15]);
+        }
+    }
+    if (uri.failed)
+        b->failed = true;
+    else
+        base_buf_json_string(b, uri.data, uri.len);
+    base_buf_free(&uri);
+}
+
 static void write_line(h2o_req_t *req, uint64_t us, const rs_facts *facts)
 {
     char idbuf[REQUEST_ID_MAX + 1];
@@ -32,7 +66,7 @@ static void write_line(h2o_req_t *req, uint64_t us, const rs_facts *facts)
     base_buf_puts(&b, "\",\"method\":");
     base_buf_json_string(&b, req->method.base, req->method.len);
     base_buf_puts(&b, ",\"path\":");
-    base_buf_json_string(&b, req->path.base, pathlen);
+    put_path(&b, req->path.base, pathlen);
     base_buf_puts(&b, ",\"status\":");
     base_buf_put_uint(&b, req->res.status > 0 ? (unsigned long long)req->res.status : 0);
     base_buf_puts(&b, ",\"duration_us\":");
@@ -63,9 +97,11 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
         us = d > 0 ? (uint64_t)d : 0;
     }
     const rs_facts *facts = request_facts_find(req);
-    metrics_record(http_worker_of(req)->metrics,
-                   metrics_route_of(req->path_normalized.base, req->path_normalized.len), req->res.status, us,
-                   facts);
+    /* The route as served: by the raw path (http_guard refuses one that normalizes to another). */
+    size_t pathlen =
+        req->query_at != SIZE_MAX && req->query_at < req->path.len ? req->query_at : req->path.len;
+    metrics_record(http_worker_of(req)->metrics, metrics_route_of(req->path.base, pathlen), req->res.status,
+                   us, facts);
     if (logger->write_lines)
         write_line(req, us, facts);
 }

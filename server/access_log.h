@@ -4,7 +4,8 @@
  * is counted in its worker's metrics, and when the access log is on, one JSON
  * line goes to stdout:
  *   {"time","method","path","status","duration_us","request_id","cache","db_us"}
- * `path` is without its query string (it may carry variables); `request_id`
+ * `path` is without its query string (it may carry variables), and a byte
+ * outside printable ASCII in it is written %XX (as a URI spells it); `request_id`
  * is the id the response carries (request_id.h); `cache` is the response
  * cache's answer ("off" until the cache reports one); `db_us` the time the
  * request waited on the database (0 when it sent no statement).

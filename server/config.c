@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 typedef enum setting_kind {
     SET_STRING,
@@ -45,7 +46,7 @@ typedef struct setting {
 
 /* The single source of every setting: parsing, validation and --help read it. */
 static const setting settings[] = {
-    {"GQLD_LISTEN", "listen", SET_LISTEN, 0, "127.0.0.1:8080", 0, 0,
+    {"GQLD_LISTEN", "listen", SET_LISTEN, AT(listen_host), "127.0.0.1:8080", 0, 0,
      "address to serve HTTP on, host:port (port 0 picks a free one)"},
     {"DATABASE_URL", "database-url", SET_STRING, AT(database_url), NULL, 0, 0,
      "PostgreSQL to read from: libpq URI or conninfo (required)"},
@@ -69,12 +70,34 @@ static const setting settings[] = {
     {"DB_COALESCE", "db-coalesce", SET_UINT, AT(db_coalesce), "16", 1, 1024,
      "requests of the same shape arriving together share one statement, up to this many different "
      "arguments in it (1 = a statement each)"},
+    /* ---- writes (mutations; README "Placing orders") ---- */
+    {"DB_WRITE_POOL_SIZE", "db-write-pool-size", SET_UINT, AT(db_write_pool_size), "4", 0, 1024,
+     "connections to DATABASE_URL for mutations per process, shared out among the threads (at least one "
+     "each); "
+     "0: mutations share the query pool (only without DATABASE_READER_URL)"},
+    {"DB_WRITE_QUEUE_MAX", "db-write-queue-max", SET_UINT, AT(db_write_queue_max), "256", 0, 1000000,
+     "mutations per thread waiting for a write connection; beyond it they get HTTP 503 (OVERLOADED) before "
+     "anything is written"},
+    {"GQLD_ORDER_MAX_LINES", "order-max-lines", SET_UINT, AT(order_max_lines), "100", 1, 10000,
+     "lines (items) one placeOrder may have; more is a BAD_USER_INPUT error"},
+    {"GQLD_ORDER_MAX_QUANTITY", "order-max-quantity", SET_UINT, AT(order_max_quantity), "1000", 1, 1000000000,
+     "units one order line may have; more is a BAD_USER_INPUT error"},
+    {"GQLD_IDEMPOTENCY_KEY_TTL", "idempotency-key-ttl", SET_UINT, AT(idempotency_key_ttl), "86400", 1,
+     31536000,
+     "seconds a placeOrder idempotency key keeps its order (a request with it in that time gets that order); "
+     "afterwards the key may place a new one"},
     {"MEMCACHED_SERVERS", "memcached-servers", SET_HOSTPORTS, AT(memcached_servers), "", 0, 0,
-     "memcached nodes, comma-separated host:port; empty disables the cache"},
+     "memcached nodes, comma-separated host:port; empty: no memcached (with GQLD_CACHE=on the in-process "
+     "tier still caches)"},
     {"GQLD_THREADS", "threads", SET_UINT, AT(threads), NULL, 1, 1024,
      "worker threads, each with its own event loop (default: number of cores)"},
     {"GQLD_MAX_BODY_BYTES", "max-body-bytes", SET_SIZE, AT(max_body_bytes), "1048576", 1024, 1ULL << 30,
      "largest request body accepted; larger ones get HTTP 413"},
+    {"GQLD_KEEPALIVE_TIMEOUT_MS", "keepalive-timeout-ms", SET_UINT, AT(keepalive_timeout_ms), "75000", 1000,
+     3600000,
+     "an idle client connection (HTTP/1.1 keep-alive, HTTP/2) is closed after this long; also how long a "
+     "request's headers and body may take to arrive. Keep it above a load balancer's idle timeout (an "
+     "ALB's: 60 s)"},
     {"GQLD_DRAIN_TIMEOUT_MS", "drain-timeout-ms", SET_UINT, AT(drain_timeout_ms), "10000", 0, 600000,
      "on SIGTERM/SIGINT, how long in-flight requests may take before exit"},
     {"GQLD_ACCESS_LOG", "access-log", SET_BOOL, AT(access_log), "on", 0, 0,
@@ -109,6 +132,9 @@ static const setting settings[] = {
     {"GQLD_LIST_MAX", "list-max", SET_UINT, AT(list_max), "200", 1, 100000,
      "largest `first` a query may ask for (more is an error); lists without `first` return this many at "
      "most"},
+    {"GQLD_CURSOR_SECRET", "cursor-secret", SET_STRING, AT(cursor_secret), "", 0, 0,
+     "secret text keying the MAC of page cursors (endCursor), the same on every process serving the API; "
+     "empty: cursors are still checked, but anyone with the schema could make one"},
     {"AUTH_MODE", "auth-mode", SET_AUTH_MODE, AT(auth_mode), "jwt", 0, 0,
      "jwt: customers and orders need a bearer token; gateway: behind API Gateway, the principal comes from "
      "the authorizer context it forwards (requests without it get 401); none: DEVELOPMENT ONLY, every "
@@ -153,6 +179,8 @@ static const setting settings[] = {
      "least severe event written to stderr: debug, info, warn or error (the access log is GQLD_ACCESS_LOG)"},
     {"GQLD_METRICS", "metrics", SET_BOOL, AT(metrics), "on", 0, 0,
      "serve Prometheus metrics at GET /metrics (off: 404)"},
+    {"GQLD_METRICS_LISTEN", "metrics-listen", SET_LISTEN, AT(metrics_listen_host), "", 0, 0,
+     "serve GET /metrics only on this host:port (plain HTTP), and not on GQLD_LISTEN; empty: on GQLD_LISTEN"},
     {"GQLD_EMF", "emf", SET_BOOL, AT(emf), "off", 0, 0,
      "write CloudWatch Embedded Metric Format lines on stdout every GQLD_EMF_INTERVAL_MS"},
     {"GQLD_EMF_NAMESPACE", "emf-namespace", SET_STRING, AT(emf_namespace), "gqld", 0, 0,
@@ -166,6 +194,9 @@ static const setting settings[] = {
      "JWKS file with the RS256/ES256 verification keys (read at start-up)"},
     {"JWT_JWKS_URL", "jwt-jwks-url", SET_STRING, AT(jwt_jwks_url), "", 0, 0,
      "JWKS URL (http or https), fetched at start-up, periodically and on an unknown kid"},
+    {"JWT_JWKS_CA_FILE", "jwt-jwks-ca-file", SET_STRING, AT(jwt_jwks_ca_file), "", 0, 0,
+     "PEM file of the CAs trusted for an https JWT_JWKS_URL, and the only ones (empty: libcurl's built-in "
+     "default, /etc/ssl/certs/ca-certificates.crt on Debian)"},
     {"JWT_JWKS_REFRESH_SECONDS", "jwt-jwks-refresh-seconds", SET_UINT, AT(jwt_jwks_refresh_seconds), "3600",
      1, 604800, "how often the JWKS URL is fetched again"},
     {"JWT_JWKS_MIN_REFRESH_SECONDS", "jwt-jwks-min-refresh-seconds", SET_UINT,
@@ -353,22 +384,22 @@ static int parse_origins(const char *s)
 }
 
 /* host:port or [v6]:port; the host must be an IP literal (or localhost) so start-up never waits on DNS. */
-static int parse_listen(const char *s, gqld_config *cfg)
+static int parse_listen(const char *s, char listen_host[256], uint16_t *listen_port)
 {
     const char *host;
     size_t hostlen;
     unsigned port;
-    if (split_hostport(s, strlen(s), &host, &hostlen, &port) != 0 || hostlen >= sizeof(cfg->listen_host))
+    if (split_hostport(s, strlen(s), &host, &hostlen, &port) != 0 || hostlen >= 256)
         return -1;
-    char literal[sizeof(cfg->listen_host)];
+    char literal[256];
     memcpy(literal, host, hostlen);
     literal[hostlen] = '\0';
     unsigned char addr[sizeof(struct in6_addr)];
     if (strcmp(literal, "localhost") != 0 && inet_pton(AF_INET, literal, addr) != 1 &&
         inet_pton(AF_INET6, literal, addr) != 1)
         return -1;
-    memcpy(cfg->listen_host, literal, hostlen + 1);
-    cfg->listen_port = (uint16_t)port;
+    memcpy(listen_host, literal, hostlen + 1);
+    *listen_port = (uint16_t)port;
     return 0;
 }
 
@@ -421,11 +452,34 @@ static bool valid_namespace(const char *ns)
 /* Settings checked together: see the issue-8 block of the table. */
 static int check_observability(const gqld_config *cfg, char *err, size_t errlen)
 {
+    if (cfg->metrics_listen_host[0] != '\0' && !cfg->metrics) {
+        snprintf(err, errlen, "GQLD_METRICS_LISTEN is set while GQLD_METRICS is off: a listener for nothing");
+        return -1;
+    }
     if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
         snprintf(err, errlen, "%s is set without %s: HTTPS needs both the certificate and its key",
                  cfg->tls_cert[0] ? "GQLD_TLS_CERT" : "GQLD_TLS_KEY",
                  cfg->tls_cert[0] ? "GQLD_TLS_KEY" : "GQLD_TLS_CERT");
         return -1;
+    }
+    /* An unreadable file is named here, like any invalid setting: http_tls.c only sees readable ones. */
+    const char *const tls_files[][2] = {{"GQLD_TLS_CERT", cfg->tls_cert}, {"GQLD_TLS_KEY", cfg->tls_key}};
+    for (size_t i = 0; i < 2; i++) {
+        if (tls_files[i][1][0] == '\0')
+            continue;
+        FILE *f = fopen(tls_files[i][1], "rb");
+        int e = errno;
+        bool readable = f != NULL, directory = false;
+        struct stat st;
+        if (readable) {
+            directory = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+            fclose(f);
+        }
+        if (!readable || directory) {
+            snprintf(err, errlen, "%s \"%s\" cannot be read: %s", tls_files[i][0], tls_files[i][1],
+                     directory ? "it is a directory" : strerror(e));
+            return -1;
+        }
     }
     if (!valid_namespace(cfg->emf_namespace)) {
         snprintf(
@@ -445,7 +499,7 @@ static const char *expected(const setting *s)
     case SET_SIZE:
         return "a whole number";
     case SET_BOOL:
-        return "on or off";
+        return "on or off (true/false, yes/no and 1/0 are read the same, in any case)";
     case SET_LISTEN:
         return "IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
     case SET_HOSTPORTS:
@@ -493,7 +547,11 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
         rc = parse_bool(value, (bool *)(base + s->offset));
         break;
     case SET_LISTEN:
-        rc = parse_listen(value, cfg);
+        if (s->offset == AT(metrics_listen_host)) /* empty: none */
+            rc = value[0] == '\0' ? 0
+                                  : parse_listen(value, cfg->metrics_listen_host, &cfg->metrics_listen_port);
+        else
+            rc = parse_listen(value, cfg->listen_host, &cfg->listen_port);
         break;
     case SET_HOSTPORTS:
         rc = parse_hostports(value);
@@ -611,6 +669,12 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
         snprintf(err, errlen,
                  "GQLD_TRUSTED_DOCUMENTS_MODE=%s needs GQLD_TRUSTED_DOCUMENTS (the manifest file)",
                  cfg->trusted_documents_mode == GQLD_TRUST_ALLOW ? "allow" : "enforce");
+        return -1;
+    }
+    if (cfg->db_write_pool_size == 0 && cfg->database_reader_url[0] != '\0') {
+        snprintf(err, errlen,
+                 "DB_WRITE_POOL_SIZE is 0 (mutations share the query pool) while DATABASE_READER_URL "
+                 "is set: writes must go to DATABASE_URL; give DB_WRITE_POOL_SIZE at least 1");
         return -1;
     }
     return check_observability(cfg, err, errlen);

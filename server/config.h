@@ -60,6 +60,7 @@ typedef struct gqld_config {
     const char *jwt_algorithms;      /* "RS256,ES256,HS256" (any of them) */
     const char *jwt_jwks_file;       /* "" when none */
     const char *jwt_jwks_url;        /* "" when none */
+    const char *jwt_jwks_ca_file;    /* CA bundle for an https JWKS URL; "" = libcurl's default */
     const char *jwt_hs256_secret_file;
     const char *jwt_issuer;            /* "" when not checked */
     const char *jwt_audience;          /* comma-separated; "" when not checked */
@@ -71,7 +72,8 @@ typedef struct gqld_config {
     const char *trusted_proxies;   /* CIDR list (GQLD_TRUSTED_PROXIES), "" for none */
     const char *trusted_documents; /* manifest file (GQLD_TRUSTED_DOCUMENTS), "" for none */
     size_t max_cost;               /* GQLD_MAX_COST; 0: no limit */
-    struct gqld_auth *auth;        /* not a setting: built from the above at start-up (server/auth/auth.h) */
+    const char *cursor_secret; /* GQLD_CURSOR_SECRET: the key of cursors' MACs (resolvers/cursor_key.h) */
+    struct gqld_auth *auth;    /* not a setting: built from the above at start-up (server/auth/auth.h) */
     unsigned db_pool_size;
     unsigned db_pipeline_depth;
     unsigned db_queue_max;
@@ -80,6 +82,11 @@ typedef struct gqld_config {
     gqld_db_protocol db_protocol;
     unsigned db_idle_check_ms;
     unsigned db_coalesce;
+    unsigned db_write_pool_size;  /* mutations' connections per process; 0: they share the query pool */
+    unsigned db_write_queue_max;  /* mutations waiting per thread */
+    unsigned order_max_lines;     /* lines one placeOrder may have */
+    unsigned order_max_quantity;  /* units one line may have */
+    unsigned idempotency_key_ttl; /* seconds a key keeps its order */
     unsigned threads;
     unsigned drain_timeout_ms;
     unsigned max_tokens;
@@ -110,8 +117,11 @@ typedef struct gqld_config {
     gqld_rate rate_anonymous, rate_customer, rate_admin, rate_mutations;
     unsigned rate_limit_sync_ms; /* how often the limiter reconciles with memcached */
     gqld_trust_mode trusted_documents_mode;
+    unsigned keepalive_timeout_ms; /* idle client connections (and slow request reads) are closed after it */
     char listen_host[256];
+    char metrics_listen_host[256]; /* GQLD_METRICS_LISTEN; "" when /metrics is on the public listener */
     uint16_t listen_port;
+    uint16_t metrics_listen_port;
     bool access_log;
     bool introspection;
     bool playground;

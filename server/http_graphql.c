@@ -15,11 +15,13 @@
 #include "cache/cache_key.h"
 #include "schema/base/buf.h"
 #include "server/auth/http_auth.h"
+#include "server/http_graphql.h"
 #include "server/http_cors.h"
 #include "server/http_negotiate.h"
 #include "server/http_ratelimit.h"
 #include "server/http_reply.h"
 #include "server/request_facts.h"
+#include "server/request_id.h"
 #include "server/trusted_docs.h"
 
 typedef struct graphql_call {
@@ -203,6 +205,9 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
     p->document_id = seen[P_DOCUMENT_ID] ? values[P_DOCUMENT_ID].base : NULL;
+    /* %00 would cut the name short where it is read as a C string: another operation's name. */
+    if (p->operation_name != NULL && memchr(p->operation_name, '\0', values[P_OPERATION_NAME].len) != NULL)
+        return "The \"operationName\" parameter holds a NUL character (%00), which no name can hold.";
     problem = url_json_param(values, seen, P_VARIABLES, &p->variables);
     if (problem == NULL)
         problem = url_json_param(values, seen, P_EXTENSIONS, &p->extensions);
@@ -210,6 +215,32 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
 }
 
 /* ---- POST: the parameters from a JSON body ---- */
+
+/* What is wrong with a body jansson would not read, in our words (its own text names its flags). */
+static const char *json_problem(const json_error_t *err)
+{
+    switch (json_error_code(err)) {
+    case json_error_invalid_utf8:
+        return "it is not valid UTF-8";
+    case json_error_premature_end_of_input:
+        return "it ends before the JSON value does";
+    case json_error_end_of_input_expected:
+        return "something follows the JSON value";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "a string holds \\u0000 (NUL), which no value here can hold";
+    case json_error_duplicate_key:
+        return "an object has the same key twice";
+    case json_error_numeric_overflow:
+        return "a number is too large";
+    case json_error_stack_overflow:
+        return "it nests too deeply";
+    case json_error_out_of_memory:
+        return "the server ran out of memory reading it";
+    default:
+        return "its syntax is wrong";
+    }
+}
 
 /* *body keeps the document alive while p points into it. */
 static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **body, char *message,
@@ -221,8 +252,8 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
     if (*body == NULL) {
         if (req->entity.len == 0)
             return "The request body is empty; it must be a JSON object with a \"query\".";
-        snprintf(message, size, "The request body is not valid JSON: %s (line %d, column %d).", jerr.text,
-                 jerr.line, jerr.column);
+        snprintf(message, size, "The request body is not valid JSON: %s (line %d, column %d).",
+                 json_problem(&jerr), jerr.line, jerr.column);
         return message;
     }
     if (!json_is_object(*body))
@@ -244,7 +275,10 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
         return object_param_problem(P_EXTENSIONS);
     p->query = query != NULL ? json_string_value(query) : NULL; /* none: maybe a persisted query */
     p->query_len = query != NULL ? json_string_length(query) : 0;
-    p->operation_name = json_is_string(operation_name) ? json_string_value(operation_name) : NULL;
+    /* "" names no operation (a name has a character at least): absent, as an empty one in a GET's URL. */
+    p->operation_name = json_is_string(operation_name) && json_string_length(operation_name) > 0
+                            ? json_string_value(operation_name)
+                            : NULL;
     p->variables = object_or_null(variables);
     p->extensions = object_or_null(extensions);
     p->document_id = json_is_string(document_id) ? json_string_value(document_id) : NULL;
@@ -533,13 +567,15 @@ int http_graphql_handle(h2o_req_t *req)
     if (method_is(req, H2O_STRLIT("OPTIONS")) && http_cors_options(req, cfg))
         return 0;
     bool get = method_is(req, H2O_STRLIT("GET")), post = method_is(req, H2O_STRLIT("POST"));
+    /* Every answer with a body is in the negotiated type: a 405 comes first, yet speaks the client's type. */
+    http_media media = negotiate(req);
     if (!get && !post) {
         const char *allow = http_cors_allowed_methods(cfg);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
-        respond_error(req, HTTP_MEDIA_JSON, 405, "Method Not Allowed", "Use GET or POST on /graphql.");
+        respond_error(req, media != HTTP_MEDIA_NONE ? media : HTTP_MEDIA_JSON, 405, "Method Not Allowed",
+                      "Use GET or POST on /graphql.");
         return 0;
     }
-    http_media media = negotiate(req);
     if (media == HTTP_MEDIA_NONE) {
         respond_error(req, HTTP_MEDIA_JSON, 406, "Not Acceptable",
                       "Accept must allow application/graphql-response+json or application/json.");
@@ -556,4 +592,86 @@ int http_graphql_handle(h2o_req_t *req)
     }
     run_params(req, media, get);
     return 0;
+}
+
+/* ---- the answers h2o makes alone ---- */
+
+/*
+ * h2o answers some requests before any handler runs, on the host's fallback
+ * path: 413 for a body over GQLD_MAX_BODY_BYTES (by Content-Length, or as a
+ * chunked body grows), 400 for broken framing. As h2o writes them they are
+ * text/plain without x-request-id. This filter gives every such answer an
+ * x-request-id and, on /graphql, a GraphQL error body in the negotiated type,
+ * like the server's own error answers: h2o's text becomes the message.
+ */
+typedef struct own_error_filter {
+    h2o_filter_t super;
+    const gqld_config *cfg;
+} own_error_filter;
+
+typedef struct own_error_ostream {
+    h2o_ostream_t super;
+    const gqld_config *cfg;
+    bool sent;
+} own_error_ostream;
+
+static void own_error_send(h2o_ostream_t *self_, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                           h2o_send_state_t state)
+{
+    own_error_ostream *self = (own_error_ostream *)self_;
+    if (self->sent) {
+        h2o_ostream_send_next(&self->super, req, NULL, 0, state);
+        return;
+    }
+    self->sent = true;
+    char message[200];
+    /* h2o's own text (one buffer: h2o_send_inline's) says what was wrong with the framing. */
+    h2o_iovec_t said = bufcnt == 1 ? bufs[0] : h2o_iovec_init(H2O_STRLIT("invalid request"));
+    if (req->res.status == 413)
+        snprintf(message, sizeof(message), "The request body is larger than the limit of %zu bytes.",
+                 self->cfg->max_body_bytes);
+    else
+        snprintf(message, sizeof(message), "The request is malformed: %.*s.",
+                 (int)(said.len < 100 ? said.len : 100), said.base);
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_puts(&b, "{\"errors\":[{\"message\":");
+    base_buf_json_string(&b, message, strlen(message));
+    base_buf_puts(&b, "}]}");
+    h2o_iovec_t body = b.failed ? h2o_iovec_init(H2O_STRLIT("{}")) : h2o_strdup(&req->pool, b.data, b.len);
+    base_buf_free(&b);
+    req->res.content_length = body.len;
+    /* A HEAD answer has no body (h2o sends none: bufcnt is 0), only its length. */
+    h2o_ostream_send_next(&self->super, req, bufcnt > 0 ? &body : NULL, bufcnt > 0 ? 1 : 0, state);
+}
+
+static void own_error_setup(h2o_filter_t *self_, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    own_error_filter *self = (own_error_filter *)self_;
+    http_worker *w = http_worker_of(req);
+    if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1) < 0)
+        request_id_assign(req, w->index, &w->request_ids);
+    if (req->res.status >= 400 &&
+        h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/graphql"))) {
+        http_media media = negotiate(req);
+        const char *type = http_media_content_type(media != HTTP_MEDIA_NONE ? media : HTTP_MEDIA_JSON);
+        ssize_t at = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+        if (at >= 0)
+            req->res.headers.entries[at].value = h2o_iovec_init(type, strlen(type));
+        else
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+        own_error_ostream *o = (own_error_ostream *)h2o_add_ostream(req, sizeof(*o), slot);
+        o->super.do_send = own_error_send;
+        o->cfg = self->cfg;
+        o->sent = false;
+        slot = &o->super.next;
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
+void http_graphql_register_own_errors(h2o_pathconf_t *fallback, const gqld_config *cfg)
+{
+    own_error_filter *f = (own_error_filter *)h2o_create_filter(fallback, sizeof(*f));
+    f->super.on_setup_ostream = own_error_setup;
+    f->cfg = cfg;
 }

@@ -10,6 +10,9 @@ void http_respond(h2o_req_t *req, int status, const char *reason, const char *co
     req->res.content_length = len; /* h2o_send_inline leaves it unset */
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
+    /* An error answers this request only: no cache may keep it. */
+    if (status >= 400 && h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) < 0)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     h2o_send_inline(req, body, len);
 }
 

@@ -16,6 +16,9 @@
 #include "server/access_log.h"
 #include "cache/cache_shared.h"
 #include "server/http_cors.h"
+#include "server/http_graphql.h"
+#include "server/http_guard.h"
+#include "server/http_metrics.h"
 #include "server/http_playground.h"
 #include "server/http_ratelimit.h"
 #include "server/http_tls.h"
@@ -25,6 +28,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/request_id.h"
+#include "resolvers/cursor_key.h"
 #include "server/trusted_docs.h"
 
 /* Set by the signal thread, read by every loop between iterations. */
@@ -37,7 +41,8 @@ typedef struct server {
     int listen_fd;
     http_worker *workers;
     db_pool_config pool;
-    SSL_CTX *ssl_ctx; /* NULL: plain HTTP */
+    db_pool_config writer_pool; /* mutations' (DATABASE_URL); conninfo NULL: they share `pool` */
+    SSL_CTX *ssl_ctx;           /* NULL: plain HTTP */
     metrics *metrics;
     http_ratelimit *ratelimit; /* budgets per caller, shared by the workers */
     trusted_docs *trusted;     /* the manifest loaded last (GQLD_TRUSTED_DOCUMENTS), or NULL */
@@ -51,6 +56,11 @@ typedef struct server {
     pthread_t main_thread;
     atomic_bool door_done;
     int door_status;
+    /* GQLD_METRICS_LISTEN: a listener of its own (fd -1: none), served by worker 0 alone. */
+    int metrics_fd;
+    h2o_socket_t *metrics_listener;
+    h2o_accept_ctx_t metrics_accept;
+    h2o_hostconf_t *public_hosts[2], *metrics_hosts[2]; /* each listener sees its own host only */
 } server;
 
 typedef struct worker_start {
@@ -65,14 +75,17 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     http_worker *w = http_worker_of(req);
     request_id_assign(req, w->index, &w->request_ids);
-    h2o_iovec_t path = req->path_normalized;
+    if (http_guard_refused(req))
+        return 0;
+    h2o_iovec_t path = req->path_normalized; /* the raw path: http_guard refuses any other */
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/graphql")))
         return http_graphql_handle(req);
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz")))
         return http_health_handle(req);
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/readyz")))
         return http_ready_handle(req);
-    if (w->cfg->metrics && h2o_memis(path.base, path.len, H2O_STRLIT("/metrics")))
+    if (w->cfg->metrics && w->cfg->metrics_listen_host[0] == '\0' &&
+        h2o_memis(path.base, path.len, H2O_STRLIT("/metrics")))
         return http_metrics_handle(req);
     if (http_playground_handle(req) == 0)
         return 0;
@@ -83,36 +96,37 @@ static int on_request(h2o_handler_t *self, h2o_req_t *req)
 
 /* ---- listener ---- */
 
-static int open_listener(const gqld_config *cfg, char *address, size_t addrlen)
+/* setting: the one that names host:port, for messages. */
+static int open_listener(const char *listen_host, uint16_t listen_port, const char *setting, char *address,
+                         size_t addrlen)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
     memset(&ss, 0, sizeof(ss));
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, cfg->listen_host, &in4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, listen_host, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
-        in4->sin_port = htons(cfg->listen_port);
+        in4->sin_port = htons(listen_port);
         sslen = sizeof(*in4);
-    } else if (inet_pton(AF_INET6, cfg->listen_host, &in6->sin6_addr) == 1) {
+    } else if (inet_pton(AF_INET6, listen_host, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(cfg->listen_port);
+        in6->sin6_port = htons(listen_port);
         sslen = sizeof(*in6);
-    } else if (strcmp(cfg->listen_host, "localhost") == 0) {
+    } else if (strcmp(listen_host, "localhost") == 0) {
         in4->sin_family = AF_INET;
         in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        in4->sin_port = htons(cfg->listen_port);
+        in4->sin_port = htons(listen_port);
         sslen = sizeof(*in4);
     } else {
-        snprintf(address, addrlen, "GQLD_LISTEN host \"%s\" is not an IP address", cfg->listen_host);
+        snprintf(address, addrlen, "%s host \"%s\" is not an IP address", setting, listen_host);
         return -1;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
         bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(address, addrlen, "cannot listen on %s:%u: %s", cfg->listen_host, cfg->listen_port,
-                 strerror(errno));
+        snprintf(address, addrlen, "cannot listen on %s:%u: %s", listen_host, listen_port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -142,6 +156,13 @@ static void on_accept(h2o_socket_t *listener, const char *err)
             return;
         h2o_accept(&w->accept_ctx, sock);
     }
+}
+
+static void on_metrics_accept(h2o_socket_t *listener, const char *err)
+{
+    h2o_socket_t *sock;
+    if (err == NULL && (sock = h2o_evloop_socket_accept(listener)) != NULL)
+        h2o_accept(listener->data, sock);
 }
 
 /* ---- connections from a front door other than TCP ---- */
@@ -222,7 +243,7 @@ static void *worker_main(void *arg)
     w->loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, w->loop, &srv->globalconf);
     w->accept_ctx.ctx = &w->ctx;
-    w->accept_ctx.hosts = srv->globalconf.hosts;
+    w->accept_ctx.hosts = srv->public_hosts;
     w->accept_ctx.ssl_ctx = srv->ssl_ctx;
     w->metrics_all = srv->metrics;
     w->metrics = metrics_worker_at(srv->metrics, w->index);
@@ -232,7 +253,8 @@ static void *worker_main(void *arg)
     w->trusted = srv->trusted;
 
     char err[256];
-    w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool, err, sizeof(err));
+    w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool,
+                             srv->writer_pool.conninfo != NULL ? &srv->writer_pool : NULL, err, sizeof(err));
     int fd = w->rs != NULL && srv->door == NULL ? dup(srv->listen_fd) : -1;
     if (w->rs == NULL || (srv->door == NULL && fd < 0)) {
         log_event("error", "worker start-up failed", "detail", w->rs == NULL ? err : strerror(errno), NULL);
@@ -249,6 +271,13 @@ static void *worker_main(void *arg)
         w->listener->data = w;
         h2o_socket_read_start(w->listener, on_accept);
     }
+    if (w->index == 0 && srv->metrics_fd >= 0) { /* plain HTTP, for a scraper nearby */
+        srv->metrics_accept = (h2o_accept_ctx_t){.ctx = &w->ctx, .hosts = srv->metrics_hosts};
+        fcntl(srv->metrics_fd, F_SETFL, O_NONBLOCK);
+        srv->metrics_listener = h2o_evloop_socket_create(w->loop, srv->metrics_fd, H2O_SOCKET_FLAG_DONT_READ);
+        srv->metrics_listener->data = &srv->metrics_accept;
+        h2o_socket_read_start(srv->metrics_listener, on_metrics_accept);
+    }
     atomic_fetch_add(&srv->started, 1);
     char index[16], share[16];
     snprintf(index, sizeof(index), "%u", w->index);
@@ -261,6 +290,11 @@ static void *worker_main(void *arg)
         publish_pool(w, srv->pool.size);
         if (!w->draining && atomic_load(&stop_requested)) {
             begin_drain(w);
+            if (srv->metrics_listener != NULL && w->index == 0) {
+                h2o_socket_read_stop(srv->metrics_listener);
+                h2o_socket_close(srv->metrics_listener);
+                srv->metrics_listener = NULL;
+            }
             drain_deadline = h2o_now(w->loop) + w->cfg->drain_timeout_ms;
         }
         if (!w->draining)
@@ -395,8 +429,16 @@ static void setup_globalconf(server *srv)
     h2o_config_init(&srv->globalconf);
     srv->globalconf.max_request_entity_size = srv->cfg->max_body_bytes;
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("gqld"));
+    /* h2o closes a keep-alive connection idle this long (HTTP/1.1: the request timeout, which also bounds
+     * reading one request; HTTP/2: the idle timeout). Above a load balancer's own idle timeout, it is always
+     * the balancer that closes first, never gqld under a request the balancer is already sending. */
+    srv->globalconf.http1.req_timeout = srv->cfg->keepalive_timeout_ms;
+    srv->globalconf.http2.idle_timeout = srv->cfg->keepalive_timeout_ms;
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    srv->public_hosts[0] = host;
+    if (srv->metrics_fd >= 0)
+        srv->metrics_hosts[0] = http_metrics_register_host(&srv->globalconf, srv->cfg->access_log);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = on_request;
@@ -407,15 +449,19 @@ static void setup_globalconf(server *srv)
     /* Also on the fallback path, where h2o answers by itself (413 for a body over the limit). */
     http_cors_register(path, srv->cfg);
     http_cors_register(&host->fallback_path, srv->cfg);
+    http_graphql_register_own_errors(&host->fallback_path, srv->cfg); /* x-request-id, GraphQL-shaped */
 }
 
 static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
 {
-    server srv = {.cfg = cfg, .engine = engine, .door = door, .main_thread = pthread_self()};
-    char address[300] = "";
+    server srv = {
+        .cfg = cfg, .engine = engine, .door = door, .main_thread = pthread_self(), .metrics_fd = -1};
+    char address[300] = "", metrics_address[300] = "";
     /* A front door brings its own connections: one worker, no listener (fd -1 stands for none). */
     unsigned nthreads = door != NULL ? 1 : cfg->threads;
-    srv.listen_fd = door != NULL ? -1 : open_listener(cfg, address, sizeof(address));
+    srv.listen_fd = door != NULL ? -1
+                                 : open_listener(cfg->listen_host, cfg->listen_port, "GQLD_LISTEN", address,
+                                                 sizeof(address));
     if (door == NULL && srv.listen_fd < 0) {
         log_event("error", "cannot start", "detail", address, NULL);
         return 1;
@@ -438,6 +484,18 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     }
     if (engine->cache.shared != NULL)
         metrics_set_cache_source(srv.metrics, cache_metrics, engine->cache.shared);
+    rs_cursor_key_set(cfg->cursor_secret, engine->cache.schema_version); /* before any worker plans a page */
+    if (door == NULL && cfg->metrics_listen_host[0] != '\0') {
+        srv.metrics_fd = open_listener(cfg->metrics_listen_host, cfg->metrics_listen_port,
+                                       "GQLD_METRICS_LISTEN", metrics_address, sizeof(metrics_address));
+        if (srv.metrics_fd < 0) {
+            log_event("error", "cannot start", "detail", metrics_address, NULL);
+            metrics_destroy(srv.metrics);
+            SSL_CTX_free(srv.ssl_ctx);
+            close(srv.listen_fd);
+            return 1;
+        }
+    }
     char err[600];
     srv.ratelimit = http_ratelimit_create(cfg, engine->cache.shared, err, sizeof(err));
     if (srv.ratelimit != NULL && cfg->trusted_documents[0] != '\0' &&
@@ -455,6 +513,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         SSL_CTX_free(srv.ssl_ctx);
         if (srv.listen_fd >= 0)
             close(srv.listen_fd);
+        if (srv.metrics_fd >= 0)
+            close(srv.metrics_fd);
         return 2; /* a configuration error: a manifest that does not load */
     }
     if (srv.trusted != NULL) {
@@ -477,6 +537,14 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         .idle_check_ms = cfg->db_idle_check_ms,
         .protocol = cfg->db_protocol == GQLD_DB_PROXY ? DB_PROTOCOL_PROXY : DB_PROTOCOL_PREPARED,
     };
+    /* Writes always go to DATABASE_URL, on connections of their own (DB_WRITE_POOL_SIZE=0: shared). */
+    if (cfg->db_write_pool_size > 0) {
+        unsigned writers = (cfg->db_write_pool_size + nthreads - 1) / nthreads;
+        srv.writer_pool = srv.pool;
+        srv.writer_pool.conninfo = cfg->database_url;
+        srv.writer_pool.size = writers ? writers : 1;
+        srv.writer_pool.queue_max = cfg->db_write_queue_max;
+    }
 
     /* Signals are taken by this thread alone, with sigwait; workers never see them. */
     sigset_t stop_signals;
@@ -498,6 +566,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         free(threads);
         if (srv.listen_fd >= 0)
             close(srv.listen_fd);
+        if (srv.metrics_fd >= 0)
+            close(srv.metrics_fd);
         h2o_config_dispose(&srv.globalconf);
         metrics_destroy(srv.metrics);
         http_ratelimit_destroy(srv.ratelimit);
@@ -552,7 +622,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
         char threads_text[16];
         snprintf(threads_text, sizeof(threads_text), "%u", cfg->threads);
         log_event("info", "listening", "address", address, "threads", threads_text, "tls",
-                  srv.ssl_ctx != NULL ? "on" : "off", NULL);
+                  srv.ssl_ctx != NULL ? "on" : "off", srv.metrics_fd >= 0 ? "metrics_address" : NULL,
+                  metrics_address, NULL);
         int sig = wait_for_stop(&srv, &stop_signals, &emf);
         log_event("info", "draining", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
         atomic_store(&stop_requested, true);

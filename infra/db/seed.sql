@@ -161,4 +161,9 @@ END
 $$;
 DROP TABLE gqld_seed_rebuild;
 
+-- Orders placed through the API take their ids from the sequences of
+-- migration 0006 (which TRUNCATE ... RESTART IDENTITY just reset): past the rows loaded.
+SELECT setval('orders_order_id_seq', (SELECT coalesce(max(order_id), 0) + 1 FROM orders), false),
+       setval('orders_order_ref_seq', (SELECT coalesce(max(order_ref), 0) + 1 FROM orders), false);
+
 ANALYZE customers, products, orders, order_items;

@@ -14,7 +14,7 @@ packages=(build-essential pkg-config meson ninja-build
     libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev
     libcurl4-openssl-dev # server/auth fetches JWT_JWKS_URL
     postgresql memcached
-    zip unzip # the Lambda package: infra/docker/build.sh lambda, and its test
+    zip unzip patchelf # the Lambda package: infra/docker/build.sh lambda (patchelf points bootstrap at its bundled loader), and its test
     curl openssl # the HTTPS tests: curl --http2 and openssl s_client against gqld, openssl req for their certificate
     chromium) # the browser tests (tests/browser); its fonts come with it (fontconfig-config -> fonts-dejavu-core)
 

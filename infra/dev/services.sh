@@ -17,6 +17,9 @@ usage: services.sh COMMAND [ARGS]
   pg-start DIR PORT   start (initialising if needed) PostgreSQL in DIR on 127.0.0.1:PORT,
                       with a database "gqld"; already running: nothing to do
   pg-stop DIR         fast shutdown (fine if not running)
+  pg-restart DIR [MODE]
+                      restart a running PostgreSQL with pg_ctl's shutdown MODE (fast; immediate
+                      is a crash: recovery replays the WAL on start), waiting until it serves
   pg-status DIR       print "running PORT PID" (exit 0) or "stopped" (exit 3)
   pg-bin              print the PostgreSQL bin directory
   mc-start DIR PORT   start memcached on 127.0.0.1:PORT (64 MB), pid file in DIR
@@ -201,6 +204,18 @@ svc_pg_stop() {
         { svc_pg_running "$dir" >/dev/null && svc_die "PostgreSQL in $dir did not stop"; }
 }
 
+svc_pg_restart() {
+    local dir=${1:?pg-restart DIR [MODE]} mode=${2:-fast} bin user
+    [[ $mode == fast || $mode == immediate || $mode == smart ]] || { svc_die "pg-restart: bad mode: $mode"; return 1; }
+    dir=$(cd "$dir" && pwd -P) || return 1
+    svc_pg_running "$dir" >/dev/null || { svc_die "PostgreSQL in $dir is not running"; return 1; }
+    bin=$(svc_pg_bin) || return 1
+    user=$(stat -c %U "$dir/data")
+    svc_is_root || user=$(id -un)
+    svc_as "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -m "$mode" -w -t 60 -s restart \
+        >/dev/null || { svc_die "PostgreSQL in $dir did not restart"; return 1; }
+}
+
 svc_pg_status() {
     local dir=${1:?pg-status DIR} running
     if [[ -d $dir ]] && running=$(svc_pg_running "$(cd "$dir" && pwd -P)"); then
@@ -322,6 +337,7 @@ svc_main() {
     case $cmd in
     pg-start) svc_pg_start "$@" ;;
     pg-stop) svc_pg_stop "$@" ;;
+    pg-restart) svc_pg_restart "$@" ;;
     pg-status) svc_pg_status "$@" ;;
     pg-bin) svc_pg_bin ;;
     mc-start) svc_mc_start "$@" ;;

@@ -10,9 +10,19 @@
 #   build.sh runtime DESTDIR [--dry-run]
 #                                install those packages and create the unprivileged user gqld
 #                                (root; the runtime stage); --dry-run prints what it would run
-#   build.sh lambda ZIP          the Lambda deployment package for provided.al2023: bootstrap,
-#                                the binary, and every library it loads (glibc and its loader
-#                                included: Amazon Linux's glibc is older than Debian 12's)
+#   build.sh lambda ZIP          the Lambda deployment package for provided.al2023: bootstrap
+#                                (the binary itself, its ELF interpreter and library path set to
+#                                the bundled glibc loader and libraries under /var/task: no shell,
+#                                no library of Amazon Linux's), every library it loads, and the CA
+#                                files of share/gqld/. Byte-identical for the same build (fixed
+#                                times, order and modes), so deploy.sh can name it by its digest.
+#
+# Both the image and the package carry, under share/gqld/:
+#   amazon-root-ca.pem     Amazon Root CA 1-4 and Starfield Services Root CA G2 (from Debian's
+#                          ca-certificates): what RDS Proxy's certificates chain to, for
+#                          DATABASE_URL's sslmode=verify-full&sslrootcert=
+#   ca-certificates.crt    (package only; the image has Debian's /etc/ssl/certs/ca-certificates.crt
+#                          from the ca-certificates package) the Mozilla bundle, for JWT_JWKS_CA_FILE
 #
 # Environment: BUILD_DIR (the meson build directory; default build-release under the source).
 set -euo pipefail
@@ -31,7 +41,7 @@ build_deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
-        build-essential pkg-config meson ninja-build ca-certificates \
+        build-essential pkg-config meson ninja-build ca-certificates patchelf zip \
         libh2o-evloop-dev libpq-dev libmemcached-dev libjansson-dev libssl-dev libcurl4-openssl-dev \
         nodejs npm >/dev/null # npm: the playground's pinned assets (infra/playground) at build time
 }
@@ -48,8 +58,21 @@ build() {
     local bin=$dest$prefix/bin/gqld
     [[ -x $bin ]] || die "meson install did not produce $bin"
     mkdir -p "$dest$prefix/share/gqld"
-    runtime_packages "$bin" >"$dest$prefix/share/gqld/runtime-packages"
+    amazon_roots >"$dest$prefix/share/gqld/amazon-root-ca.pem"
+    { runtime_packages "$bin" && echo ca-certificates; } | sort -u >"$dest$prefix/share/gqld/runtime-packages"
     echo "build.sh: installed $bin; runtime packages: $(tr '\n' ' ' <"$dest$prefix/share/gqld/runtime-packages")" >&2
+}
+
+# The roots RDS Proxy's certificates (ACM's) chain to: Amazon Root CA 1-4 and Starfield Services
+# Root CA G2, as Debian's ca-certificates ships them (Mozilla's program). Not the RDS bundle
+# (global-bundle.pem), which is for the database instances' own certificates.
+amazon_roots() {
+    local dir=/usr/share/ca-certificates/mozilla f
+    for f in Amazon_Root_CA_1 Amazon_Root_CA_2 Amazon_Root_CA_3 Amazon_Root_CA_4 \
+        Starfield_Services_Root_Certificate_Authority_-_G2; do
+        [[ -s $dir/$f.crt ]] || die "$dir/$f.crt is missing: install ca-certificates"
+        cat "$dir/$f.crt"
+    done
 }
 
 # The shared libraries bin loads, one absolute path a line.
@@ -92,30 +115,34 @@ runtime() {
 lambda() {
     local zip=$1
     [[ -n $zip ]] || die "lambda needs the path of the zip to write"
-    local stage out
+    local stage out task=/var/task
     out=$(realpath -m "$zip")
     stage=$(mktemp -d)
     trap 'rm -rf "$stage"' RETURN
     build "$stage/install" 2>/dev/null
-    mkdir -p "$stage/pkg/bin" "$stage/pkg/lib"
-    cp "$stage/install$prefix/bin/gqld" "$stage/pkg/bin/gqld"
+    mkdir -p "$stage/pkg/lib" "$stage/pkg/share/gqld"
+    cp "$stage/install$prefix/bin/gqld" "$stage/pkg/bootstrap"
+    cp "$stage/install$prefix/share/gqld/amazon-root-ca.pem" "$stage/pkg/share/gqld/"
+    [[ -s /etc/ssl/certs/ca-certificates.crt ]] || die "no /etc/ssl/certs/ca-certificates.crt: install ca-certificates"
+    cp /etc/ssl/certs/ca-certificates.crt "$stage/pkg/share/gqld/ca-certificates.crt"
     local lib loader=
     while read -r lib; do
         cp -L "$lib" "$stage/pkg/lib/"
         [[ $lib == *ld-linux* ]] && loader=$(basename "$lib")
-    done < <(libraries "$stage/pkg/bin/gqld")
+    done < <(libraries "$stage/pkg/bootstrap")
     [[ -n $loader ]] || die "no dynamic loader found for gqld"
-    # Lambda runs /var/task/bootstrap. The bundled loader runs the binary on the bundled
-    # libraries only, whatever the host has: no dependency on Amazon Linux's packages.
-    cat >"$stage/pkg/bootstrap" <<EOF
-#!/bin/sh
-here=\$(dirname "\$0")
-exec "\$here/lib/$loader" --library-path "\$here/lib" "\$here/bin/gqld" "\$@"
-EOF
-    chmod 755 "$stage/pkg/bootstrap" "$stage/pkg/bin/gqld"
+    # Lambda execs /var/task/bootstrap. Its interpreter is the bundled loader and its DT_RPATH (which,
+    # unlike RUNPATH, also serves the libraries' own dependencies) the bundled libraries, so it runs on
+    # them alone, whatever Amazon Linux has, and needs no shell to start.
+    command -v patchelf >/dev/null || die "patchelf is missing (build.sh build-deps installs it)"
+    patchelf --set-interpreter "$task/lib/$loader" --force-rpath --set-rpath "$task/lib" "$stage/pkg/bootstrap"
+    # Byte-identical output for the same build: fixed modes and times, sorted entries, no extra fields.
+    chmod 755 "$stage/pkg/bootstrap" "$stage/pkg/lib/"*
+    chmod 644 "$stage/pkg/share/gqld/"*
+    find "$stage/pkg" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
     rm -f "$out"
-    (cd "$stage/pkg" && zip -q -r -X "$out" bootstrap bin lib)
-    echo "build.sh: wrote $zip" >&2
+    (cd "$stage/pkg" && find . -type f | LC_ALL=C sort | TZ=UTC zip -q -X -D "$out" -@)
+    echo "build.sh: wrote $zip ($(uname -m))" >&2
 }
 
 case ${1:-} in
@@ -124,7 +151,7 @@ build) build "${2:-}" ;;
 runtime) runtime "${2:-}" "${3:-}" ;;
 lambda) lambda "${2:-}" ;;
 *)
-    sed -n '2,17p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,27p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
 esac

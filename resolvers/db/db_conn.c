@@ -352,6 +352,7 @@ static void track_in_flight(db_conn *c, db_query *q)
 {
     q->state = DBQ_IN_FLIGHT;
     q->conn = c;
+    q->sent = true;
     q->sync_after = false;
     h2o_linklist_insert(&c->fifo, &q->link);
     c->in_flight++;
@@ -385,31 +386,34 @@ static void on_statement_deadline(h2o_timeout_entry_t *entry)
 }
 
 /*
- * Looks up (or prepares, within the cache bound) the statement for q->sql and
- * writes its name to `name`; false = run it unnamed. Fails only on a broken
- * connection, reported through *ok.
+ * Looks up (or prepares, within the cache bound) the statement for sql and
+ * writes its name to `name`; false = run it unnamed (always when `unnamed`).
+ * *parsed is the new statement's id when a Parse was written now (its result
+ * comes first), else 0. Fails only on a broken connection, reported through *ok.
  */
-static bool choose_statement(db_conn *c, db_query *q, char *name, size_t namelen, bool *ok)
+static bool choose_statement(db_conn *c, const char *sql, bool unnamed, char *name, size_t namelen, bool *ok,
+                             uint32_t *parsed)
 {
     *ok = true;
-    if (c->pool->cfg.protocol == DB_PROTOCOL_PROXY || q->retried)
+    *parsed = 0;
+    if (c->pool->cfg.protocol == DB_PROTOCOL_PROXY || unnamed)
         return false;
     if (c->stmts == NULL && (c->stmts = calloc(DB_STMT_CACHE_SLOTS, sizeof(*c->stmts))) == NULL)
         return false;
-    uint64_t hash = hash_sql(q->sql);
-    db_stmt_slot *slot = stmt_slot(c, q->sql, hash);
+    uint64_t hash = hash_sql(sql);
+    db_stmt_slot *slot = stmt_slot(c, sql, hash);
     if (slot->sql != NULL) {
         stmt_name(name, namelen, slot->id);
         return true;
     }
     if (c->nstmts >= DB_STMT_CACHE_MAX)
         return false;
-    char *copy = strdup(q->sql);
+    char *copy = strdup(sql);
     if (copy == NULL)
         return false;
     uint32_t id = ++c->next_stmt_id;
     stmt_name(name, namelen, id);
-    if (!PQsendPrepare(c->pg, name, q->sql, 0, NULL)) {
+    if (!PQsendPrepare(c->pg, name, sql, 0, NULL)) {
         free(copy);
         *ok = false;
         return false;
@@ -417,8 +421,64 @@ static bool choose_statement(db_conn *c, db_query *q, char *name, size_t namelen
     /* Cached before the Parse completes: later queries in the pipeline may use it at once. */
     *slot = (db_stmt_slot){.sql = copy, .hash = hash, .id = id};
     c->nstmts++;
-    q->stmt_id = id;
-    q->results_expected = 2;
+    *parsed = id;
+    return true;
+}
+
+static void arm_statement_deadline(db_pool *pool, db_query *q)
+{
+    if (pool->cfg.statement_timeout_ms != 0) {
+        q->deadline.cb = on_statement_deadline;
+        h2o_timeout_link(pool->loop, &pool->statement_timeout, &q->deadline);
+    }
+}
+
+/*
+ * A write (db_pool_write): its statements, then a Sync of its own, so that
+ * they are one transaction with no other query's statements in it. A batch
+ * of other queries still open on c is closed first. False (c marked broken,
+ * q not tracked) when writing failed before the write's Sync: the server then
+ * has at most part of it and no Sync, so it runs nothing of it, and the
+ * caller may send it elsewhere.
+ */
+static bool send_write(db_conn *c, db_query *q)
+{
+    db_pool *pool = c->pool;
+    db_conn_sync(c);
+    if (!db_conn_usable(c))
+        return false;
+    q->results_expected = 0;
+    q->results_seen = 0;
+    q->answered = false;
+    q->write_failed = false;
+    for (unsigned i = 0; i < q->nstmts; i++) {
+        const db_statement *st = &q->stmts[i];
+        char name[32];
+        bool ok;
+        uint32_t parsed;
+        bool by_name = choose_statement(c, st->sql, q->retried, name, sizeof(name), &ok, &parsed);
+        if (ok && parsed != 0) {
+            q->parse_ids[i] = parsed;
+            q->parse_of[q->results_expected++] = (uint8_t)(i + 1);
+        }
+        if (ok)
+            ok = by_name ? PQsendQueryPrepared(c->pg, name, st->nparams, st->params, NULL, NULL, 0)
+                         : PQsendQueryParams(c->pg, st->sql, st->nparams, NULL, st->params, NULL, NULL, 0);
+        if (!ok) {
+            mark_broken(c, PQerrorMessage(c->pg));
+            return false;
+        }
+        q->parse_of[q->results_expected++] = 0;
+    }
+    if (!PQpipelineSync(c->pg)) {
+        mark_broken(c, PQerrorMessage(c->pg));
+        return false;
+    }
+    track_in_flight(c, q);
+    q->sync_after = true;
+    pool->statements_sent += q->nstmts;
+    arm_statement_deadline(pool, q);
+    push(c); /* on failure q is in the FIFO: the teardown answers it */
     return true;
 }
 
@@ -431,12 +491,15 @@ bool db_conn_send(db_conn *c, db_query *q)
     db_pool *pool = c->pool;
     char name[32];
     bool ok;
+    uint32_t parsed;
 
-    q->stmt_id = 0;
-    q->results_expected = 1;
+    if (q->stmts != NULL)
+        return send_write(c, q);
     q->results_seen = 0;
     q->answered = false;
-    q->by_name = choose_statement(c, q, name, sizeof(name), &ok);
+    q->by_name = choose_statement(c, q->sql, q->retried, name, sizeof(name), &ok, &parsed);
+    q->stmt_id = parsed;
+    q->results_expected = parsed != 0 ? 2 : 1;
     if (ok) {
         if (q->by_name)
             ok = PQsendQueryPrepared(c->pg, name, q->nparams, q->params, NULL, NULL, 0);
@@ -449,10 +512,7 @@ bool db_conn_send(db_conn *c, db_query *q)
     }
     track_in_flight(c, q);
     pool->statements_sent++;
-    if (pool->cfg.statement_timeout_ms != 0) {
-        q->deadline.cb = on_statement_deadline;
-        h2o_timeout_link(pool->loop, &pool->statement_timeout, &q->deadline);
-    }
+    arm_statement_deadline(pool, q);
     if (c->unsynced++ == 0)
         db_pool_kick(pool); /* the tick writes the batch's Sync and flushes */
     return true;
@@ -576,6 +636,31 @@ static void answer_error(db_conn *c, db_query *q, PGresult *r)
 }
 
 /*
+ * A write's Sync has come back: the transaction committed (the last
+ * statement's rows) or rolled back (its first error). Answered now.
+ */
+static void answer_write(db_query *q)
+{
+    db_result r = {.status = DB_OK, .sqlstate = "", .message = ""};
+    PGresult *res = q->held;
+    if (res == NULL) {
+        r.status = DB_ERR_QUERY;
+        r.message = "no result for the write";
+    } else if (q->write_failed) {
+        const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        r.status = q->held_status;
+        r.sqlstate = sqlstate != NULL ? sqlstate : "";
+        r.message = PQresultErrorMessage(res);
+        r.detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    } else {
+        r.res = res;
+        r.rows = PQntuples(res);
+    }
+    q->answered = true;
+    db_query_deliver_result(q, &r);
+}
+
+/*
  * The batch's Sync: its entries leave the FIFO, oldest first. Reruns go back
  * to the front of the wait queue in their original order (so each is inserted
  * before the ones after it: walk the batch backwards).
@@ -604,7 +689,9 @@ static void on_sync(db_conn *c)
             q->rerun = false;
             db_pool_requeue_front(c->pool, q);
         } else {
-            if (!q->answered && !q->cancelled)
+            if (!q->answered && !q->cancelled && q->stmts != NULL)
+                answer_write(q);
+            else if (!q->answered && !q->cancelled)
                 db_query_deliver(q, DB_ERR_QUERY, NULL, "", "no result for statement");
             db_query_release(q);
         }
@@ -631,9 +718,53 @@ static bool skipped(db_query *q, ExecStatusType st)
     return true;
 }
 
+/*
+ * One result of a write: held until its Sync (answer_write) when it is the
+ * last statement's rows or the transaction's first error. Takes ownership of r.
+ */
+static void on_write_result(db_conn *c, db_query *q, PGresult *r, ExecStatusType st)
+{
+    unsigned at = q->results_seen - 1u;
+    unsigned parse_of = q->parse_of[at];
+    bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+    if (parse_of != 0 && !ok)
+        stmt_forget_id(c, q->stmts[parse_of - 1].sql, q->parse_ids[parse_of - 1]);
+    if (ok && parse_of == 0 && at + 1u == q->results_expected && !q->write_failed && !q->cancelled) {
+        q->held = r;
+        return;
+    }
+    if (ok || st == PGRES_PIPELINE_ABORTED || q->write_failed || q->rerun) {
+        PQclear(r);
+        return;
+    }
+    const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (sqlstate == NULL)
+        sqlstate = "";
+    /* A named statement is gone: the transaction aborted, so it may run once more, by text. */
+    if (strcmp(sqlstate, "26000") == 0 && !q->retried && !q->cancelled) {
+        stmt_forget_all(c);
+        q->retried = true;
+        q->rerun = true;
+        PQclear(r);
+        return;
+    }
+    q->write_failed = true;
+    q->held_status = st == PGRES_FATAL_ERROR ? classify(r, sqlstate, c->pg) : DB_ERR_QUERY;
+    PQclear(q->held);
+    q->held = r;
+    if (q->held_status == DB_ERR_UNAVAILABLE && c->state == DBC_UP) {
+        set_error(c, PQresultErrorMessage(r));
+        db_conn_fail(c, DB_ERR_UNAVAILABLE, c->errmsg); /* answers q too: the commit was not seen */
+    }
+}
+
 /* One result of q (its Parse's or its statement's). Takes ownership of r. */
 static void on_entry_result(db_conn *c, db_query *q, PGresult *r, ExecStatusType st)
 {
+    if (q->stmts != NULL) {
+        on_write_result(c, q, r, st);
+        return;
+    }
     if (q->results_expected == 2 && q->results_seen == 1) { /* the Parse */
         if (st == PGRES_COMMAND_OK) {
             PQclear(r);

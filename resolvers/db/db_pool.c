@@ -112,6 +112,8 @@ void db_query_release(db_query *q)
 {
     db_pool *pool = q->pool;
     h2o_timeout_unlink(&q->deadline);
+    PQclear(q->held); /* a write's answer it never delivered */
+    q->held = NULL;
     q->state = DBQ_FREE;
     q->cb = NULL;
     if (pool->nfree < DB_FREELIST_MAX) {
@@ -142,10 +144,16 @@ void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *
                         .rows = res != NULL ? PQntuples(res) : 0,
                         .sqlstate = sqlstate,
                         .message = message};
+    db_query_deliver_result(q, &result);
+}
+
+void db_query_deliver_result(db_query *q, db_result *result)
+{
+    result->sent = q->sent;
     db_callback cb = q->cb;
     q->cb = NULL; /* exactly once */
     if (cb != NULL)
-        cb(q->ctx, &result);
+        cb(q->ctx, result);
 }
 
 void db_pool_kick(db_pool *pool)
@@ -447,17 +455,9 @@ db_pool *db_pool_create(h2o_loop_t *loop, const db_pool_config *cfg, char *err, 
     return pool;
 }
 
-db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
-                        db_callback cb, void *ctx)
+/* A new query or write: to a connection at once when nobody waits, else to the queue (or refused). */
+static db_query *submit(db_pool *pool, db_query *q)
 {
-    db_query *q = db_query_alloc(pool);
-    if (q == NULL)
-        return NULL;
-    q->sql = sql;
-    q->nparams = nparams;
-    q->params = params;
-    q->cb = cb;
-    q->ctx = ctx;
     if (pool->destroying) { /* from a callback run by db_pool_destroy: it answers this too */
         enqueue(pool, q, false);
         return q;
@@ -474,6 +474,33 @@ db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char 
     }
     enqueue(pool, q, false);
     return q;
+}
+
+db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
+                        db_callback cb, void *ctx)
+{
+    db_query *q = db_query_alloc(pool);
+    if (q == NULL)
+        return NULL;
+    q->sql = sql;
+    q->nparams = nparams;
+    q->params = params;
+    q->cb = cb;
+    q->ctx = ctx;
+    return submit(pool, q);
+}
+
+db_query *db_pool_write(db_pool *pool, const db_statement *stmts, int nstmts, db_callback cb, void *ctx)
+{
+    db_query *q = nstmts >= 1 && nstmts <= DB_WRITE_MAX_STATEMENTS ? db_query_alloc(pool) : NULL;
+    if (q == NULL)
+        return NULL;
+    q->stmts = stmts;
+    q->nstmts = (uint8_t)nstmts;
+    q->sql = stmts[nstmts - 1].sql;
+    q->cb = cb;
+    q->ctx = ctx;
+    return submit(pool, q);
 }
 
 void db_query_cancel(db_query *q)

@@ -59,6 +59,8 @@ typedef struct db_result {
     int col;
     const char *sqlstate; /* DB_ERR_QUERY / DB_ERR_TIMEOUT when known, else "" */
     const char *message;  /* for the server log only: never sent to clients; valid during the callback */
+    const char *detail;   /* a write's error: its DETAIL field, or NULL; valid during the callback */
+    bool sent;            /* the statement was written to a connection (see db_pool_write) */
 } db_result;
 
 typedef void (*db_callback)(void *ctx, const db_result *result);
@@ -83,6 +85,37 @@ void db_pool_destroy(db_pool *pool);
  */
 db_query *db_pool_query(db_pool *pool, const char *sql, int nparams, const char *const *params,
                         db_callback cb, void *ctx);
+
+/* One statement of a write. */
+typedef struct db_statement {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+} db_statement;
+
+enum { DB_WRITE_MAX_STATEMENTS = 4 };
+
+/*
+ * A write: up to DB_WRITE_MAX_STATEMENTS statements that commit together or
+ * not at all. They are one transaction, the implicit one of the extended
+ * protocol: written together and closed by a Sync of their own, which no
+ * other query shares (queries batched under one Sync are one transaction too,
+ * and a neighbour's error would roll the write back, or the write's error its
+ * neighbours). The callback runs once that Sync has come back, that is once
+ * PostgreSQL has committed (DB_OK, with the last statement's rows) or rolled
+ * back (the first error, with its sqlstate and detail); never with a
+ * statement's answer before the commit.
+ *
+ * result.sent says whether the write could have reached the server. False: it
+ * was refused before anything was sent (DB_ERR_OVERLOADED, no connection
+ * within connect_timeout_ms, shutdown), nothing was written. True with
+ * DB_ERR_UNAVAILABLE, DB_ERR_SHUTDOWN or a client-side DB_ERR_TIMEOUT (sqlstate
+ * ""): the connection ended between sending and the commit's answer, and
+ * whether the transaction committed is unknown. A write is never sent twice,
+ * except when a named statement vanished (26000), which aborted it.
+ * `stmts` and everything they point to must stay valid until the callback.
+ */
+db_query *db_pool_write(db_pool *pool, const db_statement *stmts, int nstmts, db_callback cb, void *ctx);
 
 /*
  * Writes now what the pool's tick would write at the end of this turn of the

@@ -71,6 +71,16 @@ struct db_query {
     bool rerun;        /* run again (unprepared) once this entry's sync is read */
     bool health_check; /* the idle check: an empty query of the pool's own, no callback */
     bool sync_after;   /* the last entry of its batch: a Sync follows it on the wire */
+    bool sent;         /* written to a connection once (db_result.sent) */
+    /* ---- a write (db_pool_write): stmts != NULL, sent in a batch of its own ---- */
+    const db_statement *stmts;
+    uint8_t nstmts;
+    bool write_failed; /* a statement failed: the transaction rolls back; held is its error */
+    db_status held_status;
+    PGresult *held; /* until the Sync: the last statement's rows, or the first error */
+    /* per result, in order: 1 + i when it is statement i's Parse, else 0 */
+    uint8_t parse_of[2 * DB_WRITE_MAX_STATEMENTS];
+    uint32_t parse_ids[DB_WRITE_MAX_STATEMENTS]; /* the names those Parses create */
 };
 
 typedef enum db_conn_state {
@@ -156,6 +166,7 @@ uint64_t db_pool_random(db_pool *pool);
 bool db_conn_usable(const db_conn *c);
 void db_query_deliver(db_query *q, db_status status, PGresult *res, const char *sqlstate,
                       const char *message);
+void db_query_deliver_result(db_query *q, db_result *result);
 void db_query_release(db_query *q);
 void db_timer_arm(db_timer *t, uint64_t delay_ms);
 void db_timer_disarm(db_timer *t);

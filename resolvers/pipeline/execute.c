@@ -131,12 +131,18 @@ void execute_roots(rs_exec *x)
         finish(x, RS_REQUEST_ERROR);
         return;
     }
+    bool mutation = x->ctx.operation->operation == GQL_OP_MUTATION;
     for (const gql_field_group *g = roots.first; g != NULL; g = g->next) {
         root_slot *slot = &x->slots[x->nslots++];
         slot->exec = x;
         slot->group = g;
         slot->path.key = g->response_key;
-        resolve_root(x, slot);
+        if (!mutation)
+            resolve_root(x, slot);
+    }
+    if (mutation) {
+        mutate_roots(x); /* one after another, each once the one before has committed */
+        return;
     }
     if (x->request_errors.count > 0) {
         x->errors = x->request_errors; /* a request error alone, like a validation error */

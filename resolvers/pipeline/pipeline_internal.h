@@ -34,6 +34,7 @@
 struct rs_worker {
     const rs_engine *engine;
     db_pool *pool;
+    db_pool *writer;       /* mutations' writes (DATABASE_URL); the same as pool when they share it */
     db_coalesce *coalesce; /* every root statement goes through it (db_coalesce.h) */
     cache_lru *documents;  /* parsed and validated documents by SHA-256 of their text */
     cache_tiers *tiers;    /* responses and persisted queries: in-process tier and memcached */
@@ -48,6 +49,14 @@ struct rs_worker {
     h2o_timeout_t cache_later;
     h2o_timeout_entry_t cache_later_entry;
     bool closing; /* rs_worker_destroy has begun: no fallback may start a request */
+    /* Expired idempotency keys, deleted in batches from the writer: soon after start, then every
+       5 minutes, and again a second after a batch that was full (worker.c). */
+    h2o_timeout_t purge_soon, purge_later;
+    h2o_timeout_entry_t purge_entry;
+    char purge_ttl[16];
+    const char *purge_params[1];
+    db_statement purge_stmt;
+    bool purging;
 };
 
 /*
@@ -84,12 +93,14 @@ double document_cost(const rs_document *d, const gql_definition *operation);
 void free_document(void *value);
 
 typedef struct rs_exec rs_exec;
+typedef struct rs_write rs_write;
 
 typedef struct root_slot {
     rs_exec *exec;
     const gql_field_group *group;
     gql_path path;
     rs_plan plan;     /* plan.sql set: a statement to send */
+    rs_write *write;  /* a mutation field's write (mutate.c) */
     const char *json; /* the rendered value; NULL while pending */
     size_t len;
 } root_slot;
@@ -125,6 +136,10 @@ struct rs_exec {
     uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
     bool has_digest;
     bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
+    /* ---- a mutation (mutate.c): its root fields one after another ---- */
+    size_t next_root; /* the next slot to run */
+    size_t committed; /* writes committed so far */
+    bool stopped;     /* a field failed: the ones after it do not run */
     /* ---- cost and admission ---- */
     double cost; /* the operation's static cost; < 0 until known */
     bool (*admit)(void *user, const rs_admission *admission); /* rs_request.admit */
@@ -153,8 +168,11 @@ void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len);
 void set_slot(root_slot *slot, const char *json);
 void finish(rs_exec *x, rs_outcome outcome);
 
-/* execute.c: plan every root field, send the statements, collect the answers. */
+/* execute.c: plan every root field, send the statements, collect the answers (mutations: mutate.c). */
 void execute_roots(rs_exec *x);
+
+/* mutate.c: a mutation's root fields (x->slots, not yet resolved), one write after another. */
+void mutate_roots(rs_exec *x);
 
 /* document.c: the request's document, from this thread's cache or parsed and validated now. */
 const gql_document *document_for(rs_exec *x, const rs_request *request);

@@ -6,6 +6,7 @@
 
 #include "resolvers/pipeline/pipeline_internal.h"
 #include "resolvers/sql/catalog.h"
+#include "resolvers/sql/write.h"
 
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen)
 {
@@ -82,8 +83,44 @@ static int cache_start(rs_worker *w, h2o_loop_t *loop, char *err, size_t errlen)
     return 0;
 }
 
-rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool, char *err,
-                            size_t errlen)
+/* ---- the purge of expired idempotency keys ---- */
+
+static void on_purged(void *ctx, const db_result *r)
+{
+    rs_worker *w = ctx;
+    w->purging = false;
+    if (w->closing)
+        return;
+    bool full = r->status == DB_OK && r->rows == 1 && PQgetvalue(r->res, 0, 0) != NULL &&
+                strtol(PQgetvalue(r->res, 0, 0), NULL, 10) >= RS_KEY_PURGE_BATCH;
+    if (r->status != DB_OK && r->status != DB_ERR_OVERLOADED && w->engine->log_error != NULL)
+        w->engine->log_error("KEY_PURGE", r->message != NULL ? r->message : "");
+    h2o_timeout_link(w->loop, full ? &w->purge_soon : &w->purge_later, &w->purge_entry);
+}
+
+static void on_purge_due(h2o_timeout_entry_t *entry)
+{
+    rs_worker *w = H2O_STRUCT_FROM_MEMBER(rs_worker, purge_entry, entry);
+    if (w->closing || w->purging)
+        return;
+    w->purging = db_pool_write(w->writer, &w->purge_stmt, 1, on_purged, w) != NULL;
+    if (!w->purging)
+        h2o_timeout_link(w->loop, &w->purge_later, &w->purge_entry);
+}
+
+static void purge_start(rs_worker *w, h2o_loop_t *loop)
+{
+    snprintf(w->purge_ttl, sizeof(w->purge_ttl), "%u", w->engine->writes.key_ttl_s);
+    w->purge_params[0] = w->purge_ttl;
+    w->purge_stmt = (db_statement){write_key_purge_sql, 1, w->purge_params};
+    h2o_timeout_init(loop, &w->purge_soon, 1000);
+    h2o_timeout_init(loop, &w->purge_later, 300000);
+    w->purge_entry.cb = on_purge_due;
+    h2o_timeout_link(loop, &w->purge_soon, &w->purge_entry);
+}
+
+rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_pool_config *pool,
+                            const db_pool_config *writer, char *err, size_t errlen)
 {
     rs_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -99,8 +136,12 @@ rs_worker *rs_worker_create(const rs_engine *engine, h2o_loop_t *loop, const db_
     w->pool = w->documents != NULL && cache_start(w, loop, err, errlen) == 0
                   ? db_pool_create(loop, pool, err, errlen)
                   : NULL;
-    if (w->pool != NULL && (w->coalesce = db_coalesce_create(w->pool, loop, engine->db_coalesce)) == NULL)
+    if (w->pool != NULL)
+        w->writer = writer != NULL ? db_pool_create(loop, writer, err, errlen) : w->pool;
+    if (w->writer != NULL && (w->coalesce = db_coalesce_create(w->pool, loop, engine->db_coalesce)) == NULL)
         snprintf(err, errlen, "out of memory");
+    if (w->coalesce != NULL && engine->writes.key_ttl_s > 0)
+        purge_start(w, loop);
     if (w->coalesce == NULL) {
         rs_worker_destroy(w);
         return NULL;
@@ -126,8 +167,16 @@ void rs_worker_destroy(rs_worker *worker)
         h2o_timeout_dispose(worker->loop, &worker->cache_later);
     }
     cache_lru_destroy(worker->known);
+    if (worker->purge_entry.cb != NULL)
+        h2o_timeout_unlink(&worker->purge_entry); /* a purge in flight is answered below, and ends there */
+    if (worker->writer != worker->pool)
+        db_pool_destroy(worker->writer); /* writes in flight are answered: sent ones OUTCOME_UNKNOWN */
     db_pool_destroy(worker->pool);
     db_coalesce_destroy(worker->coalesce); /* after the pool: its answers in flight go through it */
+    if (worker->purge_entry.cb != NULL) {
+        h2o_timeout_dispose(worker->loop, &worker->purge_soon);
+        h2o_timeout_dispose(worker->loop, &worker->purge_later);
+    }
     cache_flights_destroy(worker->flights);
     cache_lru_destroy(worker->documents);
     free(worker);

@@ -1,6 +1,7 @@
 #include "resolvers/sql/auth_scope.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 rs_principal auth_scope_principal(rs_auth_mode mode, const rs_principal *given)
@@ -70,6 +71,17 @@ rs_access auth_scope_access(const rs_principal *principal, const rs_entity *enti
     default:
         return RS_ACCESS_UNAUTHENTICATED;
     }
+}
+
+rs_access auth_scope_field_access(const rs_principal *principal, const char *type, const char *field)
+{
+    char name[160];
+    if (principal->scope_denied == NULL)
+        return RS_ACCESS_ALL;
+    if ((size_t)snprintf(name, sizeof(name), "%s.%s", type, field) >= sizeof(name) ||
+        denied_by_scope(principal, name))
+        return principal->kind == RS_PRINCIPAL_ANONYMOUS ? RS_ACCESS_UNAUTHENTICATED : RS_ACCESS_FORBIDDEN;
+    return RS_ACCESS_ALL;
 }
 
 const char *auth_scope_denial(rs_access access, const char **message)

@@ -45,6 +45,14 @@ typedef enum rs_access {
 
 rs_access auth_scope_access(const rs_principal *principal, const rs_entity *entity);
 
+/*
+ * Whether required scopes let the principal call a root field: entries
+ * "Mutation.placeOrder=orders:write" of JWT_REQUIRED_SCOPES arrive as the
+ * field's "Type.field" among the denied names. RS_ACCESS_ALL when they do
+ * (who may write which rows is the write's own check: resolvers/sql/write.c).
+ */
+rs_access auth_scope_field_access(const rs_principal *principal, const char *type, const char *field);
+
 /* The extensions.code and message of a denial (UNAUTHENTICATED or FORBIDDEN). */
 const char *auth_scope_denial(rs_access access, const char **message);
 

@@ -31,6 +31,7 @@ static const rs_column order_columns[] = {
     /* Over every item of the order (not only those a nested `items` list returns), kept by triggers (0003).
      */
     {"total", "total", RS_FMT_FLOAT},
+    {"status", "status", RS_FMT_ENUM},
 };
 
 static const rs_column order_item_columns[] = {
@@ -141,7 +142,28 @@ static const rs_root roots[] = {
      .column_type = RS_SQL_BIGINT},
 };
 
-enum { NENTITIES = COUNT(entities), NROOTS = COUNT(roots) };
+/* An order placed by placeOrder: the one its idempotency key names (migration 0006). */
+static const rs_lookup order_by_idempotency_key = {
+    .table = "idempotency_keys",
+    .column = "order_id",
+    .by = {"customer_id", "idempotency_key"},
+    .by_type = {RS_SQL_BIGINT, RS_SQL_TEXT},
+};
+
+static const rs_mutation mutations[] = {
+    {.field = "placeOrder",
+     .type = "Order",
+     .kind = RS_MUTATION_PLACE_ORDER,
+     .lookup = &order_by_idempotency_key},
+    {.field = "cancelOrder", .type = "Order", .kind = RS_MUTATION_CANCEL_ORDER, .key_arg = "orderId"},
+    {.field = "updateProduct",
+     .type = "Product",
+     .kind = RS_MUTATION_UPDATE_PRODUCT,
+     .key_arg = "productId",
+     .admin_only = true},
+};
+
+enum { NENTITIES = COUNT(entities), NROOTS = COUNT(roots), NMUTATIONS = COUNT(mutations) };
 
 const rs_entity *catalog_entity(const char *type)
 {
@@ -156,6 +178,14 @@ const rs_root *catalog_root(const char *field)
     for (size_t i = 0; i < NROOTS; i++)
         if (strcmp(roots[i].field, field) == 0)
             return &roots[i];
+    return NULL;
+}
+
+const rs_mutation *catalog_mutation(const char *field)
+{
+    for (size_t i = 0; i < NMUTATIONS; i++)
+        if (strcmp(mutations[i].field, field) == 0)
+            return &mutations[i];
     return NULL;
 }
 
@@ -256,14 +286,17 @@ static int check_root(const gql_fielddef *f, const rs_root *r, const gql_typedef
     return ok ? 0 : -1;
 }
 
-/* The GraphQL scalar a format writes. */
-static bool format_serves(rs_format format, const char *scalar)
+/* The GraphQL scalar a format writes (RS_FMT_ENUM: any enum). */
+static bool format_serves(rs_format format, const gql_typedef *type)
 {
     static const char *const scalars[] = {
         [RS_FMT_STRING] = "String", [RS_FMT_ID_NUMBER] = "ID",     [RS_FMT_INT] = "Int",
         [RS_FMT_FLOAT] = "Float",   [RS_FMT_TIMESTAMP] = "String",
     };
-    return strcmp(scalars[format], scalar) == 0 || (format == RS_FMT_STRING && strcmp(scalar, "ID") == 0);
+    if (format == RS_FMT_ENUM || type->kind == GQL_ENUM)
+        return format == RS_FMT_ENUM && type->kind == GQL_ENUM;
+    return strcmp(scalars[format], type->name) == 0 ||
+           (format == RS_FMT_STRING && strcmp(type->name, "ID") == 0);
 }
 
 static int check_field(const gql_typedef *type, const rs_entity *e, const gql_fielddef *f, char *err,
@@ -271,7 +304,7 @@ static int check_field(const gql_typedef *type, const rs_entity *e, const gql_fi
 {
     const rs_column *c = catalog_column(e, f->name);
     if (c != NULL) {
-        if (format_serves(c->format, gql_tref_named(f->type)->name))
+        if (format_serves(c->format, gql_tref_named(f->type)))
             return 0;
         snprintf(err, errlen, "column of %s.%s in resolvers/catalog.c does not write a %s", type->name,
                  f->name, gql_tref_named(f->type)->name);
@@ -297,9 +330,29 @@ static int check_field(const gql_typedef *type, const rs_entity *e, const gql_fi
     return ok ? 0 : -1;
 }
 
+/* A Mutation field answers a non-null object of its entity, with its key argument when it has one. */
+static int check_mutation(const gql_fielddef *f, const rs_mutation *m, char *err, size_t errlen)
+{
+    const rs_entity *e = m != NULL ? catalog_entity(m->type) : NULL;
+    bool ok = e != NULL && f->type->wrap == GQL_TYPE_NON_NULL && f->type->of->wrap == GQL_TYPE_NAMED &&
+              named(f->type, m->type) && e->key != NULL && (m->key_arg != NULL) != (m->lookup != NULL) &&
+              (m->key_arg == NULL || has_arg(f, m->key_arg));
+    if (m == NULL)
+        snprintf(err, errlen, "schema field Mutation.%s has no resolver in resolvers/catalog.c", f->name);
+    else if (!ok)
+        snprintf(err, errlen, "resolver for Mutation.%s does not match its schema type or arguments",
+                 f->name);
+    return ok ? 0 : -1;
+}
+
 int catalog_check(const gql_schema *schema, char *err, size_t errlen)
 {
     const gql_typedef *query = schema->query;
+    const gql_typedef *mutation = schema->mutation;
+    for (size_t i = 0; mutation != NULL && i < mutation->nfields; i++)
+        if (check_mutation(&mutation->fields[i], catalog_mutation(mutation->fields[i].name), err, errlen) !=
+            0)
+            return -1;
     const gql_typedef *pages[NROOTS * 2];
     size_t npages = 0;
     for (size_t i = 0; i < query->nfields; i++) {
@@ -319,7 +372,8 @@ int catalog_check(const gql_schema *schema, char *err, size_t errlen)
     }
     for (size_t t = 0; t < schema->ntypes; t++) {
         const gql_typedef *type = schema->types[t];
-        if (type->kind != GQL_OBJECT || type == query || strncmp(type->name, "__", 2) == 0)
+        if (type->kind != GQL_OBJECT || type == query || type == mutation ||
+            strncmp(type->name, "__", 2) == 0)
             continue; /* introspection types are answered from the schema itself */
         bool is_page = false;
         for (size_t p = 0; p < npages; p++)

@@ -32,6 +32,7 @@ typedef enum rs_format {
     RS_FMT_FLOAT,     /* numeric (Float): a JSON number as PostgreSQL prints it (numeric(12,2): 19.99, 5.00);
                          a NaN prints as NaN, which render.c turns into a field error */
     RS_FMT_TIMESTAMP, /* timestamptz (String): "YYYY-MM-DDTHH:MM:SSZ" in UTC */
+    RS_FMT_ENUM,      /* text holding an enum value's name (a CHECK keeps it one): a JSON string */
 } rs_format;
 
 typedef struct rs_column {
@@ -93,6 +94,40 @@ typedef struct rs_root {
     rs_sql_type column_type;
 } rs_root;
 
+/*
+ * A row found through another table, for the answer of a write that learns
+ * its row's key only as it runs (placeOrder: the order an idempotency key
+ * names): the row whose key equals `column` of the `table` row whose `by`
+ * columns equal the given values (a unique key of `table`).
+ */
+typedef struct rs_lookup {
+    const char *table;
+    const char *column;
+    const char *by[2];
+    rs_sql_type by_type[2];
+} rs_lookup;
+
+/* What a Mutation field writes (resolvers/sql/write.c builds its statement). */
+typedef enum rs_mutation_kind {
+    RS_MUTATION_PLACE_ORDER,
+    RS_MUTATION_CANCEL_ORDER,
+    RS_MUTATION_UPDATE_PRODUCT,
+} rs_mutation_kind;
+
+/*
+ * A Mutation field: its write, and the object it answers with, read back by
+ * its key in the same transaction once written (by `lookup` when the write
+ * makes the key).
+ */
+typedef struct rs_mutation {
+    const char *field;   /* Mutation field name */
+    const char *type;    /* the object type of the answer */
+    const char *key_arg; /* the argument holding the answer's key, or NULL (lookup) */
+    const rs_lookup *lookup;
+    rs_mutation_kind kind;
+    bool admin_only; /* else any caller with a customer id (the write checks whose rows) */
+} rs_mutation;
+
 /* The field names of page objects and of their PageInfo, which the planner serves. */
 #define RS_PAGE_ITEMS          "items"
 #define RS_PAGE_INFO           "pageInfo"
@@ -103,6 +138,7 @@ typedef struct rs_root {
 
 const rs_entity *catalog_entity(const char *type);
 const rs_root *catalog_root(const char *field);
+const rs_mutation *catalog_mutation(const char *field);
 const rs_column *catalog_column(const rs_entity *entity, const char *field);
 const rs_relation *catalog_relation(const rs_entity *entity, const char *field);
 /* The SQL type name of a cast: "text", "bigint". */
@@ -110,7 +146,8 @@ const char *catalog_sql_cast(rs_sql_type type);
 /* True when a client's value can be cast to `type` as it is (bigint: canonical decimal in range). */
 bool catalog_value_valid(rs_sql_type type, const char *value);
 
-/* 0 when every field of every object type and every Query field is served; else -1 and a message. */
+/* 0 when every field of every object type and every Query and Mutation field is served; else -1 and a
+ * message. */
 int catalog_check(const gql_schema *schema, char *err, size_t errlen);
 
 #endif

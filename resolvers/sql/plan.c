@@ -98,6 +98,22 @@ __attribute__((format(printf, 4, 5))) static int request_error(planner *p, const
     return -1;
 }
 
+/*
+ * A string argument that holds NUL (a "\u0000" escape, in the document or in a
+ * variable): PostgreSQL text cannot hold one, and every C string would read it
+ * as the prefix before it, so it is a request error rather than a prefix.
+ */
+static int refuse_nul(planner *p, const gql_field_group *group, const char *owner_type, const char *arg,
+                      const gql_value *v)
+{
+    if (v == NULL || v->text.ptr == NULL || memchr(v->text.ptr, '\0', v->text.len) == NULL)
+        return 0;
+    return request_error(p, group, arg,
+                         "Argument \"%s\" of field \"%s.%s\" holds a NUL character (\\u0000), which no value "
+                         "can hold.",
+                         arg, owner_type, group->def->name);
+}
+
 /* The argument's coerced value: NULL when absent or null. */
 static const gql_value *arg_value(planner *p, const gql_field_group *group, const char *name)
 {
@@ -217,6 +233,8 @@ static rs_node *plan_relation(planner *p, rs_node *parent, const rs_relation *r,
         if (r->paged) {
             /* `after` names the last row already seen by its key; one that is no key continues nowhere. */
             const gql_value *after = arg_value(p, group, RS_PAGE_AFTER_ARGUMENT);
+            if (refuse_nul(p, group, parent->entity->type, RS_PAGE_AFTER_ARGUMENT, after) != 0)
+                return NULL;
             if (after != NULL)
                 n->after_param = add_param(
                     p, catalog_value_valid(target->key_type, after->text.ptr) ? after->text.ptr : NULL);
@@ -265,8 +283,17 @@ static int plan_object(planner *p, rs_node *n, const gql_typedef *type, const gq
             continue;
         }
         const rs_relation *r = catalog_relation(n->entity, f->def->name);
-        if (r == NULL)
+        const rs_entity *target = r != NULL ? catalog_entity(r->target) : NULL;
+        if (target == NULL)
             return fail(p); /* catalog_check rules this out at start-up */
+        /* Refused below a row the principal reads: not read, null and an error where it is reached. */
+        rs_access access = auth_scope_access(&p->pc->principal, target);
+        if (access == RS_ACCESS_UNAUTHENTICATED || access == RS_ACCESS_FORBIDDEN) {
+            out->kind = RS_OUT_DENIED;
+            out->code = auth_scope_denial(access, &out->message);
+            p->plan->denied++;
+            continue;
+        }
         out->kind = RS_OUT_CHILD;
         if ((out->child = plan_relation(p, n, r, f)) == NULL)
             return -1;
@@ -331,6 +358,10 @@ static int plan_page(planner *p, rs_node *n, const gql_typedef *page_type, const
 static int plan_page_arguments(planner *p, rs_node *n, const rs_root *root, const gql_field_group *group)
 {
     const gql_value *after = arg_value(p, group, RS_PAGE_AFTER_ARGUMENT);
+    const gql_value *search = root->search_argument ? arg_value(p, group, root->search_argument) : NULL;
+    if (refuse_nul(p, group, "Query", RS_PAGE_AFTER_ARGUMENT, after) != 0 ||
+        (search != NULL && refuse_nul(p, group, "Query", root->search_argument, search) != 0))
+        return -1;
     if (after != NULL) {
         const char *key = cursor_decode(p->arena, after->text.ptr);
         if (key == NULL || !catalog_value_valid(n->entity->key_type, key))
@@ -339,7 +370,6 @@ static int plan_page_arguments(planner *p, rs_node *n, const rs_root *root, cons
                                  root->field);
         n->after_param = add_param(p, key);
     }
-    const gql_value *search = root->search_argument ? arg_value(p, group, root->search_argument) : NULL;
     if (search != NULL) {
         const char *pattern = contains_pattern(p, search->text.ptr);
         if (pattern == NULL)
@@ -375,6 +405,8 @@ static int plan_root_node(planner *p, const rs_root *root, const gql_field_group
         return -1; /* a null for the ID! argument: a field error, already at the path */
     /* A key that cannot be one (e.g. "x" for a bigint id) matches nothing: SQL NULL. */
     const char *text = key != NULL && key->kind != GQL_VALUE_NULL ? key->text.ptr : NULL;
+    if (text != NULL && refuse_nul(p, group, "Query", root->argument, key) != 0)
+        return -1;
     n->match_column = root->column;
     n->match_type = root->column_type;
     n->match_param = add_param(p, catalog_value_valid(root->column_type, text) ? text : NULL);
@@ -387,6 +419,49 @@ static int plan_root_node(planner *p, const rs_root *root, const gql_field_group
     return 0;
 }
 
+static int plan_written_node(planner *p, const gql_field_group *group, const rs_entity *e,
+                             const char *key_value, const rs_lookup *lookup,
+                             const char *const lookup_values[2])
+{
+    rs_node *n = new_node(p, RS_NODE_ONE, e, NULL);
+    if (n == NULL)
+        return fail(p);
+    p->plan->root = n;
+    if (plan_scope(p, n, false) != 0)
+        return -1;
+    n->match_column = e->key;
+    n->match_type = e->key_type;
+    if (lookup != NULL) {
+        n->lookup = lookup;
+        n->lookup_params[0] = add_param(p, lookup_values[0]);
+        n->lookup_params[1] = add_param(p, lookup_values[1]);
+    } else {
+        n->match_param = add_param(p, catalog_value_valid(e->key_type, key_value) ? key_value : NULL);
+    }
+    if (p->failed)
+        return -1;
+    return plan_object(p, n, gql_tref_named(group->def->type), group, &n->outputs, &n->noutputs);
+}
+
+/* What a planner that stopped leaves: a request error, or a value (null) with any error at the path. */
+static rs_plan_status plan_outcome(planner *p, const gql_field_group *group, const gql_path *path)
+{
+    const rs_plan_ctx *pc = p->pc;
+    if (p->request_error)
+        return RS_PLAN_REQUEST_ERROR;
+    const char *message = "Internal server error.", *code = "INTERNAL";
+    if (p->denied != RS_ACCESS_ALL)
+        code = auth_scope_denial(p->denied, &message);
+    else if (!p->failed)
+        return RS_PLAN_VALUE; /* an argument error, recorded by gql_exec_arg */
+    gql_error *e = gql_errors_add(pc->exec->errors, &group->field->loc, "%s", message);
+    if (e != NULL) {
+        e->code = code;
+        e->path = gql_path_copy(pc->exec->arena, path);
+    }
+    return RS_PLAN_VALUE;
+}
+
 rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, const rs_root *root,
                          const gql_path *path, rs_plan *out)
 {
@@ -395,17 +470,17 @@ rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, co
     planner p = {.pc = pc, .exec = pc->exec, .arena = pc->exec->arena, .plan = out, .denied = RS_ACCESS_ALL};
     if (plan_root_node(&p, root, group, path) == 0 && !p.failed)
         return RS_PLAN_QUERY;
-    if (p.request_error)
-        return RS_PLAN_REQUEST_ERROR;
-    const char *message = "Internal server error.", *code = "INTERNAL";
-    if (p.denied != RS_ACCESS_ALL)
-        code = auth_scope_denial(p.denied, &message);
-    else if (!p.failed)
-        return RS_PLAN_VALUE; /* an argument error, recorded by gql_exec_arg */
-    gql_error *e = gql_errors_add(pc->exec->errors, &group->field->loc, "%s", message);
-    if (e != NULL) {
-        e->code = code;
-        e->path = gql_path_copy(pc->exec->arena, path);
-    }
-    return RS_PLAN_VALUE;
+    return plan_outcome(&p, group, path);
+}
+
+rs_plan_status plan_written(const rs_plan_ctx *pc, const gql_field_group *group, const rs_entity *entity,
+                            const char *key_value, const rs_lookup *lookup,
+                            const char *const lookup_values[2], const gql_path *path, rs_plan *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->value = "null";
+    planner p = {.pc = pc, .exec = pc->exec, .arena = pc->exec->arena, .plan = out, .denied = RS_ACCESS_ALL};
+    if (plan_written_node(&p, group, entity, key_value, lookup, lookup_values) == 0 && !p.failed)
+        return RS_PLAN_QUERY;
+    return plan_outcome(&p, group, path);
 }

@@ -9,6 +9,15 @@
  * depends only on the query's shape and a prepared statement serves every
  * value.
  *
+ * Visibility is decided here too (auth_scope.h). A root field the principal
+ * may not read is null with the error at its path, and sends nothing. A
+ * nested object or list it may not read (a type JWT_REQUIRED_SCOPES refuses
+ * it, below one it may read) is not read either: the statement writes null
+ * in its place and render reports the error at each path where the field is
+ * reached (["customer","orders"], with list indexes below a list), so the
+ * client sees which field lacked the scope; the null propagates as any
+ * field error's does.
+ *
  * Limits are checked here, before anything is sent: `first` above the list
  * maximum (or below 0) and a cursor this server did not write are request
  * errors, reported like validation errors (no `data`), at the argument. They
@@ -51,6 +60,7 @@ typedef enum rs_out_kind {
     RS_OUT_PAGE_INFO,     /* page: the object `fields` describe */
     RS_OUT_END_CURSOR,    /* pageInfo.endCursor */
     RS_OUT_HAS_NEXT_PAGE, /* pageInfo.hasNextPage */
+    RS_OUT_DENIED, /* a related object or list the principal may not read: null and an error at each path */
 } rs_out_kind;
 
 typedef struct rs_node rs_node;
@@ -67,6 +77,7 @@ struct rs_output {
     rs_node *child;          /* CHILD */
     rs_output *fields;       /* ITEMS, PAGE_INFO */
     size_t nfields;
+    const char *code, *message; /* DENIED: the error (auth_scope_denial) */
 };
 
 struct rs_node {
@@ -79,9 +90,11 @@ struct rs_node {
     const char *parent_column;
     unsigned match_param;
     rs_sql_type match_type;
-    unsigned owner_param;  /* rows owned by the principal's customer id ($n), 0 = not scoped here */
-    unsigned after_param;  /* rows after the one whose key is $n, 0 = from the start */
-    unsigned search_param; /* search_column ILIKE $n, 0 = none */
+    const rs_lookup *lookup;   /* root only: match_column equals what lookup finds for lookup_params */
+    unsigned lookup_params[2]; /* ... ($n, $m), instead of match_param */
+    unsigned owner_param;      /* rows owned by the principal's customer id ($n), 0 = not scoped here */
+    unsigned after_param;      /* rows after the one whose key is $n, 0 = from the start */
+    unsigned search_param;     /* search_column ILIKE $n, 0 = none */
     const char *search_column;
     unsigned limit_param; /* LIST, PAGE: $n rows at most */
     /* ONE, LIST: the object each row becomes. PAGE: the page object (its ITEMS hold the rows' objects). */
@@ -98,6 +111,7 @@ typedef struct rs_plan {
     unsigned nnodes;
     const char *sql;   /* set by sql_build */
     const char *value; /* RS_PLAN_VALUE: the field's JSON value without a statement */
+    unsigned denied;   /* RS_OUT_DENIED outputs: render walks the answer to report them */
 } rs_plan;
 
 typedef enum rs_plan_status {
@@ -108,5 +122,16 @@ typedef enum rs_plan_status {
 
 rs_plan_status plan_root(const rs_plan_ctx *pc, const gql_field_group *group, const rs_root *root,
                          const gql_path *path, rs_plan *out);
+
+/*
+ * The answer of a Mutation field (group): the one row of `entity` whose key
+ * is key_value or, with lookup, the one lookup finds for lookup_values, with
+ * the field's selection, under the visibility rule of reads. It is planned
+ * before the write is sent, so a denial or a limit refuses the write; it is
+ * read in the write's transaction, after the write.
+ */
+rs_plan_status plan_written(const rs_plan_ctx *pc, const gql_field_group *group, const rs_entity *entity,
+                            const char *key_value, const rs_lookup *lookup,
+                            const char *const lookup_values[2], const gql_path *path, rs_plan *out);
 
 #endif

@@ -12,7 +12,8 @@ typedef struct walk {
     base_buf out;
     gql_errors *errors;
     base_arena *arena;
-    bool bad; /* not the shape the plan describes */
+    unsigned discarding; /* > 0: inside a value already nulled by a sibling, whose errors are not reported */
+    bool bad;            /* not the shape the plan describes */
 } walk;
 
 static bool at(const walk *w, const char *text)
@@ -84,10 +85,24 @@ static void unrepresentable(walk *w, const rs_output *o, const gql_path *path)
     const char *text = w->s + w->pos;
     int len = (int)(end - w->pos);
     w->pos = end;
-    gql_error *e = gql_errors_add(w->errors, &o->node->loc, "%s cannot represent value: %.*s",
-                                  gql_tref_named(o->def->type)->name, len > 40 ? 40 : len, text);
+    gql_error *e = w->discarding
+                       ? NULL
+                       : gql_errors_add(w->errors, &o->node->loc, "%s cannot represent value: %.*s",
+                                        gql_tref_named(o->def->type)->name, len > 40 ? 40 : len, text);
     if (e != NULL)
         e->path = gql_path_copy(w->arena, path);
+    base_buf_puts(&w->out, "null");
+}
+
+/* A field the principal may not read (the statement wrote null in its place): its error at its path. */
+static void denied(walk *w, const rs_output *o, const gql_path *path)
+{
+    w->pos = value_end(w);
+    gql_error *e = w->discarding ? NULL : gql_errors_add(w->errors, &o->node->loc, "%s", o->message);
+    if (e != NULL) {
+        e->code = o->code;
+        e->path = gql_path_copy(w->arena, path);
+    }
     base_buf_puts(&w->out, "null");
 }
 
@@ -132,13 +147,23 @@ static bool walk_object(walk *w, const rs_node *n, const rs_output *outs, size_t
         case RS_OUT_PAGE_INFO:
             null_here = walk_object(w, n, o->fields, o->nfields, &here);
             break;
+        case RS_OUT_DENIED:
+            denied(w, o, &here);
+            null_here = true;
+            break;
         default:
             copy_value(w);
             break;
         }
-        nulled |= null_here && !o->nullable;
+        /* The first non-null field that is null nulls the object: the rest of it is read, not reported. */
+        if (null_here && !o->nullable && !nulled) {
+            nulled = true;
+            w->discarding++;
+        }
     }
     expect(w, '}', true);
+    if (nulled)
+        w->discarding--;
     if (nulled) {
         w->out.len = start;
         base_buf_puts(&w->out, "null");
@@ -156,9 +181,15 @@ static int walk_list(walk *w, const rs_node *n, const rs_output *outs, size_t no
         if (i > 0)
             expect(w, ',', true);
         gql_path item = {path, NULL, i};
-        nulled |= walk_object(w, n, outs, nouts, &item);
+        /* The first null item nulls the list (its items are non-null): the rest is read, not reported. */
+        if (walk_object(w, n, outs, nouts, &item) && !nulled) {
+            nulled = true;
+            w->discarding++;
+        }
     }
     expect(w, ']', true);
+    if (nulled)
+        w->discarding--;
     if (nulled) {
         w->out.len = start;
         base_buf_puts(&w->out, "null");
@@ -181,7 +212,7 @@ int render_value(const rs_plan *plan, const db_result *r, const gql_path *path, 
         return -1;
     const char *text = PQgetvalue(r->res, r->row, r->col);
     size_t n = (size_t)PQgetlength(r->res, r->row, r->col);
-    if (memmem(text, n, "NaN", 3) == NULL && memmem(text, n, "Infinity", 8) == NULL) {
+    if (plan->denied == 0 && memmem(text, n, "NaN", 3) == NULL && memmem(text, n, "Infinity", 8) == NULL) {
         *len = n;
         *json = base_arena_strndup(arena, text, n);
         return *json != NULL ? 0 : -1;

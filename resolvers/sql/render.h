@@ -12,7 +12,12 @@
  * a string) is it walked along the plan: a Float value that is no number
  * becomes a field error at its path (list indexes included) and null, and a
  * null in a non-null position nulls its parent, up to the nearest nullable
- * one (spec 6.4.4); everything else is copied byte for byte.
+ * one (spec 6.4.4); everything else is copied byte for byte. A plan with a
+ * field the principal may not read (RS_OUT_DENIED, plan.h) is always walked:
+ * the statement wrote null there, and the field's error goes to each path
+ * where it is reached. Once a null has nulled a list or object, the errors
+ * inside the rest of it are not reported (that data is not in the response;
+ * graphql-js stops there too): a refused field under 200 orders is one error.
  */
 #ifndef RS_RENDER_H
 #define RS_RENDER_H

@@ -144,6 +144,7 @@ static void put_json_value(base_buf *s, const rs_node *n, const rs_column *col)
 {
     switch (col->format) {
     case RS_FMT_STRING:
+    case RS_FMT_ENUM:
         base_buf_puts(s, "to_json(");
         put_value(s, n, col);
         base_buf_puts(s, ")::text");
@@ -218,6 +219,14 @@ static void put_page_items(builder *b, const rs_node *n, const rs_output *outs, 
     base_buf_puts(s, ") || ']', '[]')");
 }
 
+/*
+ * pageInfo, so that "pass endCursor as after until hasNextPage is false" ends
+ * for every `first`: endCursor is the key of the page's last item, or on an
+ * empty page the `after` it was given (null without one), so continuing from
+ * it never goes back to the start; hasNextPage says whether the next page
+ * (same `first`, after endCursor) has items: rows follow this page's and
+ * `first` is not 0 (a page of 0 rows is never followed by one with items).
+ */
 static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
 {
     cat_lit(c, "{");
@@ -230,11 +239,17 @@ static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
             base_buf *s = cat_expr(c);
             base_buf last;
             base_buf_init(&last);
+            if (n->after_param != 0)
+                base_buf_puts(&last, "coalesce(");
             put_col(&last, "(array_agg(", n->id, n->entity->key);
             put_col(&last, " ORDER BY ", n->id, "gqld_row");
             put_col(&last, " DESC) FILTER (WHERE ", n->id, "gqld_row");
             put_param(&last, " <= ", n->limit_param, "integer");
             base_buf_puts(&last, "))[1]");
+            if (n->after_param != 0) {
+                put_param(&last, ", ", n->after_param, catalog_sql_cast(n->entity->key_type));
+                base_buf_putc(&last, ')');
+            }
             base_buf_puts(s, "coalesce('\"' || ");
             cursor_sql(s, last.failed ? "NULL" : last.data);
             base_buf_puts(s, " || '\"', 'null')");
@@ -242,8 +257,10 @@ static void put_page_info(concat *c, const rs_node *n, const rs_output *o)
                 s->failed = true;
             base_buf_free(&last);
         } else {
-            put_param(cat_expr(c), "CASE WHEN count(*) > ", n->limit_param, "integer");
-            base_buf_puts(&c->b->sql, " THEN 'true' ELSE 'false' END");
+            base_buf *s = cat_expr(c);
+            put_param(s, "CASE WHEN count(*) > ", n->limit_param, "integer");
+            put_param(s, " AND ", n->limit_param, "integer");
+            base_buf_puts(s, " > 0 THEN 'true' ELSE 'false' END");
         }
     }
     cat_lit(c, "}");
@@ -280,6 +297,9 @@ static void put_object(builder *b, const rs_node *n, const rs_output *outs, size
             break;
         case RS_OUT_PAGE_INFO:
             put_page_info(&c, n, o);
+            break;
+        case RS_OUT_DENIED:
+            cat_lit(&c, "null"); /* not read: render reports the error at its path */
             break;
         default:
             b->bad_name = true; /* pageInfo's own fields appear only inside it */
@@ -326,10 +346,18 @@ static void put_match(base_buf *s, const rs_node *n, const char *alias)
     base_buf_puts(s, alias);
     base_buf_putc(s, '.');
     base_buf_puts(s, n->match_column);
-    if (n->parent != NULL)
+    if (n->parent != NULL) {
         put_col(s, " = ", n->parent->id, n->parent_column);
-    else
+    } else if (n->lookup != NULL) {
+        const rs_lookup *l = n->lookup;
+        base_buf_printf(s, " = (SELECT l.%s FROM %s l WHERE l.%s", l->column, l->table, l->by[0]);
+        put_param(s, " = ", n->lookup_params[0], catalog_sql_cast(l->by_type[0]));
+        base_buf_printf(s, " AND l.%s", l->by[1]);
+        put_param(s, " = ", n->lookup_params[1], catalog_sql_cast(l->by_type[1]));
+        base_buf_putc(s, ')');
+    } else {
         put_param(s, " = ", n->match_param, catalog_sql_cast(n->match_type));
+    }
 }
 
 /*

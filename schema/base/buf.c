@@ -84,16 +84,56 @@ void base_buf_printf(base_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF) that starts s[0..len), a byte of 0x80 or
+ * more; 0 when there is none.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || n > len)
+        return 0;
+    /* The second byte's range narrows after E0 (overlong), ED (surrogates), F0 (overlong) and F4 (>
+     * U+10FFFF). */
+    unsigned char lo = c == 0xE0   ? 0xA0
+                       : c == 0xF0 ? 0x90
+                                   : 0x80,
+                  hi = c == 0xED   ? 0x9F
+                       : c == 0xF4 ? 0x8F
+                                   : 0xBF;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
 void base_buf_json_string(base_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX: reserve once, then write in place. */
+    /* Worst case every byte becomes \u00XX (or \ufffd): reserve once, then write in place. */
     if (len > ((size_t)-1) / 6 - 4 || !reserve(b, len * 6 + 2))
         return;
     char *out = b->data + b->len;
     *out++ = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+            if (n == 0) { /* not UTF-8: the replacement character, so the output always is */
+                static const char replacement[] = {'\\', 'u', 'f', 'f', 'f', 'd'};
+                memcpy(out, replacement, sizeof(replacement));
+                out += sizeof(replacement);
+                continue;
+            }
+            memcpy(out, s + i, n);
+            out += n;
+            i += n - 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') {
             *out++ = (char)c;
             continue;

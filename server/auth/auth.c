@@ -69,15 +69,20 @@ gqld_auth *gqld_auth_create(const gqld_config *cfg, char *err, size_t errlen)
     } else if (principal_parse_rules(&a->principal, cfg->jwt_required_scopes, err, errlen) == 0) {
         if (a->mode != GQLD_AUTH_JWT)
             return a; /* gateway: API Gateway verified the token; none: nothing is checked */
-        jwks_source_config kc = {cfg->jwt_jwks_file, cfg->jwt_jwks_url, cfg->jwt_hs256_secret_file,
-                                 cfg->jwt_jwks_refresh_seconds, cfg->jwt_jwks_min_refresh_seconds};
+        jwks_source_config kc = {cfg->jwt_jwks_file,
+                                 cfg->jwt_jwks_url,
+                                 cfg->jwt_hs256_secret_file,
+                                 cfg->jwt_jwks_refresh_seconds,
+                                 cfg->jwt_jwks_min_refresh_seconds,
+                                 cfg->jwt_jwks_ca_file};
         a->keys = jwks_source_create(&kc, err, errlen);
         if (a->keys != NULL) {
             if (kc.jwks_file[0] == '\0' && kc.jwks_url[0] == '\0' && !has_secret)
                 log_event(
                     "warn",
                     "no JWT keys (JWT_JWKS_FILE, JWT_JWKS_URL or JWT_HS256_SECRET_FILE): every token is "
-                    "refused; requests without one are anonymous (products only)",
+                    "refused; requests without one are anonymous (products only). For development, ./dev "
+                    "token prints a token and the settings that accept it",
                     NULL);
             return a;
         }

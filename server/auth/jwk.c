@@ -120,8 +120,11 @@ static const char *optional_string(const json_t *jwk, const char *name, bool *ba
     return json_string_value(v);
 }
 
-/* 1: key parsed into k; 0: skipped (not a signature key we serve); -1: broken. */
-static int parse_key(const json_t *jwk, jwk_key *k, const char **why)
+/*
+ * 1: key parsed into k; 0: ignored (not a signature key we serve); -1: unusable (why says why), or out of
+ * memory (*oom).
+ */
+static int parse_key(const json_t *jwk, jwk_key *k, const char **why, bool *oom)
 {
     if (!json_is_object(jwk)) {
         *why = "a key that is not a JSON object";
@@ -153,13 +156,21 @@ static int parse_key(const json_t *jwk, jwk_key *k, const char **why)
     k->alg = alg ? strdup(alg) : NULL;
     if ((kid != NULL && k->kid == NULL) || (alg != NULL && k->alg == NULL)) {
         *why = "out of memory";
+        *oom = true;
         return -1;
     }
     return 1;
 }
 
+/* The key's kid for a message: its string, or "" when it has none (or not a string). */
+static const char *kid_of(const json_t *jwk)
+{
+    const char *kid = json_string_value(json_object_get(jwk, "kid"));
+    return kid != NULL ? kid : "";
+}
+
 jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len,
-                       char *err, size_t errlen)
+                       jwk_skip_cb on_skip, void *user, char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -184,21 +195,38 @@ jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret
     atomic_init(&set->refs, 1);
     for (size_t i = 0; i < n; i++) {
         const char *why = NULL;
+        bool oom = false;
+        const json_t *jwk = json_array_get(keys, i);
         jwk_key *k = &set->keys[set->nkeys];
-        int rc = parse_key(json_array_get(keys, i), k, &why);
+        int rc = parse_key(jwk, k, &why, &oom);
         if (rc < 0) {
-            snprintf(err, errlen, "key %zu of the JWKS: %s", i, why ? why : "invalid");
             key_free(k);
-            jwk_set_release(set);
-            json_decref(doc);
-            return NULL;
-        }
-        if (rc == 0)
+            *k = (jwk_key){0};
+            why = why ? why : "invalid";
+            /* The set's first unusable key says why, should no key be usable at all. */
+            if (set->unusable++ == 0 || oom)
+                snprintf(err, errlen, "key %zu of the JWKS (kid \"%s\"): %s", i, kid_of(jwk), why);
+            if (oom) {
+                jwk_set_release(set);
+                json_decref(doc);
+                return NULL;
+            }
+            if (on_skip != NULL)
+                on_skip(user, i, kid_of(jwk), why);
+        } else if (rc == 0) {
             set->skipped++;
-        else
+        } else {
             set->nkeys++;
+        }
     }
     json_decref(doc);
+    if (set->nkeys == 0 && set->unusable > 0) {
+        /* Nothing to verify with, and not for want of keys: a broken set, not a rotation in progress. */
+        size_t used = strlen(err);
+        snprintf(err + used, errlen - used, "; no key of the JWKS is usable");
+        jwk_set_release(set);
+        return NULL;
+    }
     if (secret != NULL) {
         jwk_key *k = &set->keys[set->nkeys];
         *k = (jwk_key){

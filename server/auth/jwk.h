@@ -3,7 +3,12 @@
  * 7517) or made from an HS256 secret, then shared by every thread. A key is
  * RSA (n, e; at least 2048 bits), EC P-256 (x, y; the point is checked to lie
  * on the curve), or a shared secret. Keys whose "use" is not "sig", of other
- * types or curves are skipped, not fatal: identity providers publish them.
+ * types or curves are ignored, not fatal: identity providers publish them. A
+ * key of ours that cannot be used (an RSA key under 2048 bits, a point off the
+ * curve, a malformed member) is skipped and reported, and the set keeps its
+ * other keys: an identity provider rotating keys may publish such a set, and
+ * refusing it whole would refuse every token. A set in which no key is usable
+ * for that reason is refused.
  *
  * Sets are reference counted so that a refresh can swap in a new set while
  * requests still verify against the old one (jwks_source.h).
@@ -33,16 +38,22 @@ typedef struct jwk_key {
 typedef struct jwk_set {
     atomic_uint refs;
     size_t nkeys;
-    size_t skipped; /* keys ignored (other use, type or curve) */
+    size_t skipped;  /* keys ignored (other use, type or curve) */
+    size_t unusable; /* keys of ours that cannot be used (reported through jwk_skip_cb) */
     jwk_key keys[];
 } jwk_set;
 
+/* An unusable key of a set: its position, its kid ("" when it has none) and why. */
+typedef void (*jwk_skip_cb)(void *user, size_t index, const char *kid, const char *why);
+
 /*
  * Parses a JWKS document ({"keys":[...]}), adding the HS256 secret when one is
- * given (copied); NULL with a message when it is not one or holds a broken key.
+ * given (copied). Each unusable key is skipped and passed to on_skip (may be
+ * NULL). NULL with a message when the document is not a JWKS, or when it has
+ * unusable keys and no usable one.
  */
 jwk_set *jwk_set_parse(const char *json, size_t len, const unsigned char *secret, size_t secret_len,
-                       char *err, size_t errlen);
+                       jwk_skip_cb on_skip, void *user, char *err, size_t errlen);
 
 /* A set holding one HS256 secret (copied). */
 jwk_set *jwk_set_secret(const unsigned char *secret, size_t len);

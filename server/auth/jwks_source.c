@@ -49,6 +49,20 @@ static char *read_file(const char *path, size_t max, size_t *len, char *err, siz
     return buf;
 }
 
+/* The settings a set comes from, as the warnings name them (on_skip's user). */
+static char from_file[] = "JWT_JWKS_FILE", from_url[] = "JWT_JWKS_URL";
+
+/* A key of the set that cannot be used: skipped, with a warning naming it (the others still serve). */
+static void on_skip(void *user, size_t index, const char *kid, const char *why)
+{
+    char at[24];
+    snprintf(at, sizeof(at), "%zu", index);
+    log_event("warn", "JWKS key skipped; the other keys are used", "setting", (const char *)user, "kid", kid,
+              "index", at, "detail", why, NULL);
+}
+
+static bool set_(const char *v);
+
 typedef struct fetch_buf {
     char *data;
     size_t len;
@@ -88,13 +102,19 @@ static jwk_set *fetch(jwks_source *s, char *err, size_t errlen)
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+    if (set_(s->cfg.ca_file)) {
+        /* The file is the whole trust store: no directory of hashed certificates beside it. */
+        curl_easy_setopt(curl, CURLOPT_CAINFO, s->cfg.ca_file);
+        curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+    }
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
     jwk_set *set = NULL;
     if (rc != CURLE_OK)
         snprintf(err, errlen, "GET %s: %s", s->cfg.jwks_url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
     else
-        set = jwk_set_parse(b.data ? b.data : "", b.len, s->secret, s->secret_len, err, errlen);
+        set = jwk_set_parse(b.data ? b.data : "", b.len, s->secret, s->secret_len, on_skip, from_url, err,
+                            errlen);
     free(b.data);
     return set;
 }
@@ -194,7 +214,9 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
     if (set_(cfg->jwks_file)) {
         char *text = read_file(cfg->jwks_file, MAX_JWKS_BYTES, &len, err, errlen, "JWT_JWKS_FILE");
         char why[400];
-        s->current = text ? jwk_set_parse(text, len, s->secret, s->secret_len, why, sizeof(why)) : NULL;
+        s->current =
+            text ? jwk_set_parse(text, len, s->secret, s->secret_len, on_skip, from_file, why, sizeof(why))
+                 : NULL;
         free(text);
         if (s->current == NULL) {
             if (text != NULL)
@@ -202,6 +224,13 @@ jwks_source *jwks_source_create(const jwks_source_config *cfg, char *err, size_t
             goto fail;
         }
     } else if (set_(cfg->jwks_url)) {
+        if (set_(cfg->ca_file)) {
+            /* A CA file that cannot be read would fail every fetch: say so at start-up instead. */
+            char *pem = read_file(cfg->ca_file, 16u << 20, &len, err, errlen, "JWT_JWKS_CA_FILE");
+            if (pem == NULL)
+                goto fail;
+            free(pem);
+        }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         refresh(s); /* at start-up; a failure is logged and retried by the thread */
         if (pthread_create(&s->thread, NULL, fetcher_main, s) != 0) {

@@ -25,6 +25,7 @@ typedef struct jwks_source_config {
     const char *secret_file; /* "" or NULL: none */
     unsigned refresh_seconds;
     unsigned min_refresh_seconds;
+    const char *ca_file; /* "" or NULL: libcurl's default CA bundle; else the only CAs trusted for https */
 } jwks_source_config;
 
 typedef struct jwks_source jwks_source;

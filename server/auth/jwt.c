@@ -126,6 +126,14 @@ static const char *check_audience(const jwt_policy *p, const json_t *claims)
     if ((aud != NULL && !json_is_string(aud) && !json_is_array(aud)) ||
         (client != NULL && !json_is_string(client)))
         return "the token's aud or client_id is not a string";
+    /* The whole claim is well-formed or the token is refused: never a verdict that depends on the order. */
+    size_t i;
+    const json_t *item;
+    json_array_foreach(aud, i, item)
+    {
+        if (!json_is_string(item))
+            return "the token's aud is not a string";
+    }
     if (p->cognito) {
         const json_t *use = json_object_get(claims, "token_use");
         const char *u = json_string_value(use);
@@ -144,12 +152,8 @@ static const char *check_audience(const jwt_policy *p, const json_t *claims)
         return NULL;
     if (json_is_string(aud) && listed(p->audiences, json_string_value(aud)))
         return NULL;
-    size_t i;
-    const json_t *item;
     json_array_foreach(aud, i, item)
     {
-        if (!json_is_string(item))
-            return "the token's aud is not a string";
         if (listed(p->audiences, json_string_value(item)))
             return NULL;
     }

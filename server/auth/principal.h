@@ -56,8 +56,8 @@ void principal_anonymous(const principal_policy *p, gqld_principal *out);
 
 /*
  * From a claims object. strict (a JWT): every claim has its JSON type
- * (groups an array of strings or a string, scope a string, scp an array or a
- * string, sub a string). Otherwise (an authorizer context, where API Gateway
+ * (groups an array of strings or one string, one group, never split; scope a
+ * string; scp an array or a string; sub a string). Otherwise (an authorizer context, where API Gateway
  * flattened everything to strings): a list may also be "[a b]" or "a,b", a
  * customer id a number. scopes, when not NULL, replaces the scope claims (the
  * v2 JWT authorizer hands them apart). 0, or -1 with *why.

@@ -79,7 +79,7 @@ static bool has_line_break(const char *v, size_t len)
 
 typedef struct builder {
     base_buf *out;
-    bool has_host, has_request_id;
+    bool has_host;
     char *err;
     size_t errlen;
 } builder;
@@ -105,8 +105,6 @@ static int put_header(builder *bd, const char *name, json_t *value)
             return 0; /* one Host only */
         bd->has_host = true;
     }
-    if (strcasecmp(name, "x-request-id") == 0)
-        bd->has_request_id = true;
     base_buf_puts(bd->out, name);
     base_buf_puts(bd->out, ": ");
     base_buf_append(bd->out, v, len);
@@ -290,14 +288,11 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
         base_buf_puts(out, "\r\n");
     }
     /* API Gateway's request id, under the name API Gateway gives it in responses (a client's is
-     * dropped above), and as the request id when the client sent none. */
+     * dropped above): the request id, before a client's traceparent or x-request-id (request_id.h). */
     const char *request_id = string_at(ctx, "requestId");
     if (rc == 0 && request_id != NULL && request_id[0] != '\0' &&
-        !has_line_break(request_id, strlen(request_id))) {
+        !has_line_break(request_id, strlen(request_id)))
         base_buf_printf(out, "x-amzn-requestid: %s\r\n", request_id);
-        if (!bd.has_request_id)
-            base_buf_printf(out, "x-request-id: %s\r\n", request_id);
-    }
     /* The client's address as API Gateway saw it: the caller of anonymous rate limits (client_ip.h). */
     const char *source_ip = string_at(req->format == LAMBDA_EVENT_V2 ? json_object_get(ctx, "http")
                                                                      : json_object_get(ctx, "identity"),

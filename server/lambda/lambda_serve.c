@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "server/http_server.h"
+#include "server/lambda/lambda_command.h"
 #include "server/lambda/lambda_event.h"
 #include "server/http1_reader.h"
 #include "server/lambda/lambda_runtime.h"
@@ -33,6 +34,7 @@
 typedef struct lambda_door {
     http_door door; /* first: the server hands this back */
     lambda_runtime rt;
+    const gqld_config *cfg;
     bool started; /* run() was called: the workers are up */
 } lambda_door;
 
@@ -153,7 +155,8 @@ static int door_run(http_door *door, http_server *srv)
         /* X-Ray's convention for custom runtimes. Overwriting a variable that exists (set before the
          * threads started, see lambda_serve) only swaps a pointer in glibc: safe beside getenv. */
         setenv("_X_AMZN_TRACE_ID", inv.trace_id, 1);
-        handle(d, srv, &inv);
+        if (!lambda_command_handle(&d->rt, d->cfg, &inv)) /* {"gqld":"migrate"}: lambda_command.c */
+            handle(d, srv, &inv);
         lambda_invocation_free(&inv);
     }
 }
@@ -165,7 +168,7 @@ static void door_stop(http_door *door)
 
 int lambda_serve(const gqld_config *cfg, const rs_engine *engine)
 {
-    lambda_door d = {.door = {.run = door_run, .stop = door_stop}};
+    lambda_door d = {.door = {.run = door_run, .stop = door_stop}, .cfg = cfg};
     char err[256];
     if (lambda_runtime_init(&d.rt, getenv("AWS_LAMBDA_RUNTIME_API"), err, sizeof(err)) != 0) {
         log_event("error", "cannot start", "detail", err, NULL);

@@ -1,37 +1,21 @@
 -- wrk script: POST products(first: 20, after: $cursor), a catalog page starting after a
--- uniformly random product (the cursor is the base64url of the product id, as gqld issues
--- it), so every page is a different range scan. BENCH_PRODUCTS (100000) overrides.
---   wrk -t1 -c64 -d10s -s tests/bench/products.lua http://127.0.0.1:8080/graphql
-local products = tonumber(os.getenv("BENCH_PRODUCTS") or "100000")
+-- uniformly random page of the catalog: its cursor one of those gqld wrote while run.sh walked
+-- the catalog (BENCH_CURSORS, a file of one cursor per page of 20: cursors carry a MAC, so only
+-- gqld makes them), so every page is a different range scan.
+--   BENCH_CURSORS=cursors.txt wrk -t1 -c64 -d10s -s tests/bench/products.lua http://127.0.0.1:8080/graphql
 local headers = { ["Content-Type"] = "application/json" }
-local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
--- base64url without padding
-local function b64url(s)
-  local out, bits, nbits = {}, 0, 0
-  for i = 1, #s do
-    bits = bits * 256 + s:byte(i)
-    nbits = nbits + 8
-    while nbits >= 6 do
-      nbits = nbits - 6
-      local v = math.floor(bits / 2 ^ nbits) % 64
-      out[#out + 1] = alphabet:sub(v + 1, v + 1)
-    end
-    bits = bits % 2 ^ nbits
-  end
-  if nbits > 0 then
-    local v = (bits * 2 ^ (6 - nbits)) % 64
-    out[#out + 1] = alphabet:sub(v + 1, v + 1)
-  end
-  return table.concat(out)
+local cursors = {}
+for line in io.lines(os.getenv("BENCH_CURSORS") or "cursors.txt") do
+  cursors[#cursors + 1] = line
 end
+assert(#cursors > 0, "BENCH_CURSORS names no cursor")
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
 end
 
 request = function()
-  local after = b64url(string.format("p%06d", math.random(1, products)))
+  local after = cursors[math.random(1, #cursors)]
   local body = string.format(
     '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"%s"}}',
     after)

@@ -111,6 +111,26 @@ if (warmRows.length) {
     .filter(Boolean);
   if (limited.length) md.push('', `The rate limiter on every cached read (warm-cache ratio, both tiers): ${limited.join('; ')}.`);
 }
+const place = get('gqld', 'place'), placePg = get('pgbench', 'place'), spike = get('gqld', 'spike');
+if (place || placePg) {
+  md.push('');
+  md.push('Writes (scenario 6): placeOrder, every request a new order, closed loop; pgbench runs the two statements gqld sends for it (the write and the read of its answer, captured from PostgreSQL\'s log) in one pipeline, one transaction each, on as many connections as gqld\'s writer pool:', '');
+  md.push('| scenario | server | req/s | p50 | p90 | p99 | errors | req/s ratio gqld / pgbench (goal 0.80) | CPU steal |');
+  md.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [server, r] of [['gqld', place], ['pgbench', placePg]])
+    if (r) md.push(`| 6. \`placeOrder\` | ${server === 'gqld' ? label.gqld : 'pgbench (same two statements, one pipeline)'} | ${r.rps} | ${ms(r.p50_us)} | ${ms(r.p90_us)} | ${ms(r.p99_us)} | ${r.errors} | ${server === 'gqld' ? `**${ratio(place?.rps, placePg?.rps)}**` : '-'} | ${steal(r)} |`);
+}
+if (spike) {
+  md.push('');
+  md.push(`A spike of orders (scenario 7): placeOrder open loop at ${spike.steady} req/s for 5 s, ${spike.spike_rate} req/s (ten times) for ${spike.spike_s} s, ${spike.steady} req/s for 5 s, each request a new order, with reads (scenario 4's mix) at ${spike.read_rate} req/s throughout; every answer checked against the database afterwards:`, '');
+  md.push('| orders sent | placed | refused (503, before writing) | other failures (outcome unknown) | lost | duplicated | refused but written | accepted p50 | accepted p99 | accepted p99 during the spike | reads p99 during the spike | reads p99 before and after | read errors | load generator lag p99 |');
+  md.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  md.push(`| ${spike.sent} | ${spike.placed} | ${spike.refused} | ${spike.unknown} (${spike.unknown_written} written) | **${spike.lost}** | **${spike.duplicated}** | ${spike.written_after_refusal} | ${ms(spike.p50_us)} | ${ms(spike.p99_us)} | ${ms(spike.spike_p99_us)} | ${ms(spike.reads_spike_p99_us)} | ${ms(spike.reads_calm_p99_us)} | ${spike.read_errors} | ${ms(spike.send_lag_p99_us)} |`);
+  md.push('');
+  md.push('Latencies count from each request\'s intended send time. The load generator (Node, one core, at most 512');
+  md.push('connections for the orders) is late by its lag: when that is large, it could not send at the spike\'s');
+  md.push('rate, and what it measured is a smaller spike with its own queueing in the latencies.');
+}
 md.push('');
 md.push('Ceilings, same run:', '');
 md.push('| ceiling | req/s | p50 | p90 | p99 | compared with | its req/s / ceiling | CPU steal (ceiling, compared) |');

@@ -9,8 +9,8 @@
 #   2 product   Product(productId) with Zipf ids (s = 1.1) over 100,000 products (product.lua)
 #   3 order     Order(customerId) { ... items { ... product { productName price } } },
 #               customers uniform over 10,000 (orders.lua)
-#   5 products  products(first: 20, after: <a uniformly random product>) catalog pages
-#               (products.lua)
+#   5 products  products(first: 20, after: <a uniformly random page's cursor>) catalog pages
+#               (products.lua; the cursors, one per page of 20, from a walk of the catalog)
 #   4 mix       90% product, 10% order at a fixed rate, open loop, latency from the intended
 #               send time (openloop.mjs: Node, since Debian has no wrk2); gqld only
 #   2w product-warm  scenario 2 on gqld-mc and gqld-cache after every product was read once
@@ -19,6 +19,16 @@
 #               (healthz-zipf: a fixed response whatever the body), and GET /healthz
 #   2h product-hot  one product again and again (product_one.lua: a fixed body), on gqld-mc
 #               and gqld-cache: every read after the first a hit; ceiling healthz-one
+#   6 place     placeOrder, every request a new order (place.lua: a uniform customer, two
+#               lines), closed loop; ceiling: pgbench running gqld's two statements (captured
+#               from PostgreSQL's log) in one pipeline, on as many connections as gqld's
+#               writer pool (BENCH_WRITE_POOL)
+#   7 spike     placeOrder open loop at BENCH_SPIKE_STEADY req/s (default: a third of scenario
+#               6's rate) for 5 s, ten times that for BENCH_SPIKE_S (10) s, then back for 5 s,
+#               with reads (scenario 4's mix) at BENCH_SPIKE_READS (rate / 4) req/s throughout
+#               (spike.mjs): orders placed, refused (503), lost and duplicated (checked in the
+#               database), p99 of the accepted ones, the reads' p99 during the spike.
+#               Scenarios 6 and 7 run last: they add orders.
 #   2w and 2h again on `gqld-cache-rl`: gqld-cache with a rate limit on every request
 #               (GQLD_RATE_LIMIT_ADMIN so high nothing is refused, reconciled through the same
 #               memcached): what the limiter costs a cached read (the cost check runs in every
@@ -45,6 +55,9 @@
 #   BENCH_RATE (2000 req/s, scenario 4)  BENCH_PEERS (yoga mercurius; "" for none)
 #   BENCH_PRODUCTS (100000)  BENCH_CUSTOMERS (10000)  BENCH_ORDERS (50000)
 #   BENCH_OUT (tests/bench: where report.md and report.svg go)
+#   BENCH_WRITE_POOL (4)  BENCH_SPIKE_STEADY  BENCH_SPIKE_S (10)  BENCH_SPIKE_READS
+#   BENCH_SCENARIOS (all: "healthz typename product order products mix warm mckill place spike";
+#   a list runs those alone)
 # shellcheck disable=SC2016 # GraphQL variables and JavaScript in single quotes, on purpose
 set -euo pipefail
 
@@ -62,6 +75,16 @@ peers=${BENCH_PEERS-yoga mercurius}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-100000} BENCH_CUSTOMERS=${BENCH_CUSTOMERS:-10000}
 orders=${BENCH_ORDERS:-50000}
 out=${BENCH_OUT:-tests/bench} # where report.md and report.svg go
+write_pool=${BENCH_WRITE_POOL:-4}
+spike_secs=${BENCH_SPIKE_S:-10}
+# wanted NAME...: those of the scenarios named that BENCH_SCENARIOS asks for (all when unset)
+wanted() {
+    local s
+    for s; do
+        [[ -z ${BENCH_SCENARIOS:-} || " $BENCH_SCENARIOS " == *" $s "* ]] && echo "$s"
+    done
+    return 0
+}
 mkdir -p "$out"
 secs=${duration%s} warm_secs=${warmup%s}
 
@@ -186,7 +209,7 @@ queries=(
     '{"query":"{ Product(productId: \"notebook\") { productId productName price } }"}'
     '{"query":"query($id: ID!) { Product(productId: $id) { productId productName price } }","variables":{"id":"p000042"}}'
     '{"query":"query($c: ID!) { Order(customerId: $c) { orderId orderRef createdAt total items { quantity unitPrice product { productName price } } } }","variables":{"c":"4567"}}'
-    '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"cDAwMDA0Mg"}}'
+    '{"query":"query($after: String) { products(first: 20, after: $after) { items { productId productName price } pageInfo { endCursor hasNextPage } } }","variables":{"after":"@CURSOR@"}}'
 )
 # shellcheck disable=SC2016 # JavaScript, not shell
 answers() {
@@ -267,10 +290,44 @@ scenario() {
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 say "warm-up ${warmup}, then ${duration} per run, $connections connections, DB pool $db_pool"
 
+# --- the catalog's page cursors (a MAC in each: only gqld makes them), one per page of 20, as a
+# client walking the catalog gets them: ten pages' ends per request (aliases), for products.lua ---
+page_cursors() {
+    node -e '
+        const base = process.argv[1];
+        const fields = Array.from({ length: 10 }, (_, i) =>
+          `p${i}: products(first: ${20 * (i + 1)}, after: $after) { pageInfo { endCursor hasNextPage } }`);
+        const query = `query($after: String) { ${fields.join(" ")} }`;
+        (async () => {
+          const seen = new Set();
+          for (let after = null; ;) {
+            const r = await fetch(base + "/graphql", { method: "POST", headers: { "content-type": "application/json" },
+              body: JSON.stringify({ query, variables: { after } }) });
+            const data = (await r.json()).data;
+            for (let i = 0; i < 10; i++) {
+              const c = data[`p${i}`].pageInfo.endCursor;
+              if (c !== null && !seen.has(c)) seen.add(c), console.log(c);
+            }
+            if (!data.p9.pageInfo.hasNextPage) break;
+            after = data.p9.pageInfo.endCursor;
+          }
+        })().catch((e) => { console.error(e.message); process.exit(1); });
+    ' "$1"
+}
+start_gqld
+page_cursors "$base" >"$tmp/cursors.txt" || die "could not walk the catalog's pages"
+stop_server
+export BENCH_CURSORS=$tmp/cursors.txt
+say "$(wc -l <"$tmp/cursors.txt") page cursors"
+queries[${#queries[@]} - 1]=${queries[-1]/@CURSOR@/$(sed -n 2p "$tmp/cursors.txt")}
+
 # --- the SELECTs gqld sends, for pgbench: one short-lived gqld logging its statements ---
 pg_log=$tmp/pg/postgres.log
-start_gqld PGOPTIONS='-c log_statement=all'
+start_gqld PGOPTIONS='-c log_statement=all' DB_WRITE_POOL_SIZE="$write_pool"
 expected=$(answers "$base")
+# placeOrder's statements too (a request as place.lua sends it)
+curl -sf "$base/graphql" -H 'content-type: application/json' -d '{"query":"mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { orderId orderRef status total createdAt } }","variables":{"input":{"customerId":"1","idempotencyKey":"bench-capture","items":[{"productId":"p000001","quantity":1},{"productId":"p000002","quantity":1}]}}}' |
+    grep -q '"placeOrder":{"orderId"' || die "placeOrder failed"
 stop_server
 capture() { # capture PATTERN -> the statement's text and its parameters' values, one per line
     grep -a "LOG:  execute [^:]*: SELECT .*$1" "$pg_log" | tail -1 | sed 's/.*LOG:  execute [^:]*: //'
@@ -297,10 +354,39 @@ pgbench_script "$tmp/order.sql" "\\set c random(1, $BENCH_CUSTOMERS)" ":c" 'FROM
 pgbench_script "$tmp/products.sql" "\\set n random(1, $BENCH_PRODUCTS)" \
     "('p' || lpad(:n::text, 6, '0'))" 'FROM products t0 WHERE t0.product_id > \$1'
 
-# run_pgbench NAME SCRIPT: per-transaction log -> percentiles
+# pgbench_place_script FILE: placeOrder's write and the read of its answer as gqld sends
+# them, in one pipeline (one transaction under one Sync, as gqld sends them), with what
+# place.lua draws: a uniform customer, a product and the one after it, a new key each time.
+pgbench_place_script() {
+    local write read sql key i
+    local values=()
+    write=$(capture 'gqld_place_order' | sed -n 1p)
+    read=$(capture 'FROM orders t0 WHERE t0.order_id = (SELECT l.order_id FROM idempotency_keys' | sed -n 1p)
+    [[ -n $write && -n $read ]] || die "could not capture gqld's placeOrder statements from PostgreSQL's log"
+    key="('pgb-' || :client_id || '-' || :k)"
+    values=(":c" "$key" "md5(:k::text)" "ARRAY['p' || lpad(:p::text, 6, '0'), 'p' || lpad(:p2::text, 6, '0')]"
+        "ARRAY[:q1, :q2]" "86400")
+    {
+        printf '\\set c random(1, %s)\n\\set p random(1, %s)\n\\set p2 :p %% %s + 1\n' "$BENCH_CUSTOMERS" \
+            "$BENCH_PRODUCTS" "$BENCH_PRODUCTS"
+        printf '\\set k random(1, 999999999999)\n\\set q1 1 + :k %% 5\n\\set q2 1 + :k %% 3\n\\startpipeline\n'
+        for sql in "$write" "$read"; do
+            sql=$(perl -pe "s/'((?:[^']|'')*)'/my \$l = \$1; \$l =~ s{:}{\\\\003A}g ? \"U&'\$l'\" : \"'\$l'\"/ge" <<<"$sql")
+            for ((i = ${#values[@]}; i >= 1; i--)); do
+                sql=${sql//"\$$i"/"${values[i - 1]}"}
+            done
+            printf '%s;\n' "$sql"
+            values=(":c" "$key") # the read's parameters: the customer and the key
+        done
+        printf '\\endpipeline\n'
+    } >"$1"
+}
+pgbench_place_script "$tmp/place.sql"
+
+# run_pgbench NAME SCRIPT [CONNECTIONS]: per-transaction log -> percentiles
 run_pgbench() {
     local name=$1 script=$2 out tps lat
-    local args=(-n -M prepared -c "$db_pool" -j 1 -h 127.0.0.1 -p "$pg_port" -U postgres -f "$script")
+    local args=(-n -M prepared -c "${3:-$db_pool}" -j 1 -h 127.0.0.1 -p "$pg_port" -U postgres -f "$script")
     timeout $((warm_secs + 30)) "${client_cpu[@]}" "$pg_bin/pgbench" "${args[@]}" -T "$warm_secs" gqld >/dev/null 2>&1 || true
     rm -f "$tmp"/pgbench_log.*
     local times
@@ -328,7 +414,7 @@ flush_memcached() {
 start_server() {
     flush_memcached
     case $1 in
-    gqld) start_gqld && return ;;
+    gqld) start_gqld DB_WRITE_POOL_SIZE="$write_pool" && return ;;
     gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
     gqld-mc) start_gqld GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 && return ;;
     gqld-cache) start_gqld GQLD_CACHE=on && return ;;
@@ -359,11 +445,13 @@ start_server() {
 
 # Scenario by scenario, every server in turn (a fresh process each time, warmed up by the
 # scenario's warm-up): on a shared machine, figures to be compared are measured close in time.
-say "ceiling: gqld GET /healthz"
-start_server gqld
-scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
-stop_server
-for s in typename product order products; do
+if [[ -n $(wanted healthz) ]]; then
+    say "ceiling: gqld GET /healthz"
+    start_server gqld
+    scenario gqld healthz tests/bench/healthz.lua "$base/healthz"
+    stop_server
+fi
+for s in $(wanted typename product order products); do
     say "scenario $s"
     servers=(gqld)
     [[ $s == typename ]] || servers+=(gqld-proxy)
@@ -388,10 +476,10 @@ run_mix() {
     timeout $((secs + warm_secs + 60)) "${client_cpu[@]}" node tests/bench/openloop.mjs \
         "$base/graphql" "$rate" "$secs" "$connections" "$warm_secs" | grep '^BENCH ' || true
 }
-for server in gqld gqld-cache; do
+for server in $([[ -n $(wanted mix) ]] && echo gqld gqld-cache); do
     say "scenario mix ($server, open loop at $rate req/s)"
-    start_server $server
-    record $server mix "$(measured $server run_mix)"
+    start_server "$server"
+    record "$server" mix "$(measured "$server" run_mix)"
     stop_server
 done
 
@@ -406,9 +494,9 @@ stored() {
         }).catch(() => console.log(0));
     ' "$base"
 }
-for server in gqld-mc gqld-cache gqld-cache-rl; do
+for server in $([[ -n $(wanted warm) ]] && echo gqld-mc gqld-cache gqld-cache-rl); do
     say "scenario product-warm ($server: every product read once first)"
-    start_server $server
+    start_server "$server"
     timeout 150 "${client_cpu[@]}" wrk -t1 -c"$connections" -d120s -s tests/bench/warm.lua "$base/graphql" >/dev/null &
     warmer=$!
     SECONDS=0
@@ -416,25 +504,47 @@ for server in gqld-mc gqld-cache gqld-cache-rl; do
     kill "$warmer" 2>/dev/null || true
     wait "$warmer" 2>/dev/null || true
     say "  $server stored $(stored) responses in ${SECONDS}s"
-    scenario $server product-warm tests/bench/product.lua "$base/graphql"
+    scenario "$server" product-warm tests/bench/product.lua "$base/graphql"
     # The ceilings: the same requests (same wrk script, same bytes) answered with
     # /healthz's fixed response, so wrk's own cost is in both; and GET /healthz.
-    scenario $server healthz-zipf tests/bench/product.lua "$base/healthz"
-    scenario $server healthz tests/bench/healthz.lua "$base/healthz"
-    scenario $server product-hot tests/bench/product_one.lua "$base/graphql"
-    scenario $server healthz-one tests/bench/product_one.lua "$base/healthz"
+    scenario "$server" healthz-zipf tests/bench/product.lua "$base/healthz"
+    scenario "$server" healthz tests/bench/healthz.lua "$base/healthz"
+    scenario "$server" product-hot tests/bench/product_one.lua "$base/graphql"
+    scenario "$server" healthz-one tests/bench/product_one.lua "$base/healthz"
     stop_server
 done
 
-say "scenario product, memcached only, memcached stopped halfway through the run"
-start_server gqld-mc
-run_wrk "$warm_secs" tests/bench/product.lua "$base/graphql" >/dev/null
-(sleep $((secs / 2)) && svc_mc_stop "$tmp/memcached") &
-killer=$!
-record gqld-mckill product "$(measured gqld-mc run_wrk "$secs" tests/bench/product.lua "$base/graphql")"
-wait "$killer" || true
-stop_server
-svc_mc_start "$tmp/memcached" "$mc_port"
+if [[ -n $(wanted mckill) ]]; then
+    say "scenario product, memcached only, memcached stopped halfway through the run"
+    start_server gqld-mc
+    run_wrk "$warm_secs" tests/bench/product.lua "$base/graphql" >/dev/null
+    (sleep $((secs / 2)) && svc_mc_stop "$tmp/memcached") &
+    killer=$!
+    record gqld-mckill product "$(measured gqld-mc run_wrk "$secs" tests/bench/product.lua "$base/graphql")"
+    wait "$killer" || true
+    stop_server
+    svc_mc_start "$tmp/memcached" "$mc_port"
+fi
+
+# Writes last: they add orders (and would make scenario 3's customers' lists longer).
+if [[ -n $(wanted place) ]]; then
+    say "scenario place (placeOrder, closed loop), writer pool $write_pool"
+    start_server gqld
+    scenario gqld place tests/bench/place.lua "$base/graphql"
+    stop_server
+    say "ceiling: pgbench -M prepared -c $write_pool -j 1, gqld's two statements of placeOrder in one pipeline"
+    run_pgbench place "$tmp/place.sql" "$write_pool"
+fi
+if [[ -n $(wanted spike) ]]; then
+    place_rps=$(awk -F'\t' '$1 == "gqld" && $2 == "place" { if (match($3, /rps=[0-9]+/)) print substr($3, RSTART + 4, RLENGTH - 4) }' "$results")
+    spike_steady=${BENCH_SPIKE_STEADY:-$(((${place_rps:-300} + 2) / 3))}
+    spike_reads=${BENCH_SPIKE_READS:-$((rate / 4))}
+    say "scenario spike: placeOrder at $spike_steady req/s, $((spike_steady * 10)) for ${spike_secs} s, back; reads at $spike_reads req/s"
+    start_server gqld
+    record gqld spike "$(BENCH_PSQL="$pg_bin/psql" BENCH_DATABASE_URL=$database_url timeout $((spike_secs + 90)) \
+        "${client_cpu[@]}" node tests/bench/spike.mjs "$base/graphql" "$spike_steady" "$spike_secs" "$spike_reads" | grep '^BENCH ' || true)"
+    stop_server
+fi
 
 # --- report ---------------------------------------------------------------------------
 # shellcheck disable=SC2016 # JavaScript, not shell

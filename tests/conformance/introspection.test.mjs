@@ -146,7 +146,7 @@ describe('the served schema over HTTP', () => {
     const res = await postJson(server.url, { query: '{ __schema { description } }' });
     assert.equal(res.status, 200);
     const description = served.description;
-    assert.ok(description?.startsWith('The gqld read API'), 'schema.graphql describes its schema');
+    assert.ok(description?.startsWith('The gqld API'), 'schema.graphql describes its schema');
     assert.equal(res.text, JSON.stringify({ data: { __schema: { description } } }));
   });
 

@@ -36,7 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     static const unsigned char secret[] = "a-shared-secret-of-at-least-32-bytes-long!";
     char err[256];
-    keys = jwk_set_parse(jwks, sizeof(jwks) - 1, secret, sizeof(secret) - 1, err, sizeof(err));
+    keys = jwk_set_parse(jwks, sizeof(jwks) - 1, secret, sizeof(secret) - 1, NULL, NULL, err, sizeof(err));
     if (keys == NULL)
         __builtin_trap();
     principal_parse_rules(&policy, "Order=orders:read Customer=customers:read", err, sizeof(err));

@@ -102,6 +102,14 @@ test('HTTP API payload 2.0: the simple response', async () => {
   assert.deepEqual(bad.json, { isAuthorized: false });
   const nobody = await authorize(event('http-v2-request-event.json', await mint(keys, { sub: 'x' })));
   assert.deepEqual(nobody.json, { isAuthorized: false });
+  // No token at all: the same simple answer (API Gateway turns it into 403), never the Lambda error of 401.
+  const e = JSON.parse(event('http-v2-request-event.json', 'x'));
+  delete e.identitySource;
+  delete e.headers.authorization;
+  delete e.headers.Authorization;
+  const none = await authorize(JSON.stringify(e));
+  assert.equal(none.code, 0, none.stderr);
+  assert.deepEqual(none.json, { isAuthorized: false });
 });
 
 test('a malformed event exits 2 with a message on stderr', async () => {

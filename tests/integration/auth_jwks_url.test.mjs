@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import { assertCleanExit, createSeededDatabase, graphql, pollUntil, sleep, startServer } from './lib.mjs';
-import { bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
+import { assertCleanExit, createSeededDatabase, graphql, parseJsonLine, pollUntil, sleep, startServer } from './lib.mjs';
+import { bearer, jwtEnv, makeKeys, mint, weakRsaJwk } from './auth_keys.mjs';
 
 let db;
 let keys;
@@ -126,5 +126,22 @@ test('a failed fetch keeps the previous keys; a failed start-up fetch is retried
   } finally {
     status = 200;
     assertCleanExit(server, await server.stop(), 'gqld exits 0 (the key fetcher stops; no leak)');
+  }
+});
+
+test('a fetched set with a key under 2048 bits keeps its good keys; the weak one is skipped with a warning', async () => {
+  jwks = { keys: [weakRsaJwk('weak-1'), keys.rsaJwk] };
+  status = 200;
+  const server = await startServer(urlEnv());
+  try {
+    const token = await mint(keys, { sub: '4567' });
+    assert.equal((await graphql(server.url, ORDER_QUERY, undefined, { headers: bearer(token) })).text, ORDER_BODY);
+    const warning = server.stderrLines.map(parseJsonLine).find((l) => l?.msg?.startsWith('JWKS key skipped'));
+    assert.equal(warning?.kid, 'weak-1', server.stderrLines.join('\n'));
+    assert.equal(warning.setting, 'JWT_JWKS_URL');
+    assert.ok(!server.stderrLines.some((l) => /fetch failed/.test(l)), 'the set is not refused whole');
+  } finally {
+    jwks = { keys: [keys.rsaJwk] };
+    assertCleanExit(server, await server.stop());
   }
 });

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
-import { NOTEBOOK_BODY, PRODUCT_QUERY, assertCleanExit, createSeededDatabase, graphql, runGqld, startServer } from './lib.mjs';
-import { AUDIENCE, ISSUER, b64url, bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
+import { NOTEBOOK_BODY, PRODUCT_QUERY, assertCleanExit, createSeededDatabase, graphql, parseJsonLine, runGqld, startServer } from './lib.mjs';
+import { AUDIENCE, ISSUER, b64url, bearer, jwtEnv, makeKeys, mint, weakRsaJwk } from './auth_keys.mjs';
 
 let db;
 let keys;
@@ -131,6 +131,32 @@ test('attacks: each token is refused with 401 and WWW-Authenticate', async () =>
   assert.equal((await ask(ORDER_QUERY, bearer(good))).text, ORDER_BODY);
 });
 
+test('claim types: groups an array or one string (never split), scope a string, scp either, customer id string or integer', async () => {
+  const as = async (claims) => ask(ORDER_QUERY, bearer(await mint(keys, claims)));
+  // A list given as a string, as some identity providers write a single group: that one group.
+  assert.equal((await as({ sub: 'boss', 'cognito:groups': 'admin' })).text, ORDER_BODY, 'the string "admin" is the admin group');
+  assert.equal((await as({ sub: 'boss', 'cognito:groups': ['staff', 'admin'] })).text, ORDER_BODY);
+  assert.equal((await as({ sub: '1', 'cognito:groups': 'staff' })).text, '{"data":{"Order":[]}}', 'a customer: not 4567\'s orders');
+  assert.equal((await as({ sub: 'x', 'custom:customer_id': 4567 })).text, ORDER_BODY, 'an integer customer id');
+  assert.equal((await as({ sub: '4567', scp: 'orders:read' })).text, ORDER_BODY, 'scp as a string');
+  assert.equal((await as({ sub: '4567', scp: ['orders:read'] })).text, ORDER_BODY, 'scp as an array');
+  // Anything else makes the token invalid: never guessed at (a split "Domain Admins" would make "Admins").
+  for (const [what, claims] of Object.entries({
+    'groups as one string holding two': { sub: '1', 'cognito:groups': 'admin,staff' },
+    'a group name with a space': { sub: '1', 'cognito:groups': ['Domain admin'] },
+    'groups a number': { sub: '1', 'cognito:groups': 7 },
+    'groups with a non-string entry': { sub: '1', 'cognito:groups': ['admin', 7] },
+    'scope as an array': { sub: '4567', scope: ['orders:read'] },
+    'scp a number': { sub: '4567', scp: 1 },
+    'a negative customer id': { sub: 'x', 'custom:customer_id': -1 },
+    'a customer id object': { sub: 'x', 'custom:customer_id': { id: 4567 } },
+  })) {
+    const r = await as(claims);
+    assertRefused(r, what);
+    assert.match(r.json.errors[0].message, /claim/, what);
+  }
+});
+
 test('the error description says why; two Authorization headers are refused', async () => {
   const now = Math.floor(Date.now() / 1000);
   const expired = await mint(keys, { sub: '4567', exp: now - 3600 });
@@ -223,10 +249,21 @@ test('JWT_REQUIRED_SCOPES: a type whose scope the token lacks is FORBIDDEN (scop
     assert.equal(withScope.text, '{"data":{"Order":[{"orderId":"52"}]}}');
     const withScp = await ask(q, bearer(await mint(keys, { sub: '4567', scp: ['orders:all'] })), scoped);
     assert.equal(withScp.text, '{"data":{"Order":[{"orderId":"52"}]}}');
-    // Nested: Order is allowed, its customer is not.
-    const nested = await ask('{ Order(customerId: "4567") { orderId customer { name } } }',
-      bearer(await mint(keys, { sub: '4567', scope: 'orders:read' })), scoped);
-    assert.equal(nested.json.errors[0].extensions.code, 'FORBIDDEN');
+    // Nested: the customer is allowed, its orders are not. The error is at the field that lacked the
+    // scope, with its location; orders is [Order!]!, so its null nulls the (nullable) customer.
+    const customerOnly = bearer(await mint(keys, { sub: '4567', scope: 'customers:read' }));
+    const cq = '{ customer(customerId: "4567") { name orders { orderId } } }';
+    assert.equal((await ask(cq, customerOnly, scoped)).text,
+      '{"errors":[{"message":"Not allowed to read this field.","locations":[{"line":1,"column":' +
+      `${cq.indexOf('orders') + 1}}],"path":["customer","orders"],"extensions":{"code":"FORBIDDEN"}}],` +
+      '"data":{"customer":null}}');
+    // Below a list: at the item's index (one error: the first null nulls the list, and Order's root).
+    const oq = '{ Order(customerId: "4567") { orderId customer { name } } }';
+    const nested = await ask(oq, bearer(await mint(keys, { sub: '4567', scope: 'orders:read' })), scoped);
+    assert.equal(nested.text,
+      '{"errors":[{"message":"Not allowed to read this field.","locations":[{"line":1,"column":' +
+      `${oq.indexOf('customer {') + 1}}],"path":["Order",0,"customer"],"extensions":{"code":"FORBIDDEN"}}],` +
+      '"data":null}');
     // Admins need the scope too; products have no rule.
     const admin = await ask('{ Order(customerId: "4567") { orderId } Product(productId: "notebook") { price } }',
       bearer(await mint(keys, { sub: 'boss', 'cognito:groups': ['admin'] })), scoped);
@@ -260,10 +297,33 @@ test('settings: bad values stop start-up with status 2, naming the setting', asy
   }
 });
 
+test('a JWKS file with a key under 2048 bits among good ones: that key is skipped with a warning, the others serve', async () => {
+  const mixed = path.join(keys.dir, 'mixed.json');
+  writeFileSync(mixed, JSON.stringify({ keys: [keys.rsaJwk, weakRsaJwk('weak-1'), keys.ecJwk] }));
+  const srv = await startServer({ DATABASE_URL: db.url, ...jwtEnv(keys), JWT_JWKS_FILE: mixed });
+  try {
+    const warnings = srv.stderrLines.map(parseJsonLine).filter((l) => l?.msg?.startsWith('JWKS key skipped'));
+    assert.equal(warnings.length, 1, srv.stderrLines.join('\n'));
+    assert.equal(warnings[0].level, 'warn');
+    assert.equal(warnings[0].kid, 'weak-1');
+    assert.equal(warnings[0].setting, 'JWT_JWKS_FILE');
+    assert.match(warnings[0].detail, /shorter than 2048 bits/);
+    for (const alg of ['RS256', 'ES256']) {
+      const r = await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' }, { alg })), srv);
+      assert.equal(r.text, ORDER_BODY, alg);
+    }
+    // A token naming the skipped key is refused like one naming no key at all.
+    assertRefused(await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' }, { kid: 'weak-1' })), srv), 'weak kid');
+  } finally {
+    assertCleanExit(srv, await srv.stop());
+  }
+});
+
 test('AUTH_MODE=jwt without any key: a warning at start-up, every token refused, anonymous still served', async () => {
   const bare = await startServer({ DATABASE_URL: db.url, AUTH_MODE: 'jwt' });
   try {
     assert.equal(bare.stderrLines.filter((l) => /no JWT keys/.test(l)).length, 1);
+    assert.match(bare.stderrLines.find((l) => /no JWT keys/.test(l)), /\.\/dev token/, 'a hint for development');
     assertRefused(await ask(ORDER_QUERY, bearer(await mint(keys, { sub: '4567' })), bare), 'no keys');
     assert.equal((await ask(PRODUCT_QUERY, {}, bare)).text, NOTEBOOK_BODY);
   } finally {

@@ -1,6 +1,7 @@
 // Keys and tokens for the auth tests, made by an independent implementation
 // (the npm package jose): RS256 and ES256 key pairs generated per run, their
 // public halves written as a JWKS file, an HS256 secret file, and a signer.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,13 @@ export async function mint(keys, claims = {}, { alg = 'RS256', kid, header = {},
     key ?? (alg === 'RS256' ? keys.rsa.privateKey : alg === 'ES256' ? keys.ec.privateKey : new TextEncoder().encode(HS_SECRET));
   const protectedHeader = { alg, ...(alg === 'HS256' ? {} : { kid: kid ?? (alg === 'RS256' ? 'rsa-1' : 'ec-1') }), ...header };
   return new SignJWT(body).setProtectedHeader(protectedHeader).sign(signingKey, signOptions);
+}
+
+// The public half of a 1024-bit RSA key as a JWK (kid given): what a careless provider may still publish.
+// Made with node:crypto, since jose refuses to make RSA keys under 2048 bits.
+export function weakRsaJwk(kid) {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
 }
 
 export const b64url = (s) => Buffer.from(s).toString('base64url');

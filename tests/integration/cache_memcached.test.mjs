@@ -60,6 +60,15 @@ const queries = (n, tag) =>
 const expected = '{"data":{"Product":null}}';
 const logs = (s, msg) => s.stderrLines.filter((l) => parseJsonLine(l)?.msg?.startsWith(msg));
 
+// The "unavailable" line says which node failed and how, not libmemcached's summary of the call.
+function assertNamesNode(line, address) {
+  const { detail } = parseJsonLine(line);
+  assert.ok(detail.startsWith(`${address}: `), `the failing node first: ${detail}`);
+  assert.ok(detail.length > address.length + 2, `and its error: ${detail}`);
+  assert.doesNotMatch(detail, /SOME ERRORS WERE REPORTED|0x[0-9a-f]+|\.cc:\d+/, detail);
+  console.log(`# memcached unavailable: ${detail}`);
+}
+
 test('memcached killed mid-stream: every answer correct, no error; restarted: hits resume', async () => {
   const mc = await node();
   const s = await server({ MEMCACHED_SERVERS: mc.address });
@@ -84,6 +93,7 @@ test('memcached killed mid-stream: every answer correct, no error; restarted: hi
   const atKill = answered;
   await pollUntil(() => answered > atKill + 300, { timeoutMs: 30000, what: '300 answers with memcached down' });
   assert.equal(logs(s, 'memcached unavailable').length, 1, 'one line for the state change, not one per request');
+  assertNamesNode(logs(s, 'memcached unavailable')[0], mc.address);
   await mc.start();
   // Hits resume: the restarted (empty) memcached gets entries and serves them.
   await pollUntil(async () => (await memcachedStats(mc.port)).get_hits > 20, {
@@ -109,6 +119,7 @@ test('memcached frozen (SIGSTOP: connections open, no answers): answers stay cor
       for (const r of answers) assert.equal(`${r.status} ${r.text}`, `200 ${expected}`);
     }
     await pollUntil(() => logs(s, 'memcached unavailable').length === 1, { what: 'the "unavailable" line' });
+    assertNamesNode(logs(s, 'memcached unavailable')[0], mc.address);
   } finally {
     process.kill(pid, 'SIGCONT');
   }

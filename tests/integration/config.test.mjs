@@ -2,7 +2,9 @@
 // one-line error (exit status 2) for anything missing or invalid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DATABASE_URL, assertCleanExit, runGqld, startServer } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DATABASE_URL, ROOT, assertCleanExit, pollUntil, request, run, runGqld, startServer } from './lib.mjs';
 
 const SETTINGS = ['GQLD_LISTEN', 'DATABASE_URL', 'DATABASE_READER_URL', 'DB_POOL_SIZE', 'MEMCACHED_SERVERS',
   'GQLD_THREADS', 'DB_STATEMENT_TIMEOUT_MS', 'GQLD_DRAIN_TIMEOUT_MS', 'GQLD_MAX_BODY_BYTES'];
@@ -31,6 +33,32 @@ test('--help lists every setting with its environment variable and default', asy
   }
   assert.ok(text.includes('127.0.0.1:8080'), 'the default of GQLD_LISTEN');
   for (const cmd of ['serve', 'migrate', 'seed']) assert.ok(text.includes(cmd), `--help mentions ${cmd}`);
+});
+
+test('help texts agree with the README: an empty MEMCACHED_SERVERS keeps the in-process tier; ./dev bench takes about 9 minutes', async () => {
+  const help = (await runGqld(['--help'])).stdout;
+  const mc = help.slice(help.indexOf('MEMCACHED_SERVERS'), help.indexOf('GQLD_THREADS'));
+  assert.doesNotMatch(mc, /disables the cache/);
+  assert.match(mc, /in-process/);
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const dev = await run(path.join(ROOT, 'dev'), ['help']);
+  const devMinutes = /bench .*about (\d+)/s.exec(dev.stdout)?.[1];
+  const readmeMinutes = /whole load benchmark on this machine, in about (\d+) minutes/.exec(readme)?.[1];
+  assert.ok(devMinutes && devMinutes === readmeMinutes, `./dev help: about ${devMinutes}; README: about ${readmeMinutes}`);
+});
+
+test('switches take on/off, true/false, yes/no and 1/0 in any case; anything else names them all', async () => {
+  const server = await startServer({ GQLD_PLAYGROUND: 'FALSE', GQLD_METRICS: 'No', GQLD_INTROSPECTION: '0', GQLD_ACCESS_LOG: 'Yes' });
+  try {
+    assert.equal((await request(`${server.url}/`)).status, 404, 'GQLD_PLAYGROUND=FALSE');
+    assert.equal((await request(`${server.url}/metrics`)).status, 404, 'GQLD_METRICS=No');
+    const r = await request(`${server.url}/graphql?query=${encodeURIComponent('{ __schema { queryType { name } } }')}`);
+    assert.ok(r.json?.errors?.length > 0, `GQLD_INTROSPECTION=0: ${r.text}`);
+  } finally {
+    assertCleanExit(server, await server.stop());
+  }
+  const bad = await runGqld(['serve'], { DATABASE_URL, GQLD_LISTEN: '127.0.0.1:0', GQLD_METRICS: 'maybe' });
+  assertUsageError(bad, /GQLD_METRICS.*on or off \(true\/false, yes\/no and 1\/0/);
 });
 
 test('--version', async () => {
@@ -97,8 +125,23 @@ test('a flag overrides its environment variable', async () => {
 
 test('--database-url stands in for DATABASE_URL', async () => {
   const server = await startServer({ DATABASE_URL: undefined }, { args: ['--database-url', DATABASE_URL] });
-  const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(10000) });
-  assert.equal(res.status, 200);
-  await res.text();
-  assertCleanExit(server, await server.stop());
+  try {
+    // Connections open in the background: /readyz says 503 until the first is up (a loaded machine takes a moment).
+    await pollUntil(async () => (await request(`${server.url}/readyz`)).status === 200, { what: '/readyz 200' });
+  } finally {
+    assertCleanExit(server, await server.stop());
+  }
+});
+
+test('every setting of --help has its row in a README configuration table', async () => {
+  const { readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const { ROOT } = await import('./lib.mjs');
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const r = await runGqld(['--help']);
+  const names = [...r.stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]+) +--([a-z0-9-]+) +default: (.*)$/gm)];
+  assert.ok(names.length > 50, `settings found in --help: ${names.length}`);
+  for (const [, env, flag] of names) {
+    assert.ok(readme.includes(`| \`${env}\` | \`--${flag}\` |`), `README has a row for ${env} (--${flag})`);
+  }
 });

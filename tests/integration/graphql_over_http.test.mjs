@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { assertCleanExit, request, startServer } from './lib.mjs';
+import { assertCleanExit, parseJsonLine, request, startServer } from './lib.mjs';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const GQL_TYPE = 'application/graphql-response+json; charset=utf-8';
@@ -185,6 +185,18 @@ describe('GET', () => {
     }
   });
 
+  test('validation comes before the 405: an invalid mutation over GET gets its validation errors', async () => {
+    const invalid = await get({ query: 'mutation ($v: Nope) { __typename }' });
+    assert.equal(invalid.status, 200, invalid.text);
+    assertErrorBody(invalid, /Unknown type "Nope"/);
+    const other = await get({ query: 'mutation M { __typename } query Q { nope }', operationName: 'M' });
+    assert.equal(other.status, 200, other.text);
+    assertErrorBody(other, /Cannot query field "nope"/);
+    const unknownField = await get({ query: 'mutation { nope }' });
+    assert.equal(unknownField.status, 200, unknownField.text);
+    assertErrorBody(unknownField, /Cannot query field "nope" on type "Mutation"/);
+  });
+
   test('the operation operationName picks decides: mutation 405, query 200', async () => {
     const query = 'query Q { __typename } mutation M { __typename }';
     const m = await get({ query, operationName: 'M' });
@@ -195,10 +207,11 @@ describe('GET', () => {
     assert.equal(q.text, TYPENAME);
   });
 
-  test('a mutation over POST is not a method error (this schema serves none: a request error)', async () => {
+  test('a mutation over POST is not a method error: it runs', async () => {
     const r = await post({ query: 'mutation { __typename }' });
     assert.equal(r.status, 200, r.text);
-    assertErrorBody(r, /mutation/);
+    assert.equal(r.text, '{"data":{"__typename":"Mutation"}}');
+    assert.equal(r.headers.get('cache-control'), 'no-store');
   });
 });
 
@@ -211,6 +224,17 @@ describe('methods', () => {
       assertErrorBody(r);
     });
   }
+
+  test('a 405 speaks the negotiated type, with x-request-id; with no acceptable type, application/json', async () => {
+    for (const [accept, type] of [['application/graphql-response+json', GQL_TYPE], ['application/json', JSON_TYPE],
+      [undefined, JSON_TYPE], ['text/html', JSON_TYPE]]) {
+      const r = await raw(server.port, { method: 'PUT', headers: accept ? { accept } : {} });
+      assert.equal(r.status, 405, r.text);
+      assert.equal(r.headers['content-type'], type, String(accept));
+      assert.match(r.headers['x-request-id'] ?? '', /^[\w.=-]{1,64}$/);
+      assert.equal(JSON.parse(r.text).errors[0].message, 'Use GET or POST on /graphql.');
+    }
+  });
 
   test('HEAD /graphql: 405', async () => {
     const r = await raw(server.port, { method: 'HEAD', path: '/graphql?query=%7B__typename%7D' });
@@ -320,9 +344,23 @@ describe('body limit', () => {
   });
   const padded = JSON.stringify({ query: `{ __typename }${' '.repeat(2048)}` });
 
-  test('a Content-Length over GQLD_MAX_BODY_BYTES: 413', async () => {
+  const TOO_LARGE = '{"errors":[{"message":"The request body is larger than the limit of 1024 bytes."}]}';
+
+  test('a Content-Length over GQLD_MAX_BODY_BYTES: 413, GraphQL-shaped in the negotiated type, with x-request-id', async () => {
+    for (const [accept, type] of [[undefined, JSON_TYPE], ['application/graphql-response+json', GQL_TYPE]]) {
+      const headers = { 'content-type': 'application/json', 'x-request-id': `too-large-${type.length}`, ...(accept ? { accept } : {}) };
+      const r = await raw(small.port, { method: 'POST', headers, body: padded });
+      assert.equal(r.status, 413);
+      assert.equal(r.headers['content-type'], type);
+      assert.equal(r.headers['x-request-id'], headers['x-request-id'], 'the caller\'s id, as on every answer');
+      assert.equal(r.text, TOO_LARGE);
+    }
+    // Without an id of the caller's, one is made, and the access log line carries the same.
     const r = await raw(small.port, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded });
-    assert.equal(r.status, 413);
+    const id = r.headers['x-request-id'];
+    assert.match(id ?? '', /^[\w.=-]{1,64}$/);
+    const line = await small.stdout.waitFor((l) => parseJsonLine(l)?.request_id === id, 5000, 'the 413\'s access-log line');
+    assert.equal(parseJsonLine(line).status, 413);
   });
 
   test('a chunked body that grows over GQLD_MAX_BODY_BYTES: 413', async () => {
@@ -345,6 +383,25 @@ describe('body limit', () => {
       sock.end(wire);
     });
     assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+    assert.match(answer, /\r\nx-request-id: [\w.=-]+\r\n/i);
+    assert.ok(answer.endsWith(`\r\n\r\n${TOO_LARGE}`), answer);
+  });
+
+  test('broken framing (h2o\'s own 400) is GraphQL-shaped too', async () => {
+    const answer = await new Promise((resolve, reject) => {
+      const sock = net.connect({ host: '127.0.0.1', port: small.port });
+      let text = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d) => (text += d));
+      sock.on('error', (err) => (text ? undefined : reject(err)));
+      sock.on('close', () => resolve(text));
+      sock.end('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: nope\r\n\r\n');
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /\r\nx-request-id: [\w.=-]+\r\n/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(body, { errors: [{ message: 'The request is malformed: broken content-length header.' }] });
   });
 
   test('a chunked body under the limit is served', async () => {

@@ -233,15 +233,28 @@ test('misconfigured TLS exits 2 naming the setting', async () => {
   const cases = [
     [{ GQLD_TLS_CERT: cert }, /GQLD_TLS_CERT is set without GQLD_TLS_KEY/],
     [{ GQLD_TLS_KEY: key }, /GQLD_TLS_KEY is set without GQLD_TLS_CERT/],
-    [{ GQLD_TLS_CERT: path.join(dir, 'missing.crt'), GQLD_TLS_KEY: key }, /GQLD_TLS_CERT/],
-    [{ GQLD_TLS_CERT: key, GQLD_TLS_KEY: key }, /GQLD_TLS_CERT/], // a key is not a certificate
-    [{ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: other.key }, /GQLD_TLS_KEY: .*(key values mismatch|does not match)/],
+    [{ GQLD_TLS_CERT: key, GQLD_TLS_KEY: key }, /GQLD_TLS_CERT ".*" is not a usable PEM certificate \(chain\) \(OpenSSL: /], // a key is not a certificate
+    [{ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: cert }, /GQLD_TLS_KEY ".*" is not a usable PEM private key \(OpenSSL: /],
+    [{ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: other.key }, /GQLD_TLS_KEY ".*" does not match the certificate of GQLD_TLS_CERT \(OpenSSL: key values mismatch\)/],
   ];
   for (const [env, message] of cases) {
     const r = await runGqld(['serve'], {
       GQLD_LISTEN: '127.0.0.1:0', DATABASE_URL: process.env.GQLD_TEST_DATABASE_URL, ...env,
     }, { timeoutMs: 20000 });
     assert.equal(r.code, 2, `${JSON.stringify(env)}: exit 2; stderr: ${r.stderr}`);
-    assert.match(r.stderr, message);
+    assert.match(r.stderr.replaceAll('\\"', '"'), message); // the event line's JSON escapes the quotes
+  }
+  // A file that cannot be read is an invalid setting like any other: one plain line naming it, exit 2.
+  for (const [env, message] of [
+    [{ GQLD_TLS_CERT: path.join(dir, 'missing.crt'), GQLD_TLS_KEY: key }, /^gqld: GQLD_TLS_CERT ".*missing\.crt" cannot be read: No such file or directory$/],
+    [{ GQLD_TLS_CERT: cert, GQLD_TLS_KEY: dir }, /^gqld: GQLD_TLS_KEY ".*" cannot be read: it is a directory$/],
+  ]) {
+    const r = await runGqld(['serve'], {
+      GQLD_LISTEN: '127.0.0.1:0', DATABASE_URL: process.env.GQLD_TEST_DATABASE_URL, ...env,
+    }, { timeoutMs: 20000 });
+    assert.equal(r.code, 2, `${JSON.stringify(env)}: exit 2; stderr: ${r.stderr}`);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], message);
   }
 });

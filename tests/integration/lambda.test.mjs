@@ -195,6 +195,30 @@ describe('Lambda front door (Runtime API emulator)', () => {
     assert.equal(got.headers['x-request-id'], 'p2', 'requestContext.requestId becomes the request id');
   });
 
+  test('x-request-id: API Gateway\'s requestContext.requestId, even when the client sent its own id or a traceparent', async () => {
+    const body = JSON.stringify({ query: PRODUCT_QUERY });
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    for (const [format, event] of [
+      ['v2', v2Event({ body, headers: { ...JSON_POST, 'x-request-id': 'client-1', traceparent }, requestId: 'apigw-v2' })],
+      ['v1', { ...fixture('rest-api-v1-doc.json'), httpMethod: 'POST', path: '/graphql', body, isBase64Encoded: false,
+        headers: { ...JSON_POST, 'X-Request-Id': 'client-1', traceparent }, multiValueHeaders: null,
+        requestContext: { ...fixture('rest-api-v1-doc.json').requestContext, requestId: 'apigw-v1' } }],
+    ]) {
+      const r = await emulator.invoke(JSON.parse(JSON.stringify(event)));
+      assert.equal(r.kind, 'response', r.body);
+      const answer = JSON.parse(r.body);
+      assert.equal(answer.body, NOTEBOOK_BODY, format);
+      assert.equal(answer.headers['x-request-id'], `apigw-${format}`, `${format}: API Gateway's id comes first`);
+    }
+    // A request h2o answers alone (here a 413) carries API Gateway's id as well.
+    const big = JSON.stringify({ query: PRODUCT_QUERY, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    const r = JSON.parse((await emulator.invoke(v2Event({ body: big, headers: { ...JSON_POST, 'x-request-id': 'c' }, requestId: 'apigw-413' }))).body);
+    assert.equal(r.statusCode, 413);
+    assert.equal(r.headers['x-request-id'], 'apigw-413');
+    assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    assert.match(JSON.parse(r.body).errors[0].message, /larger than the limit of \d+ bytes/);
+  });
+
   test('payload 2.0 GET with rawQueryString, and Accept negotiation through the event headers', async () => {
     const qs = `query=${encodeURIComponent(PRODUCT_QUERY)}`;
     const headers = { accept: 'application/graphql-response+json' };

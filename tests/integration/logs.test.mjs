@@ -179,6 +179,31 @@ describe('the cache field with the response cache on', { skip: MEMCACHED === '' 
   });
 });
 
+describe('the cache field of a request refused before the database', { skip: MEMCACHED === '' && 'needs GQLD_TEST_MEMCACHED' }, () => {
+  // A refused request is not a cache miss. A validation error already says "bypass"; a request error
+  // found while planning (first above GQLD_LIST_MAX) is looked up first and says "miss" today. The field
+  // is set in resolvers/pipeline/executor.c (respond()): a todo until it changes there (issue 22, point 7).
+  test('a validation error and a request error say "bypass", never "miss"', {
+    todo: 'respond() in resolvers/pipeline/executor.c logs "miss" for a planning-time request error (issue 22, point 7)',
+  }, async () => {
+    const server = await startServer({ GQLD_THREADS: 1, GQLD_CACHE: 'on', GQLD_CACHE_PREFIX: `refused${process.pid}` });
+    try {
+      const cases = { 'refused-1': '{ Product(productId: "notebook") { nope } }', 'refused-2': '{ products(first: 1000) { items { productId } } }' };
+      for (const [id, q] of Object.entries(cases)) {
+        const r = await graphql(server.url, q, undefined, { headers: { 'x-amzn-requestid': id } });
+        assert.equal(r.json?.data, undefined, r.text);
+      }
+      for (const id of Object.keys(cases)) {
+        const line = await lineOf(server, id);
+        assert.equal(line.db_us, 0, `${id}: no statement`);
+        assert.equal(line.cache, 'bypass', `${id}: ${JSON.stringify(line)}`);
+      }
+    } finally {
+      assertCleanExit(server, await server.stop());
+    }
+  });
+});
+
 describe('GQLD_ACCESS_LOG=off', () => {
   test('no access-log lines, and requests are still counted in /metrics', async () => {
     const server = await startServer({ GQLD_ACCESS_LOG: 'off' });

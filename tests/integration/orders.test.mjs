@@ -5,8 +5,12 @@
 // statements a nested query costs, counted by PostgreSQL (pg_stat_statements).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   NOTEBOOK_BODY,
+  ROOT,
   createSeededDatabase,
   graphql,
   lockTable,
@@ -199,9 +203,32 @@ test('products pages walk the whole listing: no duplicates, no gaps, hasNextPage
   ).split('\n');
   assert.equal(promos.length, 7);
   assert.deepEqual(await walkProducts(admin, 2, 'PROMO'), promos); // case-insensitive
-  // An empty page has no cursor.
+  // An empty page without after has no cursor.
   const none = await ask(admin, '{ products(nameContains: "no such product") { items { productId } pageInfo { endCursor hasNextPage } } }');
   assert.equal(none.text, '{"data":{"products":{"items":[],"pageInfo":{"endCursor":null,"hasNextPage":false}}}}');
+});
+
+test('an empty page lets a walk continue or stop: endCursor is the after it was given; first: 0 has no next page', async () => {
+  const page = (args) =>
+    ask(admin, `{ products(${args}) { items { productId } pageInfo { endCursor hasNextPage } } }`).then((r) => r.text);
+  // A cursor is the key and its MAC (resolvers/sql/cursor.h; no GQLD_CURSOR_SECRET here), made with node's crypto.
+  const schemaVersion = createHash('sha256').update(readFileSync(path.join(ROOT, 'schema', 'schema.graphql'))).digest('hex');
+  const macKey = createHmac('sha256', '').update(`gqld cursor 1\n${schemaVersion}`).digest();
+  const cursor = (id) =>
+    Buffer.concat([Buffer.from(id), createHmac('sha256', macKey).update(id).digest().subarray(0, 16)]).toString('base64url');
+  const [second, last] = (await psql('SELECT max(product_id) FILTER (WHERE product_id < (SELECT max(product_id) FROM products)), max(product_id) FROM products', { url: db.url })).split('|');
+  // first: 0 reads no rows; with rows to come it still says no next page, or a walk by the rule never ends.
+  assert.equal(await page('first: 0'), '{"data":{"products":{"items":[],"pageInfo":{"endCursor":null,"hasNextPage":false}}}}');
+  assert.equal(await page(`first: 0, after: "${cursor(second)}"`),
+    `{"data":{"products":{"items":[],"pageInfo":{"endCursor":"${cursor(second)}","hasNextPage":false}}}}`);
+  assert.deepEqual(await walkProducts(admin, 0, null), []);
+  // Past the last row: the cursor given comes back, so a client that continues stays at the end.
+  assert.equal(await page(`first: 2, after: "${cursor(last)}"`),
+    `{"data":{"products":{"items":[],"pageInfo":{"endCursor":"${cursor(last)}","hasNextPage":false}}}}`);
+  assert.equal(await page(`first: 2, after: "${cursor(second)}"`),
+    `{"data":{"products":{"items":[{"productId":"${last}"}],"pageInfo":{"endCursor":"${cursor(last)}","hasNextPage":false}}}}`);
+  assert.equal(await page(`first: 1, after: "${cursor(second)}"`),
+    `{"data":{"products":{"items":[{"productId":"${last}"}],"pageInfo":{"endCursor":"${cursor(last)}","hasNextPage":false}}}}`);
 });
 
 test('Customer.orders pages newest first, continuing after an order id', async () => {

@@ -213,8 +213,8 @@ int main(int argc, char **argv)
                            .statement_timeout_ms = 5000,
                            .connect_timeout_ms = 3000};
     loop = h2o_evloop_create();
-    rs_worker *w = rs_worker_create(&engine, loop, &pool, err, sizeof(err));
-    rs_worker *other = rs_worker_create(&memcached_only, loop, &pool, err, sizeof(err));
+    rs_worker *w = rs_worker_create(&engine, loop, &pool, NULL, err, sizeof(err));
+    rs_worker *other = rs_worker_create(&memcached_only, loop, &pool, NULL, err, sizeof(err));
     CHECK(w != NULL && other != NULL);
     if (w != NULL && other != NULL) {
         test_isolation(w, other, shared);

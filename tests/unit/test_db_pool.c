@@ -35,6 +35,7 @@ typedef struct reply {
     int ntuples;
     int length; /* of the first value */
     int format;
+    bool sent;
     uint64_t at_ms;
 } reply;
 
@@ -56,6 +57,7 @@ static void on_reply(void *ctx, const db_result *r)
     rep->calls++;
     rep->status = r->status;
     rep->at_ms = now_ms();
+    rep->sent = r->sent;
     snprintf(rep->sqlstate, sizeof(rep->sqlstate), "%s", r->sqlstate != NULL ? r->sqlstate : "(null)");
     snprintf(rep->message, sizeof(rep->message), "%s", r->message != NULL ? r->message : "(null)");
     if (r->status == DB_OK) {
@@ -872,6 +874,131 @@ static void test_server_restart(void)
     drop_pool(pool);
 }
 
+/* ---- writes (db_pool_write) ---- */
+
+static char write_table[64];
+
+/* A blocking count on a side connection: what another session sees committed. */
+static long committed_rows(const char *key)
+{
+    PGconn *pg = side_connection();
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE k = '%s'", write_table, key);
+    PGresult *r = PQexec(pg, sql);
+    long n = PQresultStatus(r) == PGRES_TUPLES_OK ? num(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    PQfinish(pg);
+    return n;
+}
+
+typedef struct write_seen {
+    reply r;
+    long committed; /* rows another session saw at the moment the callback ran */
+    const char *key;
+} write_seen;
+
+static void on_write_seen(void *ctx, const db_result *r)
+{
+    write_seen *w = ctx;
+    on_reply(&w->r, r);
+    w->committed = committed_rows(w->key);
+}
+
+static void test_writes_commit_alone(bool prepare)
+{
+    snprintf(write_table, sizeof(write_table), "gqld_pool_write_%d", (int)getpid());
+    PGconn *side = side_connection();
+    char sql[256];
+    snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s; CREATE TABLE %s (k text PRIMARY KEY)", write_table,
+             write_table);
+    PQclear(PQexec(side, sql));
+    db_pool *pool = make_pool(db_url, 1, 8, 16, 5000, 2000, prepare);
+    char insert[128], count[128];
+    snprintf(insert, sizeof(insert), "INSERT INTO %s VALUES ($1)", write_table);
+    snprintf(count, sizeof(count), "SELECT count(*) FROM %s WHERE k = $1", write_table);
+
+    /* Two statements, one transaction: the second sees the first; answered once committed (seen by
+     * another session from inside the callback), the last statement's rows in hand. */
+    const char *k1[] = {"k1"};
+    const db_statement ok[] = {{insert, 1, k1}, {count, 1, k1}};
+    write_seen w1 = {.key = "k1"};
+    CHECK(db_pool_write(pool, ok, 2, on_write_seen, &w1) != NULL);
+    CHECK_INT(w1.r.calls, 0);
+    CHECK(run_until(replied, &w1.r, 5000));
+    CHECK_INT(w1.r.status, DB_OK);
+    CHECK_STR(w1.r.value, "1");
+    CHECK_INT(w1.committed, 1);
+    CHECK(w1.r.sent);
+
+    /* A failing second statement rolls the first back; the first error is the answer. */
+    const char *k2[] = {"k2"};
+    const db_statement bad[] = {{insert, 1, k2}, {"SELECT 1/0", 0, NULL}};
+    write_seen w2 = {.key = "k2"};
+    db_pool_write(pool, bad, 2, on_write_seen, &w2);
+    CHECK(run_until(replied, &w2.r, 5000));
+    CHECK_INT(w2.r.status, DB_ERR_QUERY);
+    CHECK_STR(w2.r.sqlstate, "22012");
+    CHECK_INT(w2.committed, 0);
+
+    /* Queries of the same loop turn, on the same connection, a failing one among them: the write's
+     * transaction is its own (not rolled back by the neighbour), and theirs are theirs. */
+    const char *k3[] = {"k3"};
+    const db_statement mine[] = {{insert, 1, k3}, {count, 1, k3}};
+    reply before = {0}, failing = {0}, after = {0};
+    write_seen w3 = {.key = "k3"};
+    db_pool_query(pool, "SELECT 5", 0, NULL, on_reply, &before);
+    db_pool_query(pool, "SELECT 1/0", 0, NULL, on_reply, &failing);
+    db_pool_write(pool, mine, 2, on_write_seen, &w3);
+    db_pool_query(pool, "SELECT 6", 0, NULL, on_reply, &after);
+    reply *all[] = {&before, &failing, &w3.r, &after};
+    for (int i = 0; i < 4; i++)
+        CHECK(run_until(replied, all[i], 5000));
+    CHECK_INT(before.status, DB_OK);
+    CHECK_STR(before.value, "5");
+    CHECK_INT(failing.status, DB_ERR_QUERY);
+    CHECK_INT(w3.r.status, DB_OK);
+    CHECK_INT(w3.committed, 1);
+    CHECK_INT(after.status, DB_OK);
+    CHECK_STR(after.value, "6");
+    /* The write's error does not reach its neighbours either (the key exists now). */
+    reply n1 = {0}, n2 = {0};
+    write_seen w4 = {.key = "k3"};
+    db_pool_query(pool, "SELECT 7", 0, NULL, on_reply, &n1);
+    db_pool_write(pool, mine, 2, on_write_seen, &w4);
+    db_pool_query(pool, "SELECT 8", 0, NULL, on_reply, &n2);
+    CHECK(run_until(replied, &n2, 5000) && run_until(replied, &w4.r, 5000) && run_until(replied, &n1, 5000));
+    CHECK_INT(w4.r.status, DB_ERR_QUERY);
+    CHECK_STR(w4.r.sqlstate, "23505");
+    CHECK_STR(n1.value, "7");
+    CHECK_STR(n2.value, "8");
+    drop_pool(pool);
+    snprintf(sql, sizeof(sql), "DROP TABLE %s", write_table);
+    PQclear(PQexec(side, sql));
+    PQfinish(side);
+}
+
+/* sent: false when refused before anything went out; true with a connection lost mid-way. */
+static void test_write_sent_or_not(void)
+{
+    char conninfo[1024];
+    with_app_name(conninfo, sizeof(conninfo), "gqld_test_write");
+    db_pool *pool = make_pool(conninfo, 1, 1, 0, 30000, 2000, true);
+    CHECK(wait_up(pool, 1));
+    const db_statement slow[] = {{"SELECT pg_sleep(10)", 0, NULL}};
+    reply busy = {0}, refused = {0};
+    db_pool_write(pool, slow, 1, on_reply, &busy);
+    db_pool_write(pool, slow, 1, on_reply, &refused);
+    CHECK(run_until(replied, &refused, 5000));
+    CHECK_INT(refused.status, DB_ERR_OVERLOADED);
+    CHECK(!refused.sent);
+    run_for(300); /* the first is running on the server */
+    CHECK_INT(terminate_backends("gqld_test_write"), 1);
+    CHECK(run_until(replied, &busy, 5000));
+    CHECK_INT(busy.status, DB_ERR_UNAVAILABLE);
+    CHECK(busy.sent);
+    drop_pool(pool);
+}
+
 int main(void)
 {
     db_url = getenv("GQLD_TEST_DATABASE_URL");
@@ -906,6 +1033,9 @@ int main(void)
     test_hung_backend_hits_client_deadline();
     test_destroy_answers_everything();
     test_server_restart();
+    test_writes_commit_alone(true);
+    test_writes_commit_alone(false);
+    test_write_sent_or_not();
 
     h2o_evloop_run(loop, 0);
     h2o_evloop_destroy(loop);

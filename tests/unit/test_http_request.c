@@ -60,7 +60,7 @@ static bool generated_shape(const char *id)
 static void test_request_id(void)
 {
     uint64_t counter = 0;
-    char a[80], b[80];
+    char a[80] = "", b[80] = "";
     fake_req f;
 
     /* Nothing sent: made here, unique per request, naming the thread. */

@@ -118,8 +118,8 @@ static const char *run(const gql_schema *s, const char *query)
 static void served_schema(const gql_schema *s)
 {
     CHECK_STR(run(s, "{ __schema { queryType { name } mutationType { name } subscriptionType { name } } }"),
-              "{\"data\":{\"__schema\":{\"queryType\":{\"name\":\"Query\"},\"mutationType\":null,"
-              "\"subscriptionType\":null}}}");
+              "{\"data\":{\"__schema\":{\"queryType\":{\"name\":\"Query\"},\"mutationType\":{\"name\":"
+              "\"Mutation\"},\"subscriptionType\":null}}}");
     CHECK_STR(run(s, "{ __type(name: \"Nope\") { name } t: __type(name: \"Product\") { kind name } }"),
               "{\"data\":{\"__type\":null,\"t\":{\"kind\":\"OBJECT\",\"name\":\"Product\"}}}");
     /* The public contract: Query.Product(productId: ID!): Product. */

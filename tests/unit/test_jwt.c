@@ -5,6 +5,7 @@
  * scope rules. The integration tests (tests/integration/auth_*.test.mjs) run
  * the same code against tokens jose mints.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "schema/base/b64url.h"
@@ -79,7 +80,7 @@ static void test_hs256(void)
 static void test_es256(void)
 {
     char err[256] = "";
-    jwk_set *keys = jwk_set_parse(es_jwks, strlen(es_jwks), NULL, 0, err, sizeof(err));
+    jwk_set *keys = jwk_set_parse(es_jwks, strlen(es_jwks), NULL, 0, NULL, NULL, err, sizeof(err));
     CHECK(keys != NULL);
     if (keys == NULL) {
         fprintf(stderr, "%s\n", err);
@@ -102,13 +103,74 @@ static void test_es256(void)
     CHECK_INT(jwt_verify(&p, keys, hs_token, strlen(hs_token), BEFORE_EXP, &claims, &why), JWT_INVALID);
     jwk_set_release(keys);
 
-    /* A point off the curve is refused when the set is read. */
+    /* A set whose only key is malformed (y is no canonical base64url) is refused when it is read. */
     const char *bad = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
                       "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
                       "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1\"}]}";
-    CHECK(jwk_set_parse(bad, strlen(bad), NULL, 0, err, sizeof(err)) == NULL);
-    CHECK(jwk_set_parse("{\"keys\":7}", 10, NULL, 0, err, sizeof(err)) == NULL);
-    CHECK(jwk_set_parse("[]", 2, NULL, 0, err, sizeof(err)) == NULL);
+    CHECK(jwk_set_parse(bad, strlen(bad), NULL, 0, NULL, NULL, err, sizeof(err)) == NULL);
+    CHECK_STR(err,
+              "key 0 of the JWKS (kid \"\"): a P-256 key needs 32-byte base64url \"x\" and \"y\"; no key "
+              "of the JWKS is usable");
+    CHECK(jwk_set_parse("{\"keys\":7}", 10, NULL, 0, NULL, NULL, err, sizeof(err)) == NULL);
+    CHECK(jwk_set_parse("[]", 2, NULL, 0, NULL, NULL, err, sizeof(err)) == NULL);
+}
+
+typedef struct skipped_keys {
+    size_t count;
+    char kids[4][32];
+    char why[4][96];
+} skipped_keys;
+
+static void on_skip(void *user, size_t index, const char *kid, const char *why)
+{
+    skipped_keys *s = user;
+    (void)index;
+    if (s->count < 4) {
+        snprintf(s->kids[s->count], sizeof(s->kids[0]), "%s", kid);
+        snprintf(s->why[s->count], sizeof(s->why[0]), "%s", why);
+    }
+    s->count++;
+}
+
+/* One weak or broken key among good ones (an identity provider mid-rotation): skipped, named, the rest kept.
+ */
+static void test_unusable_keys_are_skipped(void)
+{
+    char err[256] = "";
+    const char *mixed =
+        "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"weak\",\"alg\":\"RS256\",\"e\":\"AQAB\",\"n\":"
+        "\"w8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8"
+        "PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8PDw8M\"},"
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"good\","
+        "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+        "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"malformed\","
+        "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+        "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1\"},"
+        "{\"kty\":\"RSA\",\"kid\":\"enc\",\"use\":\"enc\"}]}";
+    skipped_keys s = {0};
+    jwk_set *keys = jwk_set_parse(mixed, strlen(mixed), NULL, 0, on_skip, &s, err, sizeof(err));
+    CHECK(keys != NULL);
+    if (keys == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    CHECK_INT(keys->nkeys, 1);
+    CHECK_INT(keys->unusable, 2);
+    CHECK_INT(keys->skipped, 1); /* the encryption key: ignored, not reported */
+    CHECK_INT(s.count, 2);
+    CHECK_STR(s.kids[0], "weak");
+    CHECK_STR(s.why[0], "an RSA key is shorter than 2048 bits");
+    CHECK_STR(s.kids[1], "malformed");
+    CHECK(jwk_set_find(keys, "good", JWK_EC256) != NULL);
+    CHECK(jwk_set_find(keys, "weak", JWK_RSA) == NULL);
+    /* The RFC's token has no kid: the one P-256 key left verifies it. */
+    jwt_policy p = {.algorithms = JWT_ES256};
+    json_t *claims;
+    const char *why;
+    CHECK_INT(jwt_verify(&p, keys, es_token, strlen(es_token), BEFORE_EXP, &claims, &why), JWT_VALID);
+    json_decref(claims);
+    jwk_set_release(keys);
 }
 
 static void test_algorithms(void)
@@ -177,6 +239,7 @@ int main(void)
     test_b64url();
     test_hs256();
     test_es256();
+    test_unusable_keys_are_skipped();
     test_algorithms();
     test_principal();
     return CHECK_EXIT();

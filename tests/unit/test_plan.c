@@ -7,6 +7,7 @@
 #include "check.h"
 #include "resolvers/sql/auth_scope.h"
 #include "resolvers/sql/catalog.h"
+#include "resolvers/cursor_key.h"
 #include "resolvers/sql/cursor.h"
 #include "schema/gql_exec.h"
 #include "schema/gql_parser.h"
@@ -44,7 +45,7 @@ static void plan_as(planned *p, const rs_principal *who, const char *query, cons
     gql_document *doc = gql_parse(&p->arena, query, strlen(query), NULL, &syn);
     CHECK(doc != NULL);
     CHECK_INT(gql_validate(schema, doc, &p->errors), 0);
-    json_t *v = vars ? json_loads(vars, 0, NULL) : NULL;
+    json_t *v = vars ? json_loads(vars, JSON_ALLOW_NUL, NULL) /* as if a front door let NUL through */ : NULL;
     CHECK_INT(gql_exec_prepare(&p->ctx, schema, doc, NULL, v, &p->arena, &p->errors), 0);
     json_decref(v);
     gql_field_groups roots;
@@ -253,27 +254,33 @@ static void ids_that_cannot_exist_match_nothing(void)
 static void pages_continue_after_a_cursor(void)
 {
     planned p;
-    /* "cDAwMDA0MA" is base64url("p000040"), as the statement writes endCursor. */
-    plan_query(
-        &p,
-        "{ products(first: 2, after: \"cDAwMDA0MA\", nameContains: \"50%_off\\\\\") { items { productId } "
-        "pageInfo { hasNextPage endCursor } } }",
-        NULL);
+    /* The cursor of "p000040" as the statement writes endCursor: its base64url and a MAC of it. */
+    char after[128], query[512];
+    CHECK(cursor_encode("p000040", after, sizeof(after)) > 0);
+    snprintf(query, sizeof(query),
+             "{ products(first: 2, after: \"%s\", nameContains: \"50%%_off\\\\\") { items { productId } "
+             "pageInfo { hasNextPage endCursor } } }",
+             after);
+    plan_query(&p, query, NULL);
     CHECK_INT(p.status, RS_PLAN_QUERY);
-    CHECK_STR(
-        p.sql,
+    base_buf expected;
+    base_buf_init(&expected);
+    base_buf_puts(
+        &expected,
         "SELECT '{\"items\":' || coalesce('[' || string_agg('{\"productId\":' || "
         "to_json(t0.product_id)::text "
         "|| '}', ',' ORDER BY t0.product_id) FILTER (WHERE t0.gqld_row <= $3::integer) || ']', '[]') || "
-        "',\"pageInfo\":{\"hasNextPage\":' || CASE WHEN count(*) > $3::integer THEN 'true' ELSE 'false' END "
-        "|| "
-        "',\"endCursor\":' || coalesce('\"' || translate(encode(convert_to(((array_agg(t0.product_id ORDER "
-        "BY "
-        "t0.gqld_row DESC) FILTER (WHERE t0.gqld_row <= $3::integer))[1])::text, 'UTF8'), 'base64'), "
-        "E'+/=\\n', '-_') || '\"', 'null') || '}}' FROM (SELECT t0.product_id, row_number() OVER (ORDER BY "
+        "',\"pageInfo\":{\"hasNextPage\":' || CASE WHEN count(*) > $3::integer AND $3::integer > 0 THEN "
+        "'true' ELSE 'false' END || ',\"endCursor\":' || coalesce('\"' || ");
+    cursor_sql(&expected, "coalesce((array_agg(t0.product_id ORDER BY t0.gqld_row DESC) FILTER (WHERE "
+                          "t0.gqld_row <= $3::integer))[1], $1::text)");
+    base_buf_puts(
+        &expected,
+        " || '\"', 'null') || '}}' FROM (SELECT t0.product_id, row_number() OVER (ORDER BY "
         "t0.product_id) AS gqld_row FROM products t0 WHERE t0.product_id > $1::text AND t0.product_name "
-        "ILIKE "
-        "$2::text ORDER BY t0.product_id LIMIT $3::integer + 1) t0");
+        "ILIKE $2::text ORDER BY t0.product_id LIMIT $3::integer + 1) t0");
+    CHECK_STR(p.sql, expected.data);
+    base_buf_free(&expected);
     CHECK_STR(param(&p, 1), "p000040");
     CHECK_STR(param(&p, 2), "%50\\%\\_off\\\\%"); /* the client's wildcards are plain characters */
     CHECK_STR(param(&p, 3), "2");
@@ -302,18 +309,87 @@ static void pages_continue_after_a_cursor(void)
 
     base_arena a;
     base_arena_init(&a, 0);
-    CHECK_STR(cursor_decode(&a, "cDAwMDA0MA"), "p000040");
-    CHECK_STR(cursor_decode(&a, "bm90ZWJvb2s"), "notebook");
-    CHECK_STR(cursor_decode(&a, "w6k"), "\xc3\xa9");
+    char c[128];
+    CHECK_STR(cursor_decode(&a, after), "p000040");
+    CHECK(cursor_encode("notebook", c, sizeof(c)) > 0);
+    CHECK_STR(cursor_decode(&a, c), "notebook");
+    CHECK(cursor_encode("\xc3\xa9", c, sizeof(c)) > 0);
+    CHECK_STR(cursor_decode(&a, c), "\xc3\xa9");
     CHECK(cursor_decode(&a, "") == NULL);
-    CHECK(cursor_decode(&a, "a") == NULL);            /* no whole byte */
-    CHECK(cursor_decode(&a, "cDAwMDA0MB") == NULL);   /* not canonical: stray bits */
-    CHECK(cursor_decode(&a, "cDAwMDA0MA==") == NULL); /* no padding */
-    CHECK(cursor_decode(&a, "cDAw+DA0MA") == NULL);   /* base64url only */
-    CHECK(cursor_decode(&a, "_w") == NULL);           /* 0xFF: not UTF-8 */
-    CHECK(cursor_decode(&a, "AA") == NULL);           /* NUL */
-    CHECK(cursor_decode(&a, "7aCA") == NULL);         /* a surrogate */
+    CHECK(cursor_decode(&a, "a") == NULL); /* no whole byte */
+    /* What cursors were before they carried a MAC, the bare base64url of a key: not from this server. */
+    CHECK(cursor_decode(&a, "cDAwMDA0MA") == NULL);
+    CHECK(cursor_decode(&a, "bm90ZWJvb2s") == NULL);
+    /* Another key under the MAC of "p000040", the MAC changed, or cut short. */
+    CHECK(cursor_encode("p000040", c, sizeof(c)) > 0);
+    c[0] = 'd'; /* "p" -> "t" */
+    CHECK(cursor_decode(&a, c) == NULL);
+    CHECK(cursor_encode("p000040", c, sizeof(c)) > 0);
+    c[strlen(c) - 2] = c[strlen(c) - 2] == 'A' ? 'B' : 'A';
+    CHECK(cursor_decode(&a, c) == NULL);
+    c[strlen(c) - 4] = '\0';
+    CHECK(cursor_decode(&a, c) == NULL);
+    CHECK(cursor_encode("\xff", c, sizeof(c)) > 0); /* 0xFF: not UTF-8, even with its MAC */
+    CHECK(cursor_decode(&a, c) == NULL);
+    CHECK(cursor_encode("p000040", c, 8) == 0); /* no room */
+    /* Another secret, or another schema: another key, and the old cursors are refused. */
+    rs_cursor_key_set("a secret", "");
+    CHECK(cursor_decode(&a, after) == NULL);
+    CHECK(cursor_encode("p000040", c, sizeof(c)) > 0);
+    CHECK_STR(cursor_decode(&a, c), "p000040");
+    rs_cursor_key_set("a secret", "another schema");
+    CHECK(cursor_decode(&a, c) == NULL);
+    rs_cursor_key_set("", "");
+    CHECK_STR(cursor_decode(&a, after), "p000040");
     base_arena_free(&a);
+}
+
+/* PostgreSQL text holds no NUL: a "\u0000" in a string argument is a request error, never the prefix before
+ * it. */
+static void strings_holding_nul_are_request_errors(void)
+{
+    static const struct {
+        const char *query, *vars, *message;
+    } cases[] = {
+        {"{ Product(productId: \"notebook\\u0000junk\") { productId } }", NULL,
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value "
+         "can "
+         "hold."},
+        {"query ($id: ID!) { Product(productId: $id) { productId } }", "{\"id\": \"notebook\\u0000junk\"}",
+         "Argument \"productId\" of field \"Query.Product\" holds a NUL character (\\u0000), which no value "
+         "can "
+         "hold."},
+        {"{ customer(customerId: \"4567\\u0000zzz\") { customerId } }", NULL,
+         "Argument \"customerId\" of field \"Query.customer\" holds a NUL character (\\u0000), which no "
+         "value can "
+         "hold."},
+        {"{ products(nameContains: \"\\u0000\") { items { productId } } }", NULL,
+         "Argument \"nameContains\" of field \"Query.products\" holds a NUL character (\\u0000), which no "
+         "value "
+         "can hold."},
+        {"{ products(after: \"x\\u0000\") { items { productId } } }", NULL,
+         "Argument \"after\" of field \"Query.products\" holds a NUL character (\\u0000), which no value can "
+         "hold."},
+        {"{ customer(customerId: 1) { orders(after: \"52\\u0000\") { orderId } } }", NULL,
+         "Argument \"after\" of field \"Customer.orders\" holds a NUL character (\\u0000), which no value "
+         "can "
+         "hold."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        planned p;
+        plan_query(&p, cases[i].query, cases[i].vars);
+        CHECK_INT(p.status, RS_PLAN_REQUEST_ERROR);
+        CHECK(p.request_errors.first != NULL);
+        if (p.request_errors.first != NULL)
+            CHECK_STR(p.request_errors.first->message, cases[i].message);
+        base_arena_free(&p.arena);
+    }
+    /* A block string has no escapes: its \u0000 is six characters, a key like any other. */
+    planned p;
+    plan_query(&p, "{ Product(productId: \"\"\"notebook\\u0000junk\"\"\") { productId } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_STR(param(&p, 1), "notebook\\u0000junk");
+    base_arena_free(&p.arena);
 }
 
 static void lists_beyond_the_maximum_are_request_errors(void)
@@ -358,10 +434,11 @@ static PGresult *make_result(int nrows, const char *value)
     return res;
 }
 
-/* Renders `value` as the answer of the first root field of `query` (admin); returns the JSON or NULL. */
-static const char *render_as(planned *p, const char *query, int nrows, const char *value)
+/* Renders `value` as the answer of the first root field of `query` as `who`; returns the JSON or NULL. */
+static const char *render_for(planned *p, const rs_principal *who, const char *query, int nrows,
+                              const char *value)
 {
-    plan_query(p, query, NULL);
+    plan_as(p, who, query, NULL);
     PGresult *res = make_result(nrows, value);
     gql_path path = {NULL, p->plan.root ? "root" : "", 0};
     const char *json = NULL;
@@ -370,6 +447,12 @@ static const char *render_as(planned *p, const char *query, int nrows, const cha
     int rc = render_value(&p->plan, &r, &path, &p->errors, &p->arena, &json, &len);
     PQclear(res);
     return rc == 0 && json != NULL && strlen(json) == len ? json : NULL;
+}
+
+/* The same as an admin. */
+static const char *render_as(planned *p, const char *query, int nrows, const char *value)
+{
+    return render_for(p, &admin, query, nrows, value);
 }
 
 static const char *error_path(const gql_error *e, char *buf, size_t size)
@@ -443,6 +526,59 @@ static void answers_are_spliced_as_they_are(void)
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":NaN}]") == NULL);
     base_arena_free(&p.arena);
     CHECK(render_as(&p, order, 1, "[{\"orderId\":\"1\",\"items\":[]},NaN]") == NULL);
+    base_arena_free(&p.arena);
+}
+
+/*
+ * A nested field of a type the principal's scopes do not reach (JWT_REQUIRED_SCOPES): the rest of the root
+ * field is read, the refused table is not, and the error is at the nested field's path and location.
+ */
+static void refused_nested_fields_are_reported_where_they_are(void)
+{
+    planned p;
+    char path[256];
+    const rs_principal no_orders = {
+        .kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567", .scope_denied = " Order "};
+    const char *q = "{ customer(customerId: \"4567\") { name\n  orders { orderId } } }";
+    plan_as(&p, &no_orders, q, NULL);
+    CHECK_INT(p.status, RS_PLAN_QUERY);
+    CHECK_INT(p.plan.denied, 1);
+    CHECK(contains(p.sql, "',\"orders\":null}'"));
+    CHECK(!contains(p.sql, "orders t")); /* the refused table is not read */
+    base_arena_free(&p.arena);
+    /* orders is [Order!]!: its null nulls the (nullable) customer. */
+    CHECK_STR(render_for(&p, &no_orders, q, 1, "{\"name\":\"Niklaus\",\"orders\":null}"), "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(p.errors.first->code, "FORBIDDEN");
+    CHECK_STR(p.errors.first->message, "Not allowed to read this field.");
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/orders");
+    CHECK_INT(p.errors.first->locs[0].line, 2);
+    CHECK_INT(p.errors.first->locs[0].column, 3);
+    base_arena_free(&p.arena);
+    /* No such customer: the field is never reached, so there is nothing to report. */
+    CHECK_STR(render_for(&p, &no_orders, q, 0, NULL), "null");
+    CHECK_INT(p.errors.count, 0);
+    base_arena_free(&p.arena);
+
+    /* Below a list: at the item's index; once the first nulls the list, the others are not reported. */
+    const rs_principal no_customers = {
+        .kind = RS_PRINCIPAL_CUSTOMER, .customer_id = "4567", .scope_denied = " Customer "};
+    const char *orders = "{ Order(customerId: \"4567\") { orderId customer { name } } }";
+    CHECK_STR(render_for(&p, &no_customers, orders, 1,
+                         "[{\"orderId\":\"52\",\"customer\":null},{\"orderId\":\"53\",\"customer\":null}]"),
+              "null");
+    CHECK_INT(p.errors.count, 1);
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/root/0/customer");
+    CHECK_INT(p.errors.first->locs[0].column, strstr(orders, "customer {") - orders + 1);
+    base_arena_free(&p.arena);
+    CHECK_STR(render_for(&p, &no_customers, orders, 1, "[]"), "[]");
+    CHECK_INT(p.errors.count, 0);
+    base_arena_free(&p.arena);
+
+    /* The root itself refused: no statement, the error at the root field, as before. */
+    plan_as(&p, &no_customers, "{ customer(customerId: \"4567\") { name } }", NULL);
+    CHECK_INT(p.status, RS_PLAN_VALUE);
+    CHECK_STR(error_path(p.errors.first, path, sizeof(path)), "/customer");
     base_arena_free(&p.arena);
 }
 
@@ -537,8 +673,10 @@ int main(int argc, char **argv)
     visibility_is_a_predicate_of_the_statement();
     ids_that_cannot_exist_match_nothing();
     pages_continue_after_a_cursor();
+    strings_holding_nul_are_request_errors();
     lists_beyond_the_maximum_are_request_errors();
     answers_are_spliced_as_they_are();
+    refused_nested_fields_are_reported_where_they_are();
     customers_read_only_their_own_rows();
     gql_schema_free(schema);
     return CHECK_EXIT();

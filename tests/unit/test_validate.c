@@ -153,8 +153,9 @@ static void preparation(void)
     CHECK_INT(prepare(two, NULL, NULL, msg, sizeof(msg)), -1);
     CHECK_STR(msg, "Must provide operation name if query contains multiple operations.");
     CHECK_INT(prepare(two, "B", NULL, msg, sizeof(msg)), 0);
-    CHECK_INT(prepare("mutation { x }", NULL, NULL, msg, sizeof(msg)), -1);
-    CHECK_STR(msg, "Schema is not configured to execute mutation operation.");
+    CHECK_INT(prepare("subscription { x }", NULL, NULL, msg, sizeof(msg)), -1);
+    CHECK_STR(msg, "Schema is not configured to execute subscription operation.");
+    CHECK_INT(prepare("mutation { __typename }", NULL, NULL, msg, sizeof(msg)), 0);
     CHECK_INT(prepare("query ($d: ID = \"dflt\") { __typename }", NULL, NULL, msg, sizeof(msg)), 0);
 }
 
