@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, jwtEnv, makeKeys, mint } from './auth_keys.mjs';
 import { ownMemcached } from './cache_helpers.mjs';
-import { PRODUCT_QUERY, graphql, request, sleep, startServer } from './lib.mjs';
+import { PRODUCT_QUERY, createSeededDatabase, graphql, request, sleep, startServer } from './lib.mjs';
 
 const COST = 3; // PRODUCT_QUERY: Query and one Product, one root field of object type
 
@@ -119,6 +119,38 @@ test('customers are limited by customer id, admins by subject, anonymous callers
     assert.equal((await exhaust(server.url, {}, 50)).admitted, 50, 'no anonymous budget set: not limited');
   } finally {
     await server.stop();
+  }
+});
+
+test('mutations are charged to GQLD_RATE_LIMIT_MUTATIONS, per caller, apart from reads', async () => {
+  const db = await createSeededDatabase('gqld_rl_mutations');
+  const server = await startServer({
+    DATABASE_URL: db.url,
+    ...jwtEnv(keys),
+    GQLD_RATE_LIMIT_MUTATIONS: '1:30', // two orders of one line (15 points each: the write 10, its line 1)
+    GQLD_CACHE_PREFIX: own(),
+  });
+  try {
+    const a = bearer(await mint(keys, { sub: 'alice', 'custom:customer_id': '4567' }));
+    const b = bearer(await mint(keys, { sub: 'bob', 'custom:customer_id': '3' }));
+    let n = 0;
+    const place = (who) =>
+      graphql(server.url, `mutation { placeOrder(input: {idempotencyKey: "rl-${process.pid}-${n++}", items: [{productId: "notebook", quantity: 1}]}) { orderId } }`,
+        undefined, { headers: who });
+    assert.equal((await place(a)).json.data.placeOrder.orderId.length > 0, true);
+    assert.equal((await place(a)).status, 200);
+    const refused = await place(a);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.json.errors[0].extensions.policy, 'mutations');
+    assert.equal(refused.headers.get('ratelimit-policy'), '"mutations";q=30;w=30');
+    // reads of the same customer are not charged to it (no customer budget set), another customer has their own
+    for (let i = 0; i < 20; i++) assert.equal((await graphql(server.url, PRODUCT_QUERY, undefined, { headers: a })).status, 200);
+    assert.equal((await place(b)).status, 200);
+    assert.equal(Number(/^gqld_rate_limit_requests_total\{policy="mutations",result="refused"\} (\d+)$/m
+      .exec((await request(`${server.url}/metrics`)).text)[1]), 1);
+  } finally {
+    await server.stop();
+    await db.drop();
   }
 });
 

@@ -290,6 +290,15 @@ static void served_schema(const char *path)
         CHECK(c.type + c.field > 1e15);
         free(q);
     }
+    /* mutations: a write weighs 10 (placeOrder) or 5, each order line 1 more (its row and product read) */
+    c = cost_of(s, "mutation { placeOrder(input: {idempotencyKey: \"k\", items: [{productId: \"a\", quantity: 1}, "
+                   "{productId: \"b\", quantity: 2}]}) { orderId } }");
+    CHECK_COST(c.field, 10 + 1 + (1 + 2));
+    CHECK_COST(c.type, 2);
+    c = cost_of(s, "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { orderId } }");
+    CHECK_COST(c.field, 10 + 1 + (1 + 1)); /* a variable's lines: each input field's weight once */
+    c = cost_of(s, "mutation { cancelOrder(orderId: \"1\") { orderId } }");
+    CHECK_COST(c.type + c.field, 5 + 2);
     char buf[32];
     CHECK_STR(gql_cost_format(120802, buf, sizeof(buf)), "120802");
     CHECK_STR(gql_cost_format(11.5, buf, sizeof(buf)), "11.5");
