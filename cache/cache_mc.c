@@ -1,5 +1,6 @@
 #include "cache/cache_mc.h"
 
+#include "cache/cache_memc.h"
 #include "cache/cache_value.h"
 
 #include <libmemcached/memcached.h>
@@ -11,10 +12,9 @@
 #include <unistd.h>
 
 enum {
-    KEY_MAX = 250,      /* memcached's limit */
-    BATCH_MAX = 256,    /* operations per round trip */
-    QUEUE_MAX = 16384,  /* beyond it, gets are refused (misses) rather than queued */
-    SERVERS_MAX = 4096, /* the node list as text */
+    KEY_MAX = 250,     /* memcached's limit */
+    BATCH_MAX = 256,   /* operations per round trip */
+    QUEUE_MAX = 16384, /* beyond it, gets are refused (misses) rather than queued */
 };
 
 typedef struct mc_op mc_op;
@@ -76,25 +76,6 @@ static mc_op *list_take(op_list *l)
     return all;
 }
 
-/* Misses, stored-nots and too-big values are answers; the rest says memcached is not answering. */
-static bool is_failure(memcached_return_t rc)
-{
-    switch (rc) {
-    case MEMCACHED_SUCCESS:
-    case MEMCACHED_END:
-    case MEMCACHED_NOTFOUND:
-    case MEMCACHED_NOTSTORED:
-    case MEMCACHED_STORED:
-    case MEMCACHED_DATA_EXISTS:
-    case MEMCACHED_E2BIG:
-    case MEMCACHED_BUFFERED:
-    case MEMCACHED_VALUE:
-        return false;
-    default:
-        return true;
-    }
-}
-
 /* The first node with an error, for failure(). */
 static memcached_return_t first_failed(const memcached_st *m, const memcached_instance_st *node, void *ctx)
 {
@@ -133,38 +114,6 @@ static const char *failure(cache_mc *mc, memcached_st *m, memcached_return_t rc)
     return mc->reason;
 }
 
-static memcached_st *connect_nodes(cache_mc *mc, bool quiet)
-{
-    const cache_settings *s = cache_shared_settings(mc->shared);
-    memcached_st *m = memcached_create(NULL);
-    if (m == NULL)
-        return NULL;
-    /* Behaviours first: setting one resets the connections. */
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
-    if (quiet) {
-        memcached_behavior_set(m, MEMCACHED_BEHAVIOR_NOREPLY, 1);
-        memcached_behavior_set(m, MEMCACHED_BEHAVIOR_BUFFER_REQUESTS, 1);
-    }
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, s->connect_timeout_ms);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, s->poll_timeout_ms);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, s->retry_timeout_s);
-    memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, s->retry_timeout_s);
-    char servers[SERVERS_MAX];
-    mc->generation = cache_shared_servers(mc->shared, servers, sizeof(servers));
-    if (servers[0] != '\0') {
-        memcached_server_list_st list = memcached_servers_parse(servers);
-        if (list != NULL) {
-            memcached_server_push(m, list);
-            memcached_server_list_free(list);
-        }
-    }
-    return m;
-}
-
 /*
  * A batch's sets, on a connection of their own with quiet (no reply) buffered
  * requests, written at once by memcached_flush_buffers: storing costs the
@@ -184,7 +133,7 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
         any = true;
         memcached_return_t rc =
             memcached_set(mc->sets, op->key, op->key_len, op->value, op->len, (time_t)op->ttl_s, 0);
-        if (is_failure(rc)) {
+        if (cache_memc_failed(rc)) {
             *failed = true;
             *reason = failure(mc, mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
@@ -194,7 +143,7 @@ static void run_sets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
     }
     if (any && !*failed) {
         memcached_return_t rc = memcached_flush_buffers(mc->sets);
-        if (is_failure(rc)) {
+        if (cache_memc_failed(rc)) {
             *failed = true;
             *reason = failure(mc, mc->sets, rc);
             cache_count(&mc->counters->errors, 1);
@@ -224,7 +173,7 @@ static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
     if (n == 0)
         return;
     memcached_return_t rc = memcached_mget(mc->memc, keys, lens, n);
-    if (is_failure(rc)) {
+    if (cache_memc_failed(rc)) {
         *failed = true;
         *reason = failure(mc, mc->memc, rc);
         cache_count(&mc->counters->errors, 1);
@@ -250,7 +199,7 @@ static void run_gets(cache_mc *mc, mc_op *ops, bool *failed, const char **reason
             }
         }
     }
-    if (is_failure(rc)) {
+    if (cache_memc_failed(rc)) {
         *failed = true;
         *reason = failure(mc, mc->memc, rc);
         cache_count(&mc->counters->errors, 1);
@@ -286,8 +235,8 @@ static void *mc_main(void *arg)
                 memcached_free(mc->memc);
             if (mc->sets != NULL)
                 memcached_free(mc->sets);
-            mc->memc = connect_nodes(mc, false);
-            mc->sets = connect_nodes(mc, true);
+            mc->memc = cache_memc_connect(mc->shared, false, &mc->generation);
+            mc->sets = cache_memc_connect(mc->shared, true, &mc->generation);
         }
         bool usable = mc->memc != NULL && mc->sets != NULL && memcached_server_count(mc->memc) > 0;
         bool failed = false;

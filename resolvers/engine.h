@@ -37,6 +37,7 @@ typedef struct rs_limits {
     size_t doc_cache_bytes;   /* and their memory, per thread */
     unsigned list_default;    /* `first` of a list whose schema gives no default */
     unsigned list_max;        /* the largest `first`; lists without one return at most this many */
+    double max_cost; /* GQLD_MAX_COST: an operation costing more is refused before any SQL; 0: none */
 } rs_limits;
 
 /* The response cache and persisted queries (README "Caching"). */
@@ -66,6 +67,8 @@ typedef struct rs_engine {
     rs_cache_config cache;
     rs_write_config writes;
     bool introspection; /* answer __schema and __type; when false they are validation errors */
+    bool suggestions;   /* "Did you mean ...?" in validation errors (never without introspection) */
+    bool cost_report;   /* GQLD_COST_REPORT: extensions.cost = {requested, limit} in every answer */
     unsigned
         db_coalesce; /* distinct parameter lists one shared statement may take (db_coalesce.h); <= 1: none */
     rs_auth_mode auth_mode; /* RS_AUTH_NONE (development): every request runs as an admin */
@@ -77,6 +80,15 @@ typedef struct rs_worker rs_worker;
 
 /* Checks the catalog against the schema: 0, or -1 with a message naming what is missing. */
 int rs_engine_check(const rs_engine *engine, char *err, size_t errlen);
+
+/*
+ * Whether a document would pass every check a request's document passes
+ * (size, syntax, the document limits, validation, introspection when off,
+ * the cost of each operation under GQLD_MAX_COST): 0, or -1 with its first
+ * error ("line:column: message") in err. For documents known ahead (trusted
+ * documents), on any thread.
+ */
+int rs_engine_validate(const rs_engine *engine, const char *text, size_t len, char *err, size_t errlen);
 
 /*
  * pool: the queries' (the reader endpoint when there is one). writer: the
@@ -111,6 +123,7 @@ typedef enum rs_outcome {
     /* every root field failed with DB_UNAVAILABLE (a mutation: its first write failed with
        DB_UNAVAILABLE or OUTCOME_UNKNOWN): errors only, HTTP 503 */
     RS_UNAVAILABLE,
+    RS_RATE_LIMITED, /* the request's admit hook refused it (RATE_LIMITED): errors only, HTTP 429 */
 } rs_outcome;
 
 /* What a front door needs for its caching headers; filled before rs_done_cb runs. */
@@ -134,7 +147,18 @@ typedef struct rs_facts {
     unsigned db_unavailable; /* DB_UNAVAILABLE (no connection, or it broke) */
     unsigned db_failures;    /* rejected by the server (SQL errors) */
     const char *cache;       /* the response cache's answer ("local", "memcached", "miss"...); NULL: off */
+    double cost;             /* the operation's static cost (schema/gql_cost.h); < 0 when not known */
 } rs_facts;
+
+/*
+ * What the engine knows of a request once its operation and cost are known,
+ * before it looks in the response cache or sends any SQL: what a front door
+ * charges a caller's budget with (rs_request.admit).
+ */
+typedef struct rs_admission {
+    double cost;             /* the operation's static cost, under GQLD_MAX_COST */
+    gql_operation_type type; /* query or mutation */
+} rs_admission;
 
 typedef struct rs_request {
     const char *query; /* NULL only with apq_hash */
@@ -152,6 +176,13 @@ typedef struct rs_request {
     const char *apq_hash;
     rs_response_meta *meta; /* NULL, or filled before done runs */
     rs_facts *facts;        /* optional: filled in before done runs */
+    /*
+     * Optional: called once per request, with done's user, when its cost is
+     * known and before the cache or the database is asked (a cached answer is
+     * charged as much as a fresh one). False refuses it: done then runs with
+     * RS_RATE_LIMITED and a RATE_LIMITED error body the front door may replace.
+     */
+    bool (*admit)(void *user, const rs_admission *admission);
     /*
      * NULL, or the bytes that carried the parameters (a GET's query string
      * without '?', with raw_in_url; a POST's JSON body). A request whose bytes

@@ -99,6 +99,10 @@ void gql_errors_write(const gql_errors *e, base_buf *out)
                 write_path(err->input_path, out);
                 base_buf_putc(out, ']');
             }
+            if (err->extensions != NULL) {
+                base_buf_putc(out, ',');
+                base_buf_puts(out, err->extensions);
+            }
             base_buf_putc(out, '}');
         }
         base_buf_putc(out, '}');

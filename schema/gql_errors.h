@@ -1,7 +1,7 @@
 /*
  * gql_errors: the `errors` list of a GraphQL response, as the spec shapes it:
  * message, locations (line/column), path (keys and list indexes) and an
- * optional extensions.code. Entries live in the request's arena.
+ * optional extensions.code (and more extension members). Entries live in the request's arena.
  */
 #ifndef GQL_ERRORS_H
 #define GQL_ERRORS_H
@@ -32,6 +32,8 @@ struct gql_error {
     const char *code;     /* extensions.code, NULL when none */
     /* extensions.inputPath: where in the field's arguments the offending value is, or NULL */
     const gql_path *input_path;
+    const char
+        *extensions; /* with a code: more members of extensions as JSON text ("\"limit\":5"), or NULL */
     gql_error *next;
 };
 

@@ -317,6 +317,7 @@ static int build_inputs(builder *b, const gql_input_value_defs *defs, const gql_
         args[i].description = d->description.ptr;
         args[i].default_value = d->default_value;
         args[i].deprecation_reason = deprecation(&d->directives);
+        args[i].directives = &d->directives;
         if (resolve_tref(b, d->type, &args[i].type) != 0)
             return -1;
         gql_kind k = gql_tref_named(args[i].type)->kind;

@@ -36,8 +36,9 @@ typedef struct gql_argdef { /* field arguments and input object fields */
     const char *name;
     const char *description; /* NULL when none */
     const gql_tref *type;
-    const gql_value *default_value; /* NULL when none */
-    const char *deprecation_reason; /* NULL unless @deprecated */
+    const gql_value *default_value;   /* NULL when none */
+    const char *deprecation_reason;   /* NULL unless @deprecated */
+    const gql_directives *directives; /* as applied in the SDL (hints such as @cost); never NULL */
 } gql_argdef;
 
 typedef struct gql_fielddef {

@@ -66,6 +66,12 @@ static bool index_document(gqlv_ctx *ctx)
 
 size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_errors *errors)
 {
+    return gql_validate_with(schema, doc, NULL, errors);
+}
+
+size_t gql_validate_with(const gql_schema *schema, const gql_document *doc,
+                         const gql_validate_options *options, gql_errors *errors)
+{
     base_arena scratch;
     base_arena_init(&scratch, 0);
     gqlv_ctx ctx;
@@ -75,6 +81,7 @@ size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_error
     ctx.errors = errors;
     ctx.arena = &scratch;
     ctx.unreferenced_scalars = -1;
+    ctx.no_suggestions = options != NULL && options->no_suggestions;
     gqlv_map_init(&ctx.fragments, &scratch);
     gqlv_map_init(&ctx.operations, &scratch);
     gqlv_map_init(&ctx.named_refs, &scratch);

@@ -27,16 +27,30 @@
 size_t gql_validate(const gql_schema *schema, const gql_document *doc, gql_errors *errors);
 
 /*
+ * no_suggestions: the messages leave out every "Did you mean ...?" (names
+ * close to a misspelt one reveal the schema: OWASP's GraphQL cheat sheet asks
+ * for none when introspection is off).
+ */
+typedef struct gql_validate_options {
+    bool no_suggestions;
+} gql_validate_options;
+/* gql_validate with options (NULL: graphql-js's messages, suggestions included). */
+size_t gql_validate_with(const gql_schema *schema, const gql_document *doc,
+                         const gql_validate_options *options, gql_errors *errors);
+
+/*
  * Limits on what a document asks for once its fragments are expanded, computed
  * without expanding them (schema/validate/limits.c says exactly what is
  * counted). A limit of 0 is no limit. Meant to run before gql_validate, so an
  * oversized document is refused cheaply.
  */
 typedef struct gql_doc_limits {
-    size_t max_depth;   /* fields on one path from the root ("Query exceeds the maximum depth of 15 (found
-                           23).") */
-    size_t max_aliases; /* aliased fields merged into any one selection set */
-    size_t max_fields;  /* field selections in an operation after fragment expansion */
+    size_t max_depth;       /* fields on one path from the root ("Query exceeds the maximum depth of 15 (found
+                               23).") */
+    size_t max_aliases;     /* aliased fields merged into any one selection set */
+    size_t max_fields;      /* field selections in an operation after fragment expansion */
+    size_t max_root_fields; /* field selections in an operation's own set, fragments merged in */
+    size_t max_operations;  /* operations one document defines */
 } gql_doc_limits;
 
 /* Adds an error per limit exceeded (at most one of each kind); returns how many were added. */

@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "server/client_ip.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +25,9 @@ typedef enum setting_kind {
     SET_AUTH_MODE,
     SET_DB_PROTOCOL,
     SET_LOG_LEVEL, /* one of LOG_LEVELS, stored as its index (unsigned, log.h's log_level) */
+    SET_RATE,      /* RATE or RATE:BURST (gqld_rate) */
+    SET_CIDRS,     /* comma-separated CIDR blocks or addresses (server/client_ip.h) */
+    SET_TRUST_MODE,
 } setting_kind;
 
 typedef struct setting {
@@ -218,6 +223,42 @@ static const setting settings[] = {
      "custom:customer_id", 0, 0, "claim holding the caller's customer id (absent: sub is the customer id)"},
     {"AUTH_ADMIN_GROUP", "auth-admin-group", SET_STRING, AT(auth_admin_group), "admin", 0, 0,
      "members of this group see every customer's data"},
+    /* ---- query cost, rate limits, trusted documents (issue 18; README "Limits on the open internet") ----
+     */
+    {"GQLD_MAX_COST", "max-cost", SET_SIZE, AT(max_cost), "1000000", 0, 1000000000000000ULL,
+     "most an operation may cost (IBM cost directives: @cost and @listSize in the schema); costlier ones are "
+     "refused before any SQL with COST_LIMIT_EXCEEDED (0 = no limit)"},
+    {"GQLD_COST_REPORT", "cost-report", SET_BOOL, AT(cost_report), "off", 0, 0,
+     "add extensions.cost = {requested, limit} to every answer"},
+    {"GQLD_SUGGESTIONS", "suggestions", SET_BOOL, AT(suggestions), "on", 0, 0,
+     "\"Did you mean ...?\" in validation errors (never while GQLD_INTROSPECTION is off)"},
+    {"GQLD_MAX_ROOT_FIELDS", "max-root-fields", SET_UINT, AT(max_root_fields), "64", 0, 100000,
+     "root fields one operation may select, fragments merged in (0 = no limit)"},
+    {"GQLD_MAX_OPERATIONS", "max-operations", SET_UINT, AT(max_operations), "32", 0, 100000,
+     "operations one document may define (0 = no limit)"},
+    {"GQLD_RATE_LIMIT_ANONYMOUS", "rate-limit-anonymous", SET_RATE, AT(rate_anonymous), "0", 0, 0,
+     "cost points per second an anonymous caller (by client IP) may spend, RATE or RATE:BURST (0 = no "
+     "limit)"},
+    {"GQLD_RATE_LIMIT_CUSTOMER", "rate-limit-customer", SET_RATE, AT(rate_customer), "0", 0, 0,
+     "cost points per second a customer (by customer id) may spend, RATE or RATE:BURST (0 = no limit)"},
+    {"GQLD_RATE_LIMIT_ADMIN", "rate-limit-admin", SET_RATE, AT(rate_admin), "0", 0, 0,
+     "cost points per second an admin or other token holder (by token subject) may spend (0 = no limit)"},
+    {"GQLD_RATE_LIMIT_MUTATIONS", "rate-limit-mutations", SET_RATE, AT(rate_mutations), "0", 0, 0,
+     "cost points per second a caller may spend on mutations, apart from the class budget (0 = mutations "
+     "count against the class budget)"},
+    {"GQLD_RATE_LIMIT_SYNC_MS", "rate-limit-sync-ms", SET_UINT, AT(rate_limit_sync_ms), "20", 1, 1000,
+     "how often each process adds its spending to memcached and learns the others' (bounds the overshoot)"},
+    {"GQLD_TRUSTED_PROXIES", "trusted-proxies", SET_CIDRS, AT(trusted_proxies), "", 0, 0,
+     "proxies (CIDR list, e.g. 10.0.0.0/8,::1) whose X-Forwarded-For names the client IP; empty: the peer is "
+     "the client"},
+    {"GQLD_TRUSTED_DOCUMENTS", "trusted-documents", SET_STRING, AT(trusted_documents), "", 0, 0,
+     "manifest of trusted documents, {\"<sha256 hex>\": \"<document>\"}, read at start-up and on SIGHUP"},
+    {"GQLD_TRUSTED_DOCUMENTS_MODE", "trusted-documents-mode", SET_TRUST_MODE, AT(trusted_documents_mode),
+     "off", 0, 0,
+     "off; allow: manifest documents by documentId or hash, other text too; enforce: only manifest "
+     "documents run"},
+    {"GQLD_TRUSTED_DOCUMENTS_ADMIN_EXEMPT", "trusted-documents-admin-exempt", SET_BOOL,
+     AT(trusted_documents_admin_exempt), "off", 0, 0, "in enforce mode, admins may still send any document"},
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
@@ -362,6 +403,27 @@ static int parse_listen(const char *s, char listen_host[256], uint16_t *listen_p
     return 0;
 }
 
+/* RATE or RATE:BURST, whole numbers up to 10^9; BURST defaults to 2 s of RATE (at least 1 with a RATE). */
+static int parse_rate(const char *s, gqld_rate *out)
+{
+    char rate[32];
+    const char *colon = strchr(s, ':');
+    size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+    unsigned long long r, b;
+    if (n >= sizeof(rate))
+        return -1;
+    memcpy(rate, s, n);
+    rate[n] = '\0';
+    if (parse_uint(rate, 0, 1000000000, &r) != 0)
+        return -1;
+    if (colon == NULL)
+        b = 2 * r;
+    else if (parse_uint(colon + 1, r > 0 ? 1 : 0, 2000000000, &b) != 0 || (r == 0 && b != 0))
+        return -1;
+    *out = (gqld_rate){(unsigned)r, (unsigned)b};
+    return 0;
+}
+
 /* The index of value among the '|'-separated words of choices. */
 static int parse_choice(const char *value, const char *choices, unsigned *out)
 {
@@ -450,6 +512,12 @@ static const char *expected(const setting *s)
         return "prepared or proxy";
     case SET_LOG_LEVEL:
         return "one of " LOG_LEVELS;
+    case SET_RATE:
+        return "RATE or RATE:BURST, cost points (e.g. 1000 or 1000:5000; BURST at least 1)";
+    case SET_CIDRS:
+        return "comma-separated addresses or CIDR blocks (e.g. 10.0.0.0/8,192.168.1.7,::1/128)";
+    case SET_TRUST_MODE:
+        return "off, allow or enforce";
     default:
         return "a value";
     }
@@ -511,6 +579,21 @@ static int apply(gqld_config *cfg, const setting *s, const char *value, const ch
     case SET_LOG_LEVEL:
         rc = parse_choice(value, LOG_LEVELS, (unsigned *)(base + s->offset));
         break;
+    case SET_RATE:
+        rc = parse_rate(value, (gqld_rate *)(base + s->offset));
+        break;
+    case SET_CIDRS:
+        rc = client_ip_parse_cidrs(value, NULL, 0) < 0 ? -1 : 0;
+        if (rc == 0)
+            *(const char **)(base + s->offset) = value;
+        break;
+    case SET_TRUST_MODE: {
+        unsigned mode;
+        rc = parse_choice(value, "off|allow|enforce", &mode);
+        if (rc == 0)
+            *(gqld_trust_mode *)(base + s->offset) = (gqld_trust_mode)mode;
+        break;
+    }
     }
     if (rc != 0) {
         if (s->kind == SET_UINT || s->kind == SET_SIZE)
@@ -580,6 +663,12 @@ int config_load(gqld_config *cfg, int argc, char **argv, char **rest, int *nrest
     if (cfg->list_default > cfg->list_max) {
         snprintf(err, errlen, "GQLD_LIST_DEFAULT (%u) is above GQLD_LIST_MAX (%u)", cfg->list_default,
                  cfg->list_max);
+        return -1;
+    }
+    if (cfg->trusted_documents_mode != GQLD_TRUST_OFF && cfg->trusted_documents[0] == '\0') {
+        snprintf(err, errlen,
+                 "GQLD_TRUSTED_DOCUMENTS_MODE=%s needs GQLD_TRUSTED_DOCUMENTS (the manifest file)",
+                 cfg->trusted_documents_mode == GQLD_TRUST_ALLOW ? "allow" : "enforce");
         return -1;
     }
     if (cfg->db_write_pool_size == 0 && cfg->database_reader_url[0] != '\0') {

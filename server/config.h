@@ -27,6 +27,19 @@ typedef enum gqld_db_protocol {
     GQLD_DB_PROXY,    /* no session state: unnamed statements, no startup options (RDS Proxy) */
 } gqld_db_protocol;
 
+/* A rate limit budget (GQLD_RATE_LIMIT_*): cost points per second and the most a caller may spend at once. */
+typedef struct gqld_rate {
+    unsigned rate;  /* points per second; 0: no limit */
+    unsigned burst; /* points a caller may spend at once (default: 2 s of rate) */
+} gqld_rate;
+
+/* GQLD_TRUSTED_DOCUMENTS_MODE. */
+typedef enum gqld_trust_mode {
+    GQLD_TRUST_OFF,     /* documentId refused, other requests as usual */
+    GQLD_TRUST_ALLOW,   /* manifest documents by id, and any other text too */
+    GQLD_TRUST_ENFORCE, /* only manifest documents run */
+} gqld_trust_mode;
+
 typedef struct gqld_config {
     /* Ordered by size (pointers and sizes, numbers, flags) so that the struct packs; see config.c for what
      * each is. */
@@ -56,8 +69,11 @@ typedef struct gqld_config {
     const char *jwt_groups_claim;
     const char *jwt_customer_id_claim;
     const char *auth_admin_group;
-    const char *cursor_secret; /* GQLD_CURSOR_SECRET: the key of cursors' MACs (resolvers/cursor_key.h) */
-    struct gqld_auth *auth;    /* not a setting: built from the above at start-up (server/auth/auth.h) */
+    const char *trusted_proxies;   /* CIDR list (GQLD_TRUSTED_PROXIES), "" for none */
+    const char *trusted_documents; /* manifest file (GQLD_TRUSTED_DOCUMENTS), "" for none */
+    size_t max_cost;               /* GQLD_MAX_COST; 0: no limit */
+    const char *cursor_secret;     /* GQLD_CURSOR_SECRET: the key of cursors' MACs (resolvers/cursor_key.h) */
+    struct gqld_auth *auth;        /* not a setting: built from the above at start-up (server/auth/auth.h) */
     unsigned db_pool_size;
     unsigned db_pipeline_depth;
     unsigned db_queue_max;
@@ -96,6 +112,11 @@ typedef struct gqld_config {
     unsigned jwt_jwks_refresh_seconds;
     unsigned jwt_jwks_min_refresh_seconds;
     unsigned jwt_leeway_seconds;
+    unsigned max_root_fields; /* per operation; 0: no limit */
+    unsigned max_operations;  /* per document; 0: no limit */
+    gqld_rate rate_anonymous, rate_customer, rate_admin, rate_mutations;
+    unsigned rate_limit_sync_ms; /* how often the limiter reconciles with memcached */
+    gqld_trust_mode trusted_documents_mode;
     unsigned keepalive_timeout_ms; /* idle client connections (and slow request reads) are closed after it */
     char listen_host[256];
     char metrics_listen_host[256]; /* GQLD_METRICS_LISTEN; "" when /metrics is on the public listener */
@@ -108,6 +129,9 @@ typedef struct gqld_config {
     bool metrics; /* GET /metrics */
     bool emf;     /* CloudWatch EMF lines on stdout */
     bool jwt_cognito;
+    bool cost_report;                    /* GQLD_COST_REPORT */
+    bool suggestions;                    /* GQLD_SUGGESTIONS */
+    bool trusted_documents_admin_exempt; /* GQLD_TRUSTED_DOCUMENTS_ADMIN_EXEMPT */
 } gqld_config;
 
 /*

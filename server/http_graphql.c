@@ -12,20 +12,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache_key.h"
 #include "schema/base/buf.h"
 #include "server/auth/http_auth.h"
 #include "server/http_graphql.h"
 #include "server/http_cors.h"
 #include "server/http_negotiate.h"
+#include "server/http_ratelimit.h"
 #include "server/http_reply.h"
 #include "server/request_facts.h"
 #include "server/request_id.h"
+#include "server/trusted_docs.h"
 
 typedef struct graphql_call {
     http_pending pending;
     http_media media;
     rs_response_meta meta; /* caching facts for the headers (the executor fills it) */
     rs_facts facts;        /* filled by the executor; copied to the request for its log line and metrics */
+    http_rl_caller rl;     /* the caller, when a rate limit budget may apply (rs_request.admit) */
 } graphql_call;
 
 /* The draft's request parameters, checked; the strings and JSON are owned by the request or body. */
@@ -36,6 +40,7 @@ typedef struct graphql_params {
     json_t *variables;          /* NULL when absent or null; a reference we own */
     json_t *extensions;         /* likewise; read for persistedQuery */
     const char *apq_hash;       /* extensions.persistedQuery.sha256Hash, owned by extensions; or NULL */
+    const char *document_id;    /* documentId (persisted documents), or NULL */
 } graphql_params;
 
 static void respond_error(h2o_req_t *req, http_media media, int status, const char *reason,
@@ -78,8 +83,9 @@ static http_media negotiate(h2o_req_t *req)
 
 /* ---- the parameters, from JSON values ---- */
 
-enum { P_QUERY, P_OPERATION_NAME, P_VARIABLES, P_EXTENSIONS, NPARAMS };
-static const char *const param_names[NPARAMS] = {"query", "operationName", "variables", "extensions"};
+enum { P_QUERY, P_OPERATION_NAME, P_VARIABLES, P_EXTENSIONS, P_DOCUMENT_ID, NPARAMS };
+static const char *const param_names[NPARAMS] = {"query", "operationName", "variables", "extensions",
+                                                 "documentId"};
 
 static const char *object_param_problem(int param)
 {
@@ -198,6 +204,7 @@ static const char *params_from_url(h2o_req_t *req, graphql_params *p, char *mess
     p->query_len = seen[P_QUERY] ? values[P_QUERY].len : 0;
     p->operation_name =
         seen[P_OPERATION_NAME] && values[P_OPERATION_NAME].len > 0 ? values[P_OPERATION_NAME].base : NULL;
+    p->document_id = seen[P_DOCUMENT_ID] ? values[P_DOCUMENT_ID].base : NULL;
     /* %00 would cut the name short where it is read as a C string: another operation's name. */
     if (p->operation_name != NULL && memchr(p->operation_name, '\0', values[P_OPERATION_NAME].len) != NULL)
         return "The \"operationName\" parameter holds a NUL character (%00), which no name can hold.";
@@ -255,8 +262,11 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
     json_t *operation_name = json_object_get(*body, "operationName");
     json_t *variables = json_object_get(*body, "variables");
     json_t *extensions = json_object_get(*body, "extensions");
+    json_t *document_id = json_object_get(*body, "documentId");
     if (query != NULL && !json_is_string(query))
         return "The \"query\" parameter must be a string.";
+    if (document_id != NULL && !json_is_string(document_id) && !json_is_null(document_id))
+        return "The \"documentId\" parameter must be a string.";
     if (operation_name != NULL && !json_is_string(operation_name) && !json_is_null(operation_name))
         return "The \"operationName\" parameter must be a string or null.";
     if (!object_or_null_ok(variables))
@@ -271,6 +281,7 @@ static const char *params_from_body(h2o_req_t *req, graphql_params *p, json_t **
                             : NULL;
     p->variables = object_or_null(variables);
     p->extensions = object_or_null(extensions);
+    p->document_id = json_is_string(document_id) ? json_string_value(document_id) : NULL;
     return NULL;
 }
 
@@ -288,7 +299,7 @@ static const char *apq_params(graphql_params *p, bool get, const char **plain_pr
     json_t *pq = p->extensions != NULL ? json_object_get(p->extensions, "persistedQuery") : NULL;
     *plain_problem = NULL;
     if (pq == NULL || json_is_null(pq)) {
-        if (p->query == NULL)
+        if (p->query == NULL && p->document_id == NULL)
             *plain_problem = get ? "Missing the \"query\" parameter." : "The request body has no \"query\".";
         return NULL;
     }
@@ -359,6 +370,16 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                            H2O_STRLIT(RETRY_UNAVAILABLE));
             break;
+        case RS_RATE_LIMITED: { /* the caller's budget is spent (http_ratelimit.h) */
+            char refusal[400];
+            size_t n = http_ratelimit_refusal(req, &call->rl, refusal, sizeof(refusal));
+            if (n > 0)
+                body = refusal, len = n;
+            add_cache_headers(req, &call->meta, 429);
+            http_respond(req, 429, "Too Many Requests", http_media_content_type(call->media), body, len);
+            free(call);
+            return;
+        }
         case RS_METHOD_NOT_ALLOWED: /* a mutation over GET */
             status = 405, reason = "Method Not Allowed";
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
@@ -377,8 +398,14 @@ static void on_done(void *user, rs_outcome outcome, const char *body, size_t len
     free(call);
 }
 
+static bool on_admit(void *user, const rs_admission *admission)
+{
+    graphql_call *call = user;
+    return http_ratelimit_admit(call->pending.worker->ratelimit, &call->rl, admission);
+}
+
 static void execute(h2o_req_t *req, http_media media, const graphql_params *p, bool get,
-                    const rs_principal *principal)
+                    const gqld_principal *who)
 {
     graphql_call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
@@ -398,12 +425,102 @@ static void execute(h2o_req_t *req, http_media media, const graphql_params *p, b
         .apq_hash = p->apq_hash,
         .meta = &call->meta,
         .facts = &call->facts,
-        .principal = *principal,
+        .principal = who->rs,
         .raw = get ? (has_query ? req->path.base + req->query_at + 1 : "") : req->entity.base,
         .raw_len = get ? (has_query ? req->path.len - req->query_at - 1 : 0) : req->entity.len,
         .raw_in_url = get,
     };
+    /* The caller's budget, charged with the cost the engine computes (none set: nothing to charge). */
+    if (http_ratelimit_identify(http_worker_of(req)->ratelimit, req, who, &call->rl))
+        r.admit = on_admit;
     rs_execute(http_worker_of(req)->rs, &r, on_done, call);
+}
+
+/* ---- trusted documents (GQLD_TRUSTED_DOCUMENTS) ---- */
+
+typedef enum trust_verdict {
+    TRUST_OK,
+    TRUST_BAD_ID,
+    TRUST_BOTH,
+    TRUST_UNKNOWN_ID,
+    TRUST_APQ_NOT_FOUND,
+    TRUST_NOT_ALLOWED
+} trust_verdict;
+
+/*
+ * The text the request runs, from the manifest when it names a document
+ * (documentId, or Apollo's persisted query hash), and whether it may run at
+ * all in enforce mode. TRUST_OK may have set p->query to a manifest document
+ * (valid until this worker next swaps manifests: after the request is handed
+ * to the engine).
+ */
+static trust_verdict trusted_text(http_worker *w, graphql_params *p, const gqld_principal *who)
+{
+    const trusted_docs *t = trusted_docs_current(&w->trusted, &w->trusted_next);
+    /* AUTH_MODE=none makes every request an admin (the engine's rule), so exempt too */
+    bool admin = who->rs.kind == RS_PRINCIPAL_ADMIN || w->cfg->auth_mode == GQLD_AUTH_NONE;
+    bool enforce = w->cfg->trusted_documents_mode == GQLD_TRUST_ENFORCE &&
+                   !(w->cfg->trusted_documents_admin_exempt && admin);
+    uint8_t digest[32];
+    size_t len;
+    const char *text;
+    if (p->document_id != NULL) {
+        if (p->query != NULL)
+            return TRUST_BOTH;
+        if (strncmp(p->document_id, "sha256:", 7) != 0 ||
+            !trusted_docs_parse_hex(p->document_id + 7, strlen(p->document_id + 7), digest))
+            return TRUST_BAD_ID;
+        if ((text = trusted_docs_find(t, digest, &len)) == NULL)
+            return TRUST_UNKNOWN_ID;
+        p->query = text, p->query_len = len, p->apq_hash = NULL;
+        return TRUST_OK;
+    }
+    if (p->query == NULL && p->apq_hash != NULL) {
+        /* Apollo's hash: the manifest first; then, unless enforced, the persisted queries registered. */
+        if (trusted_docs_parse_hex(p->apq_hash, strlen(p->apq_hash), digest) &&
+            (text = trusted_docs_find(t, digest, &len)) != NULL) {
+            p->query = text, p->query_len = len, p->apq_hash = NULL;
+            return TRUST_OK;
+        }
+        return enforce ? TRUST_APQ_NOT_FOUND : TRUST_OK;
+    }
+    if (enforce && p->query != NULL) {
+        uint8_t actual[CACHE_KEY_BYTES];
+        cache_sha256(p->query, p->query_len, actual);
+        if (trusted_docs_find(t, actual, &len) == NULL)
+            return TRUST_NOT_ALLOWED; /* and a persisted query registration with it is refused too */
+        p->apq_hash = NULL;           /* a manifest document needs no registration */
+    }
+    return TRUST_OK;
+}
+
+/* A refusal of trusted_text, as a request error (HTTP 400 under graphql-response+json, 200 under json). */
+static void respond_untrusted(h2o_req_t *req, http_media media, trust_verdict v)
+{
+    static const char *const bodies[] = {
+        [TRUST_BAD_ID] =
+            "{\"errors\":[{\"message\":\"The \\\"documentId\\\" parameter must be \\\"sha256:\\\" and 64 hex "
+            "digits.\"}]}",
+        [TRUST_BOTH] =
+            "{\"errors\":[{\"message\":\"Send either \\\"query\\\" or \\\"documentId\\\", not both.\"}]}",
+        [TRUST_UNKNOWN_ID] = "{\"errors\":[{\"message\":\"No trusted document has this documentId.\","
+                             "\"extensions\":{\"code\":\"PERSISTED_QUERY_NOT_FOUND\"}}]}",
+        [TRUST_APQ_NOT_FOUND] =
+            "{\"errors\":[{\"message\":\"PersistedQueryNotFound\",\"extensions\":{\"code\":"
+            "\"PERSISTED_QUERY_NOT_FOUND\"}}]}",
+        [TRUST_NOT_ALLOWED] =
+            "{\"errors\":[{\"message\":\"Only trusted documents run on this server: send the "
+            "documentId of a document of its manifest.\",\"extensions\":{\"code\":"
+            "\"PERSISTED_QUERY_NOT_ALLOWED\"}}]}",
+    };
+    const char *body = bodies[v];
+    bool bad = v == TRUST_BAD_ID || v == TRUST_BOTH;
+    int status = bad || (media == HTTP_MEDIA_GRAPHQL_RESPONSE && v != TRUST_APQ_NOT_FOUND) ? 400 : 200;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   v == TRUST_APQ_NOT_FOUND ? "private, no-cache, must-revalidate" : "no-store",
+                   v == TRUST_APQ_NOT_FOUND ? 34 : 8);
+    http_respond(req, status, status == 400 ? "Bad Request" : "OK", http_media_content_type(media), body,
+                 strlen(body));
 }
 
 /* The parameters, then the credentials, then the engine. */
@@ -415,6 +532,8 @@ static void run_params(h2o_req_t *req, http_media media, bool get)
     char message[300];
     const char *problem = get ? params_from_url(req, &p, message, sizeof(message))
                               : params_from_body(req, &p, &body, message, sizeof(message));
+    if (cfg->trusted_documents_mode == GQLD_TRUST_OFF)
+        p.document_id = NULL; /* persisted documents off: an unknown parameter, ignored */
     /* json_dumpb with no buffer measures the compact form without writing it. */
     if (problem == NULL && p.variables != NULL &&
         json_dumpb(p.variables, NULL, 0, JSON_COMPACT) > cfg->max_variables_bytes) {
@@ -423,14 +542,20 @@ static void run_params(h2o_req_t *req, http_media media, bool get)
         problem = message;
     }
     const char *apq_refusal = problem == NULL ? apq_params(&p, get, &problem) : NULL;
-    gqld_principal who; /* an invalid token is answered 401 by http_auth */
+    gqld_principal who;        /* an invalid token is answered 401 by http_auth */
+    who.authenticated = false; /* AUTH_MODE=none leaves it: such callers are told apart by address */
     if (apq_refusal != NULL)
         http_respond(req, 400, "Bad Request", http_media_content_type(media), apq_refusal,
                      strlen(apq_refusal));
     else if (problem != NULL)
         respond_error(req, media, 400, "Bad Request", problem);
-    else if (http_auth_principal(req, media, &who) == 0)
-        execute(req, media, &p, get, &who.rs);
+    else if (http_auth_principal(req, media, &who) == 0) {
+        trust_verdict trust = trusted_text(http_worker_of(req), &p, &who);
+        if (trust == TRUST_OK)
+            execute(req, media, &p, get, &who);
+        else
+            respond_untrusted(req, media, trust);
+    }
     json_decref(p.variables);
     json_decref(p.extensions);
     json_decref(body);

@@ -20,6 +20,7 @@
 #include "server/http_guard.h"
 #include "server/http_metrics.h"
 #include "server/http_playground.h"
+#include "server/http_ratelimit.h"
 #include "server/http_tls.h"
 #include "server/http_reply.h"
 #include "server/http_routes.h"
@@ -28,6 +29,7 @@
 #include "server/metrics.h"
 #include "server/request_id.h"
 #include "resolvers/cursor_key.h"
+#include "server/trusted_docs.h"
 
 /* Set by the signal thread, read by every loop between iterations. */
 static atomic_bool stop_requested;
@@ -42,7 +44,10 @@ typedef struct server {
     db_pool_config writer_pool; /* mutations' (DATABASE_URL); conninfo NULL: they share `pool` */
     SSL_CTX *ssl_ctx;           /* NULL: plain HTTP */
     metrics *metrics;
-    atomic_int started; /* workers that finished start-up (or failed) */
+    http_ratelimit *ratelimit; /* budgets per caller, shared by the workers */
+    trusted_docs *trusted;     /* the manifest loaded last (GQLD_TRUSTED_DOCUMENTS), or NULL */
+    unsigned nworkers;         /* started: the ones a reloaded manifest goes to */
+    atomic_int started;        /* workers that finished start-up (or failed) */
     atomic_int failed;
     /* A front door other than TCP (see http_server_run_door): it hands connections to worker 0. */
     http_door *door;
@@ -242,6 +247,10 @@ static void *worker_main(void *arg)
     w->accept_ctx.ssl_ctx = srv->ssl_ctx;
     w->metrics_all = srv->metrics;
     w->metrics = metrics_worker_at(srv->metrics, w->index);
+    w->ratelimit = srv->ratelimit;
+    if (srv->trusted != NULL)
+        trusted_docs_retain(srv->trusted);
+    w->trusted = srv->trusted;
 
     char err[256];
     w->rs = rs_worker_create(srv->engine, w->loop, &srv->pool,
@@ -310,6 +319,9 @@ static void *worker_main(void *arg)
         h2o_multithread_destroy_queue(srv->inject_queue);
         srv->inject_queue = NULL;
     }
+    trusted_docs_release(w->trusted);
+    trusted_docs_release(atomic_exchange(&w->trusted_next, NULL));
+    w->trusted = NULL;
     /* The h2o context and loop are not disposed: h2o 2.2 asserts when a context with open keep-alive
      * connections is disposed, and the process exits next (tests/lsan.supp names what stays). */
     return NULL;
@@ -331,22 +343,55 @@ static void write_emf(server *srv, metrics_emf_state *state)
 }
 
 /*
- * Waits for SIGTERM or SIGINT and returns it. With GQLD_EMF, this thread also
- * writes the EMF lines, one per GQLD_EMF_INTERVAL_MS, between signals: off the
- * workers' loops, from counters they only ever write.
+ * SIGHUP: the manifest of trusted documents read again. A manifest that does
+ * not parse or validate leaves the one in use; a good one is handed to every
+ * worker, which takes it between two requests.
+ */
+static void reload_trusted(server *srv)
+{
+    if (srv->cfg->trusted_documents[0] == '\0') {
+        log_event("info", "SIGHUP: nothing to reload (no GQLD_TRUSTED_DOCUMENTS)", NULL);
+        return;
+    }
+    char err[600];
+    trusted_docs *t = trusted_docs_load(srv->cfg->trusted_documents, srv->engine, err, sizeof(err));
+    if (t == NULL) {
+        log_event("error", "trusted documents not reloaded: the previous manifest stays in use", "detail",
+                  err, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        trusted_docs_offer(&srv->workers[i].trusted_next, t);
+    trusted_docs_release(srv->trusted);
+    srv->trusted = t;
+    char count[32];
+    snprintf(count, sizeof(count), "%zu", trusted_docs_count(t));
+    log_event("info", "trusted documents reloaded", "documents", count, NULL);
+}
+
+/*
+ * Waits for SIGTERM or SIGINT and returns it (SIGHUP reloads the trusted documents meanwhile). With GQLD_EMF,
+ * this thread also writes the EMF lines, one per GQLD_EMF_INTERVAL_MS, between signals: off the workers'
+ * loops, from counters they only ever write.
  */
 static int wait_for_stop(server *srv, const sigset_t *signals, metrics_emf_state *emf)
 {
     if (!srv->cfg->emf) {
-        int sig = 0;
-        sigwait(signals, &sig);
-        return sig;
+        for (;;) {
+            int sig = 0;
+            sigwait(signals, &sig);
+            if (sig != SIGHUP)
+                return sig;
+            reload_trusted(srv);
+        }
     }
     struct timespec interval = {.tv_sec = srv->cfg->emf_interval_ms / 1000,
                                 .tv_nsec = (long)(srv->cfg->emf_interval_ms % 1000) * 1000000};
     for (;;) {
         int sig = sigtimedwait(signals, NULL, &interval);
-        if (sig > 0)
+        if (sig == SIGHUP)
+            reload_trusted(srv);
+        else if (sig > 0)
             return sig;
         if (errno == EAGAIN)
             write_emf(srv, emf);
@@ -371,6 +416,12 @@ static void cache_metrics(void *user, metrics_cache_counts *out)
                                   .apq_hits = s.apq_hits,
                                   .apq_misses = s.apq_misses,
                                   .memcached_up = s.memcached_up};
+}
+
+/* GET /metrics reads the rate limiter's counters through this. */
+static bool ratelimit_metrics(void *user, cache_rl_stats *out)
+{
+    return http_ratelimit_stats(user, out);
 }
 
 static void setup_globalconf(server *srv)
@@ -445,6 +496,33 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
             return 1;
         }
     }
+    char err[600];
+    srv.ratelimit = http_ratelimit_create(cfg, engine->cache.shared, err, sizeof(err));
+    if (srv.ratelimit != NULL && cfg->trusted_documents[0] != '\0' &&
+        (srv.trusted = trusted_docs_load(cfg->trusted_documents, engine, err, sizeof(err))) == NULL) {
+        http_ratelimit_destroy(srv.ratelimit);
+        srv.ratelimit = NULL;
+    }
+    if (srv.ratelimit == NULL) {
+        log_event("error",
+                  cfg->trusted_documents[0] != '\0'
+                      ? "cannot start: the trusted documents manifest is refused"
+                      : "cannot start",
+                  "detail", err, NULL);
+        metrics_destroy(srv.metrics);
+        SSL_CTX_free(srv.ssl_ctx);
+        if (srv.listen_fd >= 0)
+            close(srv.listen_fd);
+        if (srv.metrics_fd >= 0)
+            close(srv.metrics_fd);
+        return 2; /* a configuration error: a manifest that does not load */
+    }
+    if (srv.trusted != NULL) {
+        char count[32];
+        snprintf(count, sizeof(count), "%zu", trusted_docs_count(srv.trusted));
+        log_event("info", "trusted documents loaded", "documents", count, NULL);
+    }
+    metrics_set_ratelimit_source(srv.metrics, ratelimit_metrics, srv.ratelimit);
     setup_globalconf(&srv);
 
     /* DB_POOL_SIZE is per process: each thread gets its share, at least one. */
@@ -475,6 +553,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     sigaddset(&stop_signals, SIGINT);
     if (door != NULL)
         sigaddset(&stop_signals, SIGUSR1); /* the front door thread's "done" */
+    else
+        sigaddset(&stop_signals, SIGHUP); /* reloads the trusted documents (wait_for_stop) */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -490,6 +570,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
             close(srv.metrics_fd);
         h2o_config_dispose(&srv.globalconf);
         metrics_destroy(srv.metrics);
+        http_ratelimit_destroy(srv.ratelimit);
+        trusted_docs_release(srv.trusted);
         SSL_CTX_free(srv.ssl_ctx);
         return 1;
     }
@@ -510,6 +592,7 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     }
     while (atomic_load(&srv.started) < (int)launched)
         usleep(1000);
+    srv.nworkers = launched;
     /* Workers hold their own dups; closing ours means the port closes when the last worker lets go. */
     if (srv.listen_fd >= 0)
         close(srv.listen_fd);
@@ -555,6 +638,8 @@ static int run(const gqld_config *cfg, const rs_engine *engine, http_door *door)
     free(srv.workers);
     h2o_config_dispose(&srv.globalconf);
     metrics_destroy(srv.metrics);
+    http_ratelimit_destroy(srv.ratelimit);
+    trusted_docs_release(srv.trusted);
     SSL_CTX_free(srv.ssl_ctx);
     return status;
 }

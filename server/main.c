@@ -19,6 +19,7 @@
 #include "server/config.h"
 #include "resolvers/admin.h"
 #include "infra/build/embedded.h"
+#include "schema/gql_cost.h"
 #include "schema/gql_schema.h"
 #include "gqld_version.h"
 #include "server/healthcheck.h"
@@ -216,21 +217,32 @@ static int cmd_serve(const gqld_config *cfg)
                 .max_depth = 64,
                 .document = {.max_depth = cfg->max_depth,
                              .max_aliases = cfg->max_aliases,
-                             .max_fields = cfg->max_fields},
+                             .max_fields = cfg->max_fields,
+                             .max_root_fields = cfg->max_root_fields,
+                             .max_operations = cfg->max_operations},
                 .max_arena_bytes = 16u << 20,
                 .doc_cache_entries = cfg->doc_cache_entries,
                 .doc_cache_bytes = cfg->doc_cache_bytes,
                 .list_default = cfg->list_default,
                 .list_max = cfg->list_max,
+                .max_cost = (double)cfg->max_cost,
             },
         .writes = {.max_lines = cfg->order_max_lines,
                    .max_quantity = cfg->order_max_quantity,
                    .key_ttl_s = cfg->idempotency_key_ttl},
         .introspection = cfg->introspection,
+        .suggestions = cfg->suggestions,
+        .cost_report = cfg->cost_report,
         .db_coalesce = cfg->db_coalesce,
         .auth_mode = cfg->auth_mode == GQLD_AUTH_NONE ? RS_AUTH_NONE : RS_AUTH_JWT,
         .log_error = log_db_error,
     };
+    /* The cost directives as the specification says they must be used (a typo would misprice queries). */
+    if (gql_cost_check_schema(schema, err, sizeof(err)) != 0) {
+        log_event("error", "invalid cost directives in the schema", "detail", err, NULL);
+        gql_schema_free(schema);
+        return 1;
+    }
     if (rs_engine_check(&engine, err, sizeof(err)) != 0) {
         log_event("error", "schema and resolvers disagree", "detail", err, NULL);
         gql_schema_free(schema);

@@ -14,6 +14,9 @@ static const uint64_t latency_bound_us[METRICS_LATENCY_BOUNDS] = {
     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
+/* Upper bounds of the query cost buckets, in cost points (schema/gql_cost.h). */
+static const double cost_bound[METRICS_COST_BOUNDS] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+
 static const char *const route_name[METRICS_ROUTES] = {"graphql", "healthz",    "readyz",
                                                        "metrics", "playground", "other"};
 
@@ -26,6 +29,8 @@ struct metrics_worker {
     /* The pool's gauges and counters, as last published. */
     counter pool_size, pool_up, pool_busy, pool_in_flight, pool_waiting, pool_sent, pool_reconnects;
     counter coalesced, coalesce_retries;
+    counter cost[METRICS_COST_SLOTS]; /* GraphQL requests by static cost, per bucket */
+    counter cost_sum;                 /* their costs, rounded up */
 };
 
 struct metrics {
@@ -33,6 +38,8 @@ struct metrics {
     unsigned nworkers;
     metrics_cache_source cache_source;
     void *cache_user;
+    metrics_ratelimit_source ratelimit_source;
+    void *ratelimit_user;
 };
 
 /* The single writer's increment: no read-modify-write instruction needed. */
@@ -86,6 +93,12 @@ void metrics_set_cache_source(metrics *m, metrics_cache_source source, void *use
     m->cache_user = user;
 }
 
+void metrics_set_ratelimit_source(metrics *m, metrics_ratelimit_source source, void *user)
+{
+    m->ratelimit_source = source;
+    m->ratelimit_user = user;
+}
+
 metrics_route metrics_route_of(const char *path, size_t len)
 {
 #define IS(lit) (len == sizeof(lit) - 1 && memcmp(path, lit, len) == 0)
@@ -117,6 +130,13 @@ void metrics_record(metrics_worker *w, metrics_route route, int status, uint64_t
     bump(&w->requests[route][status >= 0 && status < STATUS_SLOTS ? status : 0], 1);
     bump(&w->latency[route][bucket_of(duration_us)], 1);
     bump(&w->latency_sum_us[route], duration_us);
+    if (facts != NULL && facts->cost >= 0 && route == METRICS_ROUTE_GRAPHQL) {
+        size_t i = 0;
+        while (i < METRICS_COST_BOUNDS && facts->cost > cost_bound[i])
+            i++;
+        bump(&w->cost[i], 1);
+        bump(&w->cost_sum, facts->cost < 1e15 ? (uint64_t)(facts->cost + 0.999999) : (uint64_t)1e15);
+    }
     if (facts != NULL && facts->db_statements > 0) {
         bump(&w->db_us, facts->db_us);
         bump(&w->db_statements, facts->db_statements);
@@ -289,11 +309,66 @@ static void render_cache(const metrics *m, base_buf *b)
            "1 while memcached answers (0 after a failure, or without one).", c.memcached_up);
 }
 
+static void render_cost(const metrics *m, base_buf *b)
+{
+    header(b, "gqld_graphql_cost", "histogram",
+           "Static cost of the GraphQL operations requested (IBM cost directives: Type Cost + Field Cost).");
+    uint64_t cumulative = 0;
+    for (int i = 0; i < METRICS_COST_SLOTS; i++) {
+        cumulative += SUM(m, cost[i]);
+        if (i < METRICS_COST_BOUNDS)
+            base_buf_printf(b, "gqld_graphql_cost_bucket{le=\"%.0f\"} %llu\n", cost_bound[i],
+                            (unsigned long long)cumulative);
+        else
+            base_buf_printf(b, "gqld_graphql_cost_bucket{le=\"+Inf\"} %llu\n",
+                            (unsigned long long)cumulative);
+    }
+    sample(b, "gqld_graphql_cost_sum", "", SUM(m, cost_sum));
+    sample(b, "gqld_graphql_cost_count", "", cumulative);
+}
+
+static void render_ratelimit(const metrics *m, base_buf *b)
+{
+    cache_rl_stats r;
+    if (m->ratelimit_source == NULL || !m->ratelimit_source(m->ratelimit_user, &r))
+        return;
+    header(
+        b, "gqld_rate_limit_requests_total", "counter",
+        "GraphQL requests charged to a rate limit budget, by policy and result (admitted or refused, 429).");
+    for (size_t p = 0; p < r.npolicies; p++)
+        for (int refused = 0; refused < 2; refused++)
+            base_buf_printf(b, "gqld_rate_limit_requests_total{policy=\"%s\",result=\"%s\"} %llu\n",
+                            r.names[p], refused ? "refused" : "admitted",
+                            (unsigned long long)(refused ? r.refused[p] : r.admitted[p]));
+    header(b, "gqld_rate_limit_points_total", "counter",
+           "Cost points admitted, by policy: by this process (local), or by the others as learned from "
+           "memcached (remote).");
+    for (size_t p = 0; p < r.npolicies; p++) {
+        base_buf_printf(b, "gqld_rate_limit_points_total{policy=\"%s\",by=\"local\"} %llu\n", r.names[p],
+                        (unsigned long long)r.points[p]);
+        base_buf_printf(b, "gqld_rate_limit_points_total{policy=\"%s\",by=\"remote\"} %llu\n", r.names[p],
+                        (unsigned long long)r.remote_points[p]);
+    }
+    single(b, "gqld_rate_limit_syncs_total", "counter", "memcached round trips reconciling the budgets.",
+           r.syncs);
+    single(b, "gqld_rate_limit_sync_errors_total", "counter", "Reconciliation round trips memcached failed.",
+           r.sync_errors);
+    single(b, "gqld_rate_limit_untracked_total", "counter",
+           "Requests admitted without a budget: too many callers tracked at once.", r.untracked);
+    single(b, "gqld_rate_limit_callers", "gauge", "Callers whose budget this process tracks now.", r.callers);
+    single(b, "gqld_rate_limit_processes", "gauge",
+           "Processes sharing the budgets, as last counted through memcached.", r.processes);
+    single(b, "gqld_rate_limit_shared", "gauge",
+           "1 while budgets are shared through memcached; 0: each process enforces its share.", r.shared);
+}
+
 void metrics_render_prometheus(const metrics *m, base_buf *out)
 {
     render_requests(m, out);
     render_database(m, out);
     render_cache(m, out);
+    render_cost(m, out);
+    render_ratelimit(m, out);
 }
 
 /* ---- CloudWatch Embedded Metric Format ---- */

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache/cache_ratelimit.h"
 #include "resolvers/engine.h"
 #include "schema/base/buf.h"
 
@@ -40,6 +41,8 @@ typedef enum metrics_route {
 
 /* Latency histogram: upper bounds in microseconds (metrics.c), plus +Inf. */
 enum { METRICS_LATENCY_BOUNDS = 15, METRICS_LATENCY_SLOTS = METRICS_LATENCY_BOUNDS + 1 };
+/* Query cost histogram: upper bounds 1, 10, ... 10^8 cost points, plus +Inf. */
+enum { METRICS_COST_BOUNDS = 9, METRICS_COST_SLOTS = METRICS_COST_BOUNDS + 1 };
 
 /* The response cache's counters, as the cache reports them (a snapshot since start-up). */
 typedef struct metrics_cache_counts {
@@ -61,6 +64,9 @@ typedef struct metrics_cache_counts {
 /* Fills *out; called from any thread, so it must be thread-safe. */
 typedef void (*metrics_cache_source)(void *user, metrics_cache_counts *out);
 
+/* The rate limiter's counters (cache/cache_ratelimit.h); false when no budget is set (nothing rendered). */
+typedef bool (*metrics_ratelimit_source)(void *user, cache_rl_stats *out);
+
 typedef struct metrics metrics;
 typedef struct metrics_worker metrics_worker;
 
@@ -71,6 +77,7 @@ metrics_worker *metrics_worker_at(metrics *m, unsigned index);
 
 /* Set once before the workers start; NULL renders the cache metrics as 0. */
 void metrics_set_cache_source(metrics *m, metrics_cache_source source, void *user);
+void metrics_set_ratelimit_source(metrics *m, metrics_ratelimit_source source, void *user);
 
 /* Which route a normalized path is. */
 metrics_route metrics_route_of(const char *path, size_t len);

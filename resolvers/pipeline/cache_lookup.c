@@ -65,6 +65,7 @@ static void remember(rs_exec *x, const uint8_t base_key[CACHE_KEY_BYTES])
     memcpy(k->base_key, base_key, CACHE_KEY_BYTES);
     k->max_age = x->policy.max_age;
     k->private_scope = x->policy.private_scope;
+    k->cost = x->cost;
     e = cache_lru_put(w->known, x->digest, k, 160);
     if (e != NULL)
         cache_entry_unpin(e);
@@ -158,8 +159,10 @@ static void known_hit_facts(rs_worker *w, const rs_known *known, const cache_hit
     cache_shared *shared = w->engine->cache.shared;
     if (shared != NULL)
         cache_count(&cache_shared_counters(shared)->unparsed_hits, 1);
-    if (facts != NULL)
+    if (facts != NULL) {
         facts->cache = hit->tier == CACHE_TIER_LOCAL ? "local" : "memcached";
+        facts->cost = known->cost;
+    }
     if (meta != NULL)
         *meta = (rs_response_meta){.max_age = known->max_age,
                                    .private_scope = known->private_scope,
@@ -179,7 +182,26 @@ bool known_answer_local(rs_worker *w, const rs_request *request, const uint8_t d
         !cache_tiers_local_hit(w->tiers, CACHE_NS_RESPONSE, key, &hit, &pin))
         return false;
     known_hit_facts(w, &known, &hit, request->meta, request->facts);
-    done(user, RS_DATA, hit.payload, hit.len);
+    /* A cached answer is charged like a fresh one: a cache is no way around a caller's budget. */
+    rs_admission admission = {known.cost, GQL_OP_QUERY};
+    if (request->admit != NULL && !request->admit(user, &admission)) {
+        cache_entry_unpin(pin);
+        static const char body[] = "{\"errors\":[{\"message\":\"Rate limit exceeded; retry later.\","
+                                   "\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}";
+        if (request->meta != NULL)
+            *request->meta = (rs_response_meta){0};
+        done(user, RS_RATE_LIMITED, body, sizeof(body) - 1);
+        return true;
+    }
+    size_t len;
+    char *reported = w->engine->cost_report
+                         ? cost_report_body(w->engine, known.cost, false, hit.payload, hit.len, &len)
+                         : NULL;
+    if (reported != NULL)
+        done(user, RS_DATA, reported, len);
+    else
+        done(user, RS_DATA, hit.payload, hit.len);
+    free(reported);
     cache_entry_unpin(pin);
     return true;
 }
@@ -234,6 +256,11 @@ bool known_lookup_start(rs_exec *x, const rs_request *request, run_fn run)
     if (k == NULL || !known_key(w, x->digest, &x->principal, &k->known, key)) {
         free(k);
         return false;
+    }
+    x->cost = k->known.cost;
+    if (!admit_request(x, GQL_OP_QUERY)) {
+        free(k);
+        return true; /* refused and answered: x is gone */
     }
     k->x = x;
     k->run = run;

@@ -68,14 +68,26 @@ typedef struct rs_known {
     uint8_t base_key[CACHE_KEY_BYTES]; /* response_base_key */
     unsigned max_age;                  /* the cache policy */
     bool private_scope;
+    double cost; /* the operation's static cost: a repeat is charged (rs_request.admit) without parsing */
 } rs_known;
+
+/* An operation of a document and its static cost (schema/gql_cost.h: Type Cost + Field Cost). */
+typedef struct rs_op_cost {
+    const gql_definition *operation;
+    double cost;
+} rs_op_cost;
 
 /* A parsed, validated document, shared read-only by this thread's requests while pinned. */
 typedef struct rs_document {
     base_arena arena;
     gql_document *doc;
     uint8_t digest[CACHE_KEY_BYTES]; /* of its tokens: the document part of response keys */
+    rs_op_cost *costs;               /* one per operation, computed once when validated */
+    size_t ncosts;
 } rs_document;
+
+/* The cost of one of a document's operations (0 when unknown). */
+double document_cost(const rs_document *d, const gql_definition *operation);
 
 /* Frees a document and its arena (the document cache's free function). */
 void free_document(void *value);
@@ -129,6 +141,10 @@ struct rs_exec {
     size_t next_root; /* the next slot to run */
     size_t committed; /* writes committed so far */
     bool stopped;     /* a field failed: the ones after it do not run */
+    /* ---- cost and admission ---- */
+    double cost; /* the operation's static cost; < 0 until known */
+    bool (*admit)(void *user, const rs_admission *admission); /* rs_request.admit */
+    bool admitted; /* admit has said yes: a later stage does not ask again */
 };
 
 typedef struct flight_result {
@@ -176,6 +192,17 @@ bool known_digest(const rs_worker *w, const rs_request *request, uint8_t digest[
 bool known_answer_local(rs_worker *w, const rs_request *request, const uint8_t digest[CACHE_KEY_BYTES],
                         rs_done_cb done, void *user);
 bool known_lookup_start(rs_exec *x, const rs_request *request, run_fn run);
+
+/*
+ * start.c: the cost check and the caller's budget, once the cost is known:
+ * true to go on; false when the request was answered (COST_LIMIT_EXCEEDED or
+ * RATE_LIMITED; x is gone).
+ */
+bool admit_request(rs_exec *x, gql_operation_type type);
+
+/* respond.c: a body with extensions.cost spliced in (GQLD_COST_REPORT), malloc'd; NULL when out of memory. */
+char *cost_report_body(const rs_engine *engine, double cost, bool stale, const char *body, size_t len,
+                       size_t *out_len);
 
 /* apq.c: the persisted query's text looked up by its hash, then run. */
 void start_apq_lookup(rs_exec *x, const rs_request *request, run_fn run);

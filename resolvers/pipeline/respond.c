@@ -6,6 +6,7 @@
 #include "resolvers/pipeline/pipeline_internal.h"
 #include "resolvers/pipeline/response_cache.h"
 #include "schema/base/buf.h"
+#include "schema/gql_cost.h"
 
 static void release_exec(rs_exec *x)
 {
@@ -16,16 +17,51 @@ static void release_exec(rs_exec *x)
     free(x);
 }
 
+char *cost_report_body(const rs_engine *engine, double cost, bool stale, const char *body, size_t len,
+                       size_t *out_len)
+{
+    if (len < 2 || body[len - 1] != '}')
+        return NULL;
+    char requested[32], limit[32];
+    gql_cost_format(cost, requested, sizeof(requested));
+    if (engine->limits.max_cost > 0)
+        gql_cost_format(engine->limits.max_cost, limit, sizeof(limit));
+    else
+        memcpy(limit, "null", 5);
+    /* A stale answer ends with its own extensions object (response_mark_stale): the cost joins it. */
+    size_t keep = stale && len >= 3 ? len - 2 : len - 1;
+    base_buf b;
+    base_buf_init(&b);
+    base_buf_append(&b, body, keep);
+    base_buf_printf(&b, "%s%s\"cost\":{\"requested\":%s,\"limit\":%s}}}", len > 2 ? "," : "",
+                    stale ? "" : "\"extensions\":{", requested, limit);
+    if (b.failed) {
+        base_buf_free(&b);
+        return NULL;
+    }
+    *out_len = b.len;
+    return b.data; /* the buffer's memory, now the caller's */
+}
+
 void respond(rs_exec *x, rs_outcome outcome, const char *body, size_t len)
 {
+    const rs_engine *engine = x->worker->engine;
     if (x->meta_out != NULL)
         *x->meta_out = x->meta;
     if (x->facts != NULL && x->facts->cache == NULL) /* the access log's "cache": how the cache answered */
         x->facts->cache = x->meta.stale                                 ? "stale"
                           : x->cacheable && outcome != RS_REQUEST_ERROR ? "miss" /* refused: no miss */
-                          : x->worker->engine->cache.responses          ? "bypass"
+                          : engine->cache.responses                     ? "bypass"
                                                                         : NULL;
-    x->done(x->user, outcome, body, len);
+    size_t reported_len;
+    char *reported = engine->cost_report && x->cost >= 0
+                         ? cost_report_body(engine, x->cost, x->meta.stale, body, len, &reported_len)
+                         : NULL;
+    if (reported != NULL)
+        x->done(x->user, outcome, reported, reported_len);
+    else
+        x->done(x->user, outcome, body, len);
+    free(reported);
     if (x->leader) {
         flight_result r = {outcome, body, len, &x->meta};
         cache_flight_land(x->worker->flights, x->key, &r);

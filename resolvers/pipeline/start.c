@@ -1,11 +1,50 @@
 /* start: rs_execute, the engine's entry for a request: the document, then the cache or the database. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "resolvers/pipeline/pipeline_internal.h"
+#include "schema/gql_cost.h"
 #include "resolvers/pipeline/response_cache.h"
 #include "resolvers/sql/auth_scope.h"
+
+static const char rate_limited_body[] = "{\"errors\":[{\"message\":\"Rate limit exceeded; retry "
+                                        "later.\",\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}";
+
+bool admit_request(rs_exec *x, gql_operation_type type)
+{
+    const rs_engine *engine = x->worker->engine;
+    if (x->facts != NULL)
+        x->facts->cost = x->cost;
+    if (engine->limits.max_cost > 0 && x->cost > engine->limits.max_cost) {
+        char cost[32], limit[32];
+        gql_cost_format(x->cost, cost, sizeof(cost));
+        gql_cost_format(engine->limits.max_cost, limit, sizeof(limit));
+        const gql_loc *loc = x->ctx.operation != NULL ? &x->ctx.operation->loc : NULL;
+        gql_error *e =
+            gql_errors_add(&x->errors, loc, "Query exceeds the maximum cost of %s (found %s).", limit, cost);
+        if (e != NULL) {
+            e->code = "COST_LIMIT_EXCEEDED";
+            size_t size = 2 * sizeof(cost) + 32;
+            char *ext = base_arena_alloc(&x->arena, size);
+            if (ext != NULL)
+                snprintf(ext, size, "\"cost\":%s,\"limit\":%s", cost, limit);
+            e->extensions = ext;
+        }
+        finish(x, RS_REQUEST_ERROR); /* before the cache and any SQL: nothing of it runs */
+        return false;
+    }
+    if (x->admit != NULL && !x->admitted) {
+        rs_admission a = {x->cost, type};
+        if (!x->admit(x->user, &a)) {
+            respond(x, RS_RATE_LIMITED, rate_limited_body, sizeof(rate_limited_body) - 1);
+            return false;
+        }
+        x->admitted = true;
+    }
+    return true;
+}
 
 /* From the document to the statements (or the cache), for a request whose query text is at hand. */
 static void run(rs_exec *x, const rs_request *request)
@@ -33,6 +72,9 @@ static void run(rs_exec *x, const rs_request *request)
         finish(x, RS_REQUEST_ERROR);
         return;
     }
+    x->cost = document_cost(cache_entry_value(x->document), x->ctx.operation);
+    if (!admit_request(x, x->ctx.operation->operation))
+        return;
     if (!cache_begin(x, request))
         execute_roots(x);
 }
@@ -58,6 +100,10 @@ void rs_execute(rs_worker *worker, const rs_request *request, rs_done_cb done, v
     x->meta_out = request->meta;
     x->facts = request->facts;
     x->has_digest = has_digest;
+    x->cost = -1;
+    x->admit = request->admit;
+    if (request->facts != NULL)
+        request->facts->cost = -1;
     if (has_digest)
         memcpy(x->digest, digest, CACHE_KEY_BYTES);
     base_arena_init(&x->arena, engine->limits.max_arena_bytes);

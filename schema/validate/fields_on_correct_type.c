@@ -39,7 +39,7 @@ static size_t suggested_types(gqlv_ctx *ctx, const gql_typedef *type, const gql_
                               const char ***out)
 {
     *out = NULL;
-    if (!gqlv_is_abstract(type))
+    if (!gqlv_is_abstract(type) || ctx->no_suggestions)
         return 0;
     const gql_typedef *const *possible = type->kind == GQL_UNION ? type->members : type->implementations;
     size_t npossible = type->kind == GQL_UNION ? type->nmembers : type->nimplementations, cap = 0;

@@ -13,7 +13,10 @@
  *  - aliases: per selection set, the aliased fields that end up in it once
  *    its inline fragments and spreads are merged in (what multiplies the work
  *    of one resolver). Each set is judged where it is written, so a
- *    fragment's inner sets are judged once, whatever spreads it.
+ *    fragment's inner sets are judged once, whatever spreads it;
+ *  - root fields: the field selections of the operation's own set once its
+ *    fragments are merged in (each one a SQL statement, or introspection);
+ * and, per document, the operations it defines.
  * Cycles are validation's to report (NoFragmentCycles); here a fragment
  * already being measured counts as empty.
  */
@@ -28,7 +31,8 @@ enum { MAX_NESTING = 5000 };
 typedef struct figures {
     size_t depth;
     size_t fields;
-    size_t aliases; /* merged into the set measured */
+    size_t aliases;  /* merged into the set measured */
+    size_t selected; /* field selections merged into the set measured (at the root: the root fields) */
 } figures;
 
 typedef struct fragment_figures {
@@ -68,6 +72,7 @@ static void merge(figures *into, const figures *f)
         into->depth = f->depth;
     into->fields = add(into->fields, f->fields);
     into->aliases = add(into->aliases, f->aliases);
+    into->selected = add(into->selected, f->selected);
 }
 
 static void measure_set(measurer *m, const gql_selection_set *set, figures *out);
@@ -127,6 +132,7 @@ static void measure_set(measurer *m, const gql_selection_set *set, figures *out)
         switch (sel->kind) {
         case GQL_SELECTION_FIELD:
             out->aliases = add(out->aliases, sel->alias.ptr != NULL);
+            out->selected = add(out->selected, 1);
             if (sel->selection_set != NULL) {
                 measure_set(m, sel->selection_set, &f);
                 check_aliases(m, sel->selection_set, f.aliases);
@@ -134,6 +140,7 @@ static void measure_set(measurer *m, const gql_selection_set *set, figures *out)
             f.depth++;
             f.fields = add(f.fields, 1);
             f.aliases = 0; /* the subfields' aliases belong to their own set */
+            f.selected = 0;
             break;
         case GQL_SELECTION_INLINE_FRAGMENT:
             measure_set(m, sel->selection_set, &f);
@@ -164,7 +171,16 @@ size_t gql_validate_limits(const gql_schema *schema, const gql_document *doc, co
         else if (slot != NULL)
             *slot = (void *)d;
     }
-    bool depth_reported = false, fields_reported = false;
+    bool depth_reported = false, fields_reported = false, roots_reported = false;
+    size_t operations = 0;
+    for (const gql_definition *d = doc->first; d != NULL; d = d->next)
+        operations += d->kind == GQL_DEF_OPERATION;
+    if (limits->max_operations != 0 && operations > limits->max_operations) {
+        gql_errors_add(errors, NULL, "The document exceeds the maximum of %zu operations (found %zu).",
+                       limits->max_operations, operations);
+        m.found++;
+        m.failed = true; /* each operation would be measured, and costed, for nothing */
+    }
     for (const gql_definition *d = doc->first; d != NULL && !m.failed; d = d->next) {
         if (d->kind == GQL_DEF_FRAGMENT) {
             /* unused fragments too: a fragment's inner sets are judged once, wherever it is spread */
@@ -181,6 +197,12 @@ size_t gql_validate_limits(const gql_schema *schema, const gql_document *doc, co
         if (m.failed)
             break;
         check_aliases(&m, d->selection_set, f.aliases);
+        if (limits->max_root_fields != 0 && f.selected > limits->max_root_fields && !roots_reported) {
+            roots_reported = true;
+            gql_errors_add(errors, &d->loc, "Operation exceeds the maximum of %zu root fields (found %zu).",
+                           limits->max_root_fields, f.selected);
+            m.found++;
+        }
         if (limits->max_depth != 0 && f.depth > limits->max_depth && !depth_reported) {
             depth_reported = true;
             gql_errors_add(errors, &d->loc, "Query exceeds the maximum depth of %zu (found %zu).",

@@ -17,6 +17,10 @@ static bool enter_field(gqlv_walk *w, void *st, const gqlv_node *node)
                          "Field \"%s\" must not have a selection since type \"%s\" has no subfields.",
                          sel->name.ptr, gqlv_str_cstr(&t));
         }
+    } else if (sel->selection_set == NULL && w->ctx->no_suggestions) {
+        gqlv_print_tref(&t, type);
+        gqlv_reportf(w->ctx, &sel->loc, "Field \"%s\" of type \"%s\" must have a selection of subfields.",
+                     sel->name.ptr, gqlv_str_cstr(&t));
     } else if (sel->selection_set == NULL) {
         gqlv_print_tref(&t, type);
         gqlv_reportf(

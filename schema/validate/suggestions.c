@@ -152,7 +152,7 @@ size_t gqlv_suggestions(gqlv_ctx *ctx, const char *input, const char *const *opt
                         const char ***out)
 {
     *out = NULL;
-    if (noptions == 0)
+    if (noptions == 0 || ctx->no_suggestions)
         return 0;
     size_t in_bytes = strlen(input), longest = 0;
     for (size_t i = 0; i < noptions; i++) {

@@ -146,6 +146,7 @@ typedef struct gqlv_ctx {
     gqlv_map doc_directives; /* name -> gql_definition * of the document's own directive definitions */
     unsigned collect_walk;
     int unreferenced_scalars; /* -1 until computed; then a bit per built-in scalar the schema never uses */
+    bool no_suggestions;      /* no "Did you mean ...?" in any message (gql_validate_options) */
 } gqlv_ctx;
 
 /*

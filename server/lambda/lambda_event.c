@@ -58,10 +58,11 @@ static void put_encoded(base_buf *b, const char *s, size_t len, const char *keep
 /* Headers the front door owns: hop-by-hop, framing, the authorizer's channel, API Gateway's request id. */
 static bool dropped_request_header(const char *name)
 {
-    static const char *const names[] = {"connection",     "content-length",    "transfer-encoding",
-                                        "keep-alive",     "upgrade",           "te",
-                                        "trailer",        "proxy-connection",  "expect",
-                                        "http2-settings", "x-gqld-authorizer", "x-amzn-requestid"};
+    static const char *const names[] = {"connection",      "content-length",    "transfer-encoding",
+                                        "keep-alive",      "upgrade",           "te",
+                                        "trailer",         "proxy-connection",  "expect",
+                                        "http2-settings",  "x-gqld-authorizer", "x-amzn-requestid",
+                                        "x-gqld-source-ip"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcasecmp(name, names[i]) == 0)
             return true;
@@ -292,6 +293,13 @@ int lambda_event_to_request(const char *event_text, size_t len, lambda_request *
     if (rc == 0 && request_id != NULL && request_id[0] != '\0' &&
         !has_line_break(request_id, strlen(request_id)))
         base_buf_printf(out, "x-amzn-requestid: %s\r\n", request_id);
+    /* The client's address as API Gateway saw it: the caller of anonymous rate limits (client_ip.h). */
+    const char *source_ip = string_at(req->format == LAMBDA_EVENT_V2 ? json_object_get(ctx, "http")
+                                                                     : json_object_get(ctx, "identity"),
+                                      "sourceIp");
+    if (rc == 0 && source_ip != NULL && source_ip[0] != '\0' && strlen(source_ip) < 64 &&
+        !has_line_break(source_ip, strlen(source_ip)))
+        base_buf_printf(out, "x-gqld-source-ip: %s\r\n", source_ip);
     json_t *authorizer = json_object_get(ctx, "authorizer");
     if (rc == 0 && json_is_object(authorizer)) {
         /* Escaped to ASCII: a header value carries no raw UTF-8 or line break. */

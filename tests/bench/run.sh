@@ -30,6 +30,10 @@
 #               (spike.mjs): orders placed, refused (503), lost and duplicated (checked in the
 #               database), p99 of the accepted ones, the reads' p99 during the spike.
 #               Scenarios 6 and 7 run last: they add orders.
+#   2w and 2h again on `gqld-cache-rl`: gqld-cache with a rate limit on every request
+#               (GQLD_RATE_LIMIT_ADMIN so high nothing is refused, reconciled through the same
+#               memcached): what the limiter costs a cached read (the cost check runs in every
+#               variant: GQLD_MAX_COST's default)
 # Ceilings: GET /healthz of the same gqld (fixed response), and pgbench running the very
 # SELECTs gqld sends for scenarios 2 and 3 (captured from PostgreSQL's log), prepared, with
 # as many connections as gqld's pool. Peers (tests/bench/peers, npm ci from the lockfile):
@@ -415,6 +419,8 @@ start_server() {
     gqld-proxy) start_gqld DB_PROTOCOL=proxy && return ;;
     gqld-mc) start_gqld GQLD_CACHE=on GQLD_CACHE_LOCAL_BYTES=0 && return ;;
     gqld-cache) start_gqld GQLD_CACHE=on && return ;;
+    # AUTH_MODE=none: every request is an admin, charged to GQLD_RATE_LIMIT_ADMIN (by client IP)
+    gqld-cache-rl) start_gqld GQLD_CACHE=on GQLD_RATE_LIMIT_ADMIN=1000000000:2000000000 && return ;;
     *-cache) start_peer "${1%-cache}" on ;;
     *) start_peer "$1" ;;
     esac
@@ -489,7 +495,7 @@ stored() {
         }).catch(() => console.log(0));
     ' "$base"
 }
-for server in $([[ -n $(wanted warm) ]] && echo gqld-mc gqld-cache); do
+for server in $([[ -n $(wanted warm) ]] && echo gqld-mc gqld-cache gqld-cache-rl); do
     say "scenario product-warm ($server: every product read once first)"
     start_server "$server"
     timeout 150 "${client_cpu[@]}" wrk -t1 -c"$connections" -d120s -s tests/bench/warm.lua "$base/graphql" >/dev/null &

@@ -122,6 +122,13 @@ static void test_refusals(void)
     refused("GQLD_LISTEN", "localhost", "GQLD_LISTEN");
     refused("GQLD_LISTEN", "127.0.0.1:70000", "GQLD_LISTEN");
     refused("GQLD_CORS_ORIGINS", "shop.example", "GQLD_CORS_ORIGINS");
+    refused("GQLD_RATE_LIMIT_CUSTOMER", "100:0", "BURST at least 1");
+    refused("GQLD_RATE_LIMIT_ANONYMOUS", "ten", "RATE or RATE:BURST");
+    refused("GQLD_TRUSTED_PROXIES", "10.0.0.0/33", "CIDR");
+    refused("GQLD_TRUSTED_PROXIES", "10.0.0.0/8,", "CIDR");
+    refused("GQLD_TRUSTED_PROXIES", "proxy.internal", "CIDR");
+    refused("GQLD_TRUSTED_DOCUMENTS_MODE", "strict", "off, allow or enforce");
+    refused("GQLD_TRUSTED_DOCUMENTS_MODE", "enforce", "needs GQLD_TRUSTED_DOCUMENTS");
 
     /* A flag's refusal names the setting too. */
     clear_env();
@@ -133,8 +140,34 @@ static void test_refusals(void)
     CHECK(strstr(err, "DB_POOL_SIZE") != NULL);
 }
 
+/* Rate limits: RATE or RATE:BURST, the burst 2 s of the rate by default; trusted proxies as CIDR blocks. */
+static void test_limits(void)
+{
+    clear_env();
+    setenv("GQLD_RATE_LIMIT_CUSTOMER", "1000", 1);
+    setenv("GQLD_RATE_LIMIT_ANONYMOUS", "10:35", 1);
+    setenv("GQLD_TRUSTED_PROXIES", " 10.0.0.0/8 , 192.168.1.7,::1/128", 1);
+    gqld_config cfg;
+    char *rest[4];
+    int nrest;
+    CHECK_INT(load(&cfg, NULL, rest, &nrest), 0);
+    CHECK_INT(cfg.rate_customer.rate, 1000);
+    CHECK_INT(cfg.rate_customer.burst, 2000);
+    CHECK_INT(cfg.rate_anonymous.rate, 10);
+    CHECK_INT(cfg.rate_anonymous.burst, 35);
+    CHECK_INT(cfg.rate_admin.rate, 0);
+    CHECK_INT(cfg.max_cost, 1000000);
+    CHECK_INT(cfg.max_root_fields, 64);
+    CHECK_INT(cfg.max_operations, 32);
+    CHECK_INT(cfg.trusted_documents_mode, GQLD_TRUST_OFF);
+    unsetenv("GQLD_RATE_LIMIT_CUSTOMER");
+    unsetenv("GQLD_RATE_LIMIT_ANONYMOUS");
+    unsetenv("GQLD_TRUSTED_PROXIES");
+}
+
 int main(void)
 {
+    test_limits();
     test_defaults();
     test_precedence();
     test_booleans();

@@ -1,15 +1,20 @@
 /*
  * The front door's per-request pure parts, on h2o request objects built here
- * (no connection): the request id every answer carries (request_id.h) and the
- * CORS origin judgement (http_cors.h).
+ * (no connection): the request id every answer carries (request_id.h), the
+ * CORS origin judgement (http_cors.h) and the client's address behind trusted
+ * proxies (client_ip.h).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <h2o.h>
 
 #include "check.h"
 #include "server/config.h"
+#include "server/client_ip.h"
 #include "server/http_cors.h"
 #include "server/request_id.h"
 
@@ -164,11 +169,100 @@ static void test_cors_origins(void)
     CHECK_INT(judge("*", ""), ORIGIN_REFUSED);
 }
 
+/* ---- the client's address (client_ip.h) ---- */
+
+static struct sockaddr_storage peer;
+
+static socklen_t fake_peername(h2o_conn_t *conn, struct sockaddr *sa)
+{
+    (void)conn;
+    memcpy(sa, &peer, sizeof(peer));
+    return peer.ss_family == AF_INET   ? sizeof(struct sockaddr_in)
+           : peer.ss_family == AF_UNIX ? sizeof(sa_family_t)
+                                       : sizeof(struct sockaddr_in6);
+}
+
+static void set_peer(const char *text)
+{
+    memset(&peer, 0, sizeof(peer));
+    if (text == NULL) {
+        peer.ss_family = AF_UNIX;
+    } else if (strchr(text, ':') == NULL) {
+        peer.ss_family = AF_INET;
+        inet_pton(AF_INET, text, &((struct sockaddr_in *)&peer)->sin_addr);
+    } else {
+        peer.ss_family = AF_INET6;
+        inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)&peer)->sin6_addr);
+    }
+}
+
+/* The client of a request from peer (NULL: the Lambda socketpair) with the headers name=value, ... NULL. */
+static const char *client_of(const char *trusted, const char *from, ...)
+{
+    static char out[CLIENT_IP_TEXT];
+    static h2o_conn_callbacks_t callbacks = {.get_peername = fake_peername};
+    h2o_conn_t conn = {.callbacks = &callbacks};
+    client_ip_block blocks[8];
+    int n = client_ip_parse_cidrs(trusted, blocks, 8);
+    CHECK(n >= 0);
+    fake_req f;
+    fake_init(&f);
+    f.req.conn = &conn;
+    set_peer(from);
+    va_list ap;
+    va_start(ap, from);
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL;)
+        fake_header(&f, name, va_arg(ap, const char *));
+    va_end(ap);
+    client_ip_of(&f.req, blocks, n > 0 ? (size_t)n : 0, out);
+    h2o_mem_clear_pool(&f.req.pool);
+    return out;
+}
+
+static void test_client_ip(void)
+{
+    /* No trusted proxy: the peer, whatever X-Forwarded-For says (a spoof changes nothing). */
+    CHECK_STR(client_of("", "203.0.113.9", "x-forwarded-for", "1.2.3.4", NULL), "203.0.113.9");
+    /* An untrusted peer's X-Forwarded-For is ignored. */
+    CHECK_STR(client_of("10.0.0.0/8", "203.0.113.9", "x-forwarded-for", "1.2.3.4", NULL), "203.0.113.9");
+    /* A trusted peer: the right-most entry that is not a trusted proxy (what the client wrote is left of it).
+     */
+    CHECK_STR(
+        client_of("10.0.0.0/8", "10.1.2.3", "x-forwarded-for", "1.2.3.4, 198.51.100.20, 10.9.9.9", NULL),
+        "198.51.100.20");
+    /* Several headers are one list, in order. */
+    CHECK_STR(client_of("10.0.0.0/8", "10.1.2.3", "x-forwarded-for", "1.2.3.4", "x-forwarded-for",
+                        "198.51.100.21", NULL),
+              "198.51.100.21");
+    /* A trusted peer without X-Forwarded-For, or with garbage at its right end: the peer. */
+    CHECK_STR(client_of("10.0.0.0/8", "10.1.2.3", NULL), "10.1.2.3");
+    CHECK_STR(client_of("10.0.0.0/8", "10.1.2.3", "x-forwarded-for", "1.2.3.4, not-an-ip", NULL), "10.1.2.3");
+    /* IPv6 peers and blocks; an IPv4 block does not match IPv6 addresses. */
+    CHECK_STR(client_of("::1/128", "::1", "x-forwarded-for", "2001:db8::7", NULL), "2001:db8::7");
+    CHECK_STR(client_of("0.0.0.0/0", "2001:db8::1", "x-forwarded-for", "1.2.3.4", NULL), "2001:db8::1");
+    /* The Lambda front door's socketpair: API Gateway's sourceIp, as the front door set it. */
+    CHECK_STR(client_of("", NULL, "x-gqld-source-ip", "198.51.100.3", NULL), "198.51.100.3");
+    CHECK_STR(client_of("", NULL, NULL), "unknown");
+    /* CIDR lists */
+    client_ip_block b[4];
+    CHECK_INT(client_ip_parse_cidrs("10.0.0.0/8, 192.168.1.7 ,::1", b, 4), 3);
+    CHECK_INT(client_ip_parse_cidrs("", b, 4), 0);
+    CHECK_INT(client_ip_parse_cidrs("10.0.0.0/33", b, 4), -1);
+    CHECK_INT(client_ip_parse_cidrs("::/129", b, 4), -1);
+    CHECK_INT(client_ip_parse_cidrs("10.0.0.0/8,", b, 4), -1);
+    uint8_t a[16];
+    CHECK(client_ip_parse("10.255.0.1", 10, a) && client_ip_in(b, 3, a));
+    CHECK(client_ip_parse("11.0.0.1", 8, a) && !client_ip_in(b, 3, a));
+    CHECK(client_ip_parse("192.168.1.7", 11, a) && client_ip_in(b, 3, a));
+    CHECK(client_ip_parse("192.168.1.8", 11, a) && !client_ip_in(b, 3, a));
+}
+
 int main(void)
 {
     test_cors_origins();
     test_request_id();
     test_cors_methods();
     test_origin_list();
+    test_client_ip();
     return CHECK_EXIT();
 }

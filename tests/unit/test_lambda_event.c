@@ -35,8 +35,9 @@ static void test_v2_request(void)
         "\"cookies\":[\"a=1\",\"b=2\"],"
         "\"headers\":{\"content-type\":\"application/json\",\"x-gqld-authorizer\":\"{\\\"forged\\\":1}\","
         "\"X-Authorizer-Sub\":\"admin\",\"X-Amzn-RequestId\":\"forged\",\"connection\":\"keep-alive\","
-        "\"content-length\":\"999\"},"
-        "\"requestContext\":{\"http\":{\"method\":\"POST\"},\"requestId\":\"rid-1\",\"stage\":\"$default\","
+        "\"content-length\":\"999\",\"X-Gqld-Source-Ip\":\"6.6.6.6\"},"
+        "\"requestContext\":{\"http\":{\"method\":\"POST\",\"sourceIp\":\"198.51.100.7\"},"
+        "\"requestId\":\"rid-1\",\"stage\":\"$default\","
         "\"domainName\":\"api.example.com\",\"authorizer\":{\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":"
         "\"\xc3\xa9\"},"
         "\"scopes\":null}}},"
@@ -49,6 +50,7 @@ static void test_v2_request(void)
         "cookie: a=1; b=2\r\n"
         "host: api.example.com\r\n"
         "x-amzn-requestid: rid-1\r\n"
+        "x-gqld-source-ip: 198.51.100.7\r\n"
         "x-gqld-authorizer: {\"jwt\":{\"claims\":{\"sub\":\"4567\",\"n\":\"\\u00E9\"},\"scopes\":null}}\r\n"
         "content-length: 15\r\nconnection: close\r\n\r\n"
         "{\"query\":\"{a}\"}");
@@ -78,20 +80,23 @@ static void test_v1_request(void)
     lambda_request req;
     /* Payload 1.0: the query arrives decoded, multiValueHeaders holds every header, the client's
      * authorizer headers are dropped, and a REST Lambda authorizer's context passes as JSON. */
-    CHECK_STR(request_of("{\"httpMethod\":\"GET\",\"path\":\"/graphql\","
-                         "\"headers\":{\"Host\":\"ignored-when-multi\"},"
-                         "\"multiValueHeaders\":{\"Host\":[\"api\"],\"Accept\":[\"a\",\"b\"],\"\":[\"\"],"
-                         "\"X-Gqld-Authorizer\":[\"x\"],\"x-authorizer-groups\":[\"admin\"]},"
-                         "\"queryStringParameters\":{\"query\":\"only-last\"},"
-                         "\"multiValueQueryStringParameters\":{\"query\":[\"{ a }\"],\"x\":[\"1\",\"2&3\"]},"
-                         "\"requestContext\":{\"requestId\":\"r\",\"authorizer\":{\"principalId\":\"u1\","
-                         "\"groups\":\"admin\"}},\"body\":null,\"isBase64Encoded\":false}",
-                         &req),
-              "GET /graphql?query=%7B%20a%20%7D&x=1&x=2%263 HTTP/1.1\r\n"
-              "Host: api\r\nAccept: a\r\nAccept: b\r\n"
-              "x-amzn-requestid: r\r\n"
-              "x-gqld-authorizer: {\"principalId\":\"u1\",\"groups\":\"admin\"}\r\n"
-              "content-length: 0\r\nconnection: close\r\n\r\n");
+    CHECK_STR(
+        request_of("{\"httpMethod\":\"GET\",\"path\":\"/graphql\","
+                   "\"headers\":{\"Host\":\"ignored-when-multi\"},"
+                   "\"multiValueHeaders\":{\"Host\":[\"api\"],\"Accept\":[\"a\",\"b\"],\"\":[\"\"],"
+                   "\"X-Gqld-Authorizer\":[\"x\"],\"x-authorizer-groups\":[\"admin\"]},"
+                   "\"queryStringParameters\":{\"query\":\"only-last\"},"
+                   "\"multiValueQueryStringParameters\":{\"query\":[\"{ a }\"],\"x\":[\"1\",\"2&3\"]},"
+                   "\"requestContext\":{\"requestId\":\"r\",\"identity\":{\"sourceIp\":\"2001:db8::5\"},"
+                   "\"authorizer\":{\"principalId\":\"u1\","
+                   "\"groups\":\"admin\"}},\"body\":null,\"isBase64Encoded\":false}",
+                   &req),
+        "GET /graphql?query=%7B%20a%20%7D&x=1&x=2%263 HTTP/1.1\r\n"
+        "Host: api\r\nAccept: a\r\nAccept: b\r\n"
+        "x-amzn-requestid: r\r\n"
+        "x-gqld-source-ip: 2001:db8::5\r\n"
+        "x-gqld-authorizer: {\"principalId\":\"u1\",\"groups\":\"admin\"}\r\n"
+        "content-length: 0\r\nconnection: close\r\n\r\n");
     CHECK_INT(req.format, LAMBDA_EVENT_V1);
     /* A decoded path is encoded again. */
     CHECK_STR(request_of("{\"httpMethod\":\"GET\",\"path\":\"/a b%\",\"headers\":{\"host\":\"h\"}}", &req),

@@ -159,6 +159,43 @@ static void preparation(void)
     CHECK_INT(prepare("query ($d: ID = \"dflt\") { __typename }", NULL, NULL, msg, sizeof(msg)), 0);
 }
 
+/* GQLD_SUGGESTIONS=off, or introspection off: the same errors without any "Did you mean ...?". */
+static void without_suggestions(void)
+{
+    static const struct {
+        const char *query, *with, *without;
+    } cases[] = {
+        {"{ Prodct(productId: \"x\") { productId } }",
+         "Cannot query field \"Prodct\" on type \"Query\". Did you mean \"Product\" or \"products\"?",
+         "Cannot query field \"Prodct\" on type \"Query\"."},
+        {"{ Product(productID: \"x\") { productId } }",
+         "Unknown argument \"productID\" on field \"Query.Product\". Did you mean \"productId\"?",
+         "Unknown argument \"productID\" on field \"Query.Product\"."},
+        {"query($x: Strin) { __typename }", "Unknown type \"Strin\". Did you mean \"String\"?",
+         "Unknown type \"Strin\"."},
+        {"{ Product(productId: \"x\") }", NULL,
+         "Field \"Product\" of type \"Product\" must have a selection of subfields."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int off = 0; off < 2; off++) {
+            base_arena a;
+            base_arena_init(&a, 0);
+            gql_errors errors;
+            gql_errors_init(&errors, &a);
+            gql_document *doc = gql_parse(&a, cases[i].query, strlen(cases[i].query), NULL, NULL);
+            gql_validate_options options = {.no_suggestions = off};
+            CHECK(doc != NULL && gql_validate_with(schema, doc, &options, &errors) > 0);
+            if (off)
+                CHECK_STR(errors.first->message, cases[i].without);
+            else if (cases[i].with != NULL)
+                CHECK_STR(errors.first->message, cases[i].with);
+            if (off)
+                CHECK(strstr(errors.first->message, "Did you mean") == NULL);
+            base_arena_free(&a);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -178,6 +215,7 @@ int main(int argc, char **argv)
     schema_errors();
     rules();
     preparation();
+    without_suggestions();
     gql_schema_free(schema);
     free(sdl);
     return CHECK_EXIT();

@@ -148,6 +148,32 @@ static void odd_documents(void)
     base_buf_free(&b);
 }
 
+/* Root fields per operation (fragments merged in) and operations per document. */
+static void roots_and_operations(void)
+{
+    char out[512];
+    base_arena a;
+    base_arena_init(&a, 0);
+    gql_errors errors;
+    gql_errors_init(&errors, &a);
+    gql_doc_limits limits = {.max_root_fields = 3, .max_operations = 2};
+    const char *q =
+        "query A { viewer { id } ...R } query B { book { title } } fragment R on Query { a: viewer { "
+        "id } b: viewer { id } }";
+    gql_document *doc = gql_parse(&a, q, strlen(q), NULL, NULL);
+    CHECK_INT(gql_validate_limits(schema, doc, &limits, &errors), 0);
+    limits.max_root_fields = 2;
+    CHECK_INT(gql_validate_limits(schema, doc, &limits, &errors), 1);
+    CHECK_STR(errors.first->message, "Operation exceeds the maximum of 2 root fields (found 3).");
+    limits.max_root_fields = 0;
+    limits.max_operations = 1;
+    gql_errors_init(&errors, &a);
+    CHECK_INT(gql_validate_limits(schema, doc, &limits, &errors), 1);
+    CHECK_STR(errors.first->message, "The document exceeds the maximum of 1 operations (found 2).");
+    base_arena_free(&a);
+    (void)out;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -167,6 +193,7 @@ int main(int argc, char **argv)
     fragment_bomb();
     aliases();
     odd_documents();
+    roots_and_operations();
     gql_schema_free(schema);
     free(sdl);
     return CHECK_EXIT();
