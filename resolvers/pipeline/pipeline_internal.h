@@ -113,7 +113,6 @@ struct rs_exec {
     root_slot *slots;
     size_t nslots;
     size_t pending;
-    bool overloaded;
     size_t unavailable;        /* root fields that failed with DB_UNAVAILABLE */
     rs_principal principal;    /* who reads: decides what the statements may return */
     gql_errors request_errors; /* from planning (limits): the request fails before anything is sent */
@@ -125,26 +124,28 @@ struct rs_exec {
     rs_response_meta meta; /* copied to the request's meta before done */
     rs_response_meta *meta_out;
     rs_cache_policy policy; /* from the @cacheControl hints of what the operation selects */
-    bool cacheable;         /* the response is stored when it has no errors */
-    bool leader;            /* leads a flight for key: lands it */
-    uint8_t key[CACHE_KEY_BYTES];
-    char *stale; /* a stale entry's body: served if the database is unavailable */
+    char *stale;            /* a stale entry's body: served if the database is unavailable */
     size_t stale_len;
-    unsigned stale_age;
-    rs_facts *facts;                 /* the caller's, or NULL */
-    uint64_t db_start_us;            /* when the first statement was sent */
-    uint8_t digest[CACHE_KEY_BYTES]; /* the request's (rs_request.digest), when has_digest */
-    bool has_digest;
-    bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
-    bool missed;     /* the response cache had nothing fresh: counted as a miss once planned */
+    rs_facts *facts;      /* the caller's, or NULL */
+    uint64_t db_start_us; /* when the first statement was sent */
     /* ---- a mutation (mutate.c): its root fields one after another ---- */
     size_t next_root; /* the next slot to run */
     size_t committed; /* writes committed so far */
-    bool stopped;     /* a field failed: the ones after it do not run */
     /* ---- cost and admission ---- */
     double cost; /* the operation's static cost; < 0 until known */
     bool (*admit)(void *user, const rs_admission *admission); /* rs_request.admit */
-    bool admitted; /* admit has said yes: a later stage does not ask again */
+    /* ---- packed last: the small fields of the sections above ---- */
+    uint8_t key[CACHE_KEY_BYTES];
+    uint8_t digest[CACHE_KEY_BYTES]; /* of the request's bytes (known_digest), when has_digest */
+    unsigned stale_age;
+    bool overloaded;
+    bool cacheable; /* the response is stored when it has no errors */
+    bool leader;    /* leads a flight for key: lands it */
+    bool has_digest;
+    bool known_miss; /* known_lookup_start has just found nothing under the key: not asked again */
+    bool missed;     /* the response cache had nothing fresh: counted as a miss once planned */
+    bool stopped;    /* a field failed: the ones after it do not run */
+    bool admitted;   /* admit has said yes: a later stage does not ask again */
 };
 
 typedef struct flight_result {
